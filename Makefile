@@ -1,0 +1,43 @@
+# seuil: `make run` to try it, `make test` to check it. Both install into .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SEUIL_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: run test bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.run: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e .
+	touch $@
+
+$(VENV)/.dev: $(BIN)/python pyproject.toml constraints.txt
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@ $(VENV)/.run
+
+run: export SEUIL_DEBUG ?= true
+run: export SEUIL_EMAIL_BACKEND ?= console
+run: export SEUIL_SECURE_COOKIES ?= false
+run: $(VENV)/.run
+	mkdir -p var
+	$(BIN)/seuil migrate --verbosity 0
+	$(BIN)/seuil load_demo
+	$(BIN)/seuil runserver 127.0.0.1:8000
+
+test: export SEUIL_SECRET_KEY ?= make-test-only-secret-key-0123456789abcdefghijklmnop
+test: $(VENV)/.dev
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/seuil makemigrations --check --dry-run --verbosity 0
+	$(BIN)/pytest
+	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest -m postgres
+
+bench: $(VENV)/.dev
+	$(BIN)/python bench/import_people.py
+
+clean:
+	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

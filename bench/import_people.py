@@ -1,0 +1,81 @@
+"""Import rate of `seuil import_people` on generated people, on a fresh database.
+
+    .venv/bin/python bench/import_people.py [--rows 100000] [--database-url URL]
+
+Generates a September-sized feed (mostly students, many homonyms, accents), imports it into a
+fresh database (SQLite in a temporary file by default), then re-imports it unchanged. Prints the
+time and rows/s of each run; the goal is 100,000 rows in 10 s or less on SQLite.
+"""
+
+import argparse
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+FIRST = (
+    "Jean Marie Éloïse Zoë Noël François Anne-Sophie Jean-Pierre Léa Hugo Chloé Lucas Inès Théo "
+    "Maël Jade Louis Manon Gabriel Camille"
+).split()
+LAST = (
+    "Martin Bernard Dubois Thomas Robert Richard Petit Durand Leroy Moreau Simon Laurent "
+    "Lefèvre-Martin Michel Garcia David Bertrand Roux Vincent Fournier Morel Girard André "
+    "Lefebvre Mercier Dupont Lambert Bonnet François Martínez Œuvray Nguyễn"
+).split()
+PARTICLES = ["", "", "", "", "de ", "de la ", "Le ", "D'"]
+HEADER = (
+    "status;external_id;civility;first_name;last_name;birth_name;birth_date;start_date;end_date;"
+    "personal_email\n"
+)
+
+
+def feed(rows: int) -> str:
+    rng = random.Random(2026)  # the same feed on every run, for comparable figures
+    lines = [HEADER]
+    statuses = ["etudiant"] * 17 + ["administratif", "enseignant", "enseignant-chercheur"]
+    for number in range(rows):
+        status = rng.choice(statuses)
+        first, last = rng.choice(FIRST), rng.choice(PARTICLES) + rng.choice(LAST)
+        birth = f"{rng.randint(1, 28):02d}/{rng.randint(1, 12):02d}/{rng.randint(1960, 2007)}"
+        email = f"p{number}@example.org" if rng.random() < 0.8 else ""
+        end = "2027-08-31" if status == "etudiant" else ""
+        lines.append(f"{status};{number:08d};;{first};{last};;{birth};2026-09-01;{end};{email}\n")
+    return "".join(lines)
+
+
+def seuil(env: dict[str, str], *args: str) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "seuil", *args], env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        url = options.database_url or f"sqlite:///{folder}/bench.sqlite3"
+        env = {**os.environ, "DATABASE_URL": url, "SEUIL_SECRET_KEY": "bench-" + "x" * 50}
+        path = Path(folder) / "people.csv"
+        path.write_text(feed(options.rows), encoding="utf-8")
+        seuil(env, "migrate", "--verbosity", "0")
+        first = seuil(env, "import_people", str(path))
+        second = seuil(env, "import_people", str(path))
+    engine = url.split(":", 1)[0]
+    print(f"rows            {options.rows}")
+    print(f"database        {engine}")
+    print(f"first import    {first:.2f} s  {options.rows / first:,.0f} rows/s (with process start)")
+    print(f"re-import       {second:.2f} s  {options.rows / second:,.0f} rows/s (nothing changes)")
+    print(
+        f"goal            ≤ 10 s for 100,000 rows on SQLite: {'met' if first <= 10 else 'MISSED'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""seuil: identity and account activation for universities."""

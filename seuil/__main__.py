@@ -1,0 +1,3 @@
+from seuil.cli import main
+
+main()

@@ -1,0 +1,76 @@
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from seuil.people import naming
+from seuil.people.models import Person
+
+
+class PersonForm(forms.ModelForm[Person]):
+    class Meta:
+        model = Person
+        fields = (
+            "status",
+            "external_id",
+            "civility",
+            "first_name",
+            "last_name",
+            "birth_name",
+            "birth_date",
+            "start_date",
+            "end_date",
+            "personal_email",
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        try:
+            naming.login_base(
+                data.get("first_name", ""), data.get("last_name", ""), data.get("birth_name", "")
+            )
+            naming.mail_local(data.get("first_name", ""), data.get("last_name", ""))
+        except naming.NamingError as error:
+            raise forms.ValidationError(str(error)) from None
+        return data
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin[Person]):
+    form = PersonForm
+    list_display = ("last_name", "first_name", "status", "external_id", "login", "mail", "state")
+    list_filter = ("status",)
+    list_select_related = ("account",)
+    search_fields = (
+        "last_name",
+        "first_name",
+        "birth_name",
+        "external_id",
+        "=account__login",
+        "account__mail",
+    )
+    readonly_fields = ("login", "mail", "state", "created_at", "updated_at")
+    show_full_result_count = False
+
+    @admin.display(description=_("identifiant"), ordering="account__login")
+    def login(self, person: Person) -> str:
+        return person.account.login if person.pk else "—"
+
+    @admin.display(description=_("adresse institutionnelle"))
+    def mail(self, person: Person) -> str:
+        return (person.account.mail or "—") if person.pk else "—"
+
+    @admin.display(description=_("état du compte"))
+    def state(self, person: Person) -> str:
+        return person.account.supann_state() if person.pk else "—"
+
+    def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
+        if change:
+            obj.save()
+        else:
+            obj.register()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Person | None = None) -> bool:
+        return False  # the person ties an account, a tombstone, to its history

@@ -1,0 +1,31 @@
+import csv
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from seuil.people.models import Person, Status
+
+COLUMNS = ("external_id", "status", "first_name", "last_name", "login", "mail", "account_state")
+
+
+class Command(BaseCommand):
+    help = (
+        "Write people as CSV to stdout, one row per person: "
+        f"{', '.join(COLUMNS)}. 'mail' is the reserved or active institutional address; "
+        "'account_state' is the SupAnn sub-state of the account (SupannCree before activation). "
+        "Read-only; --status keeps one status."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--status", choices=Status.values, help="only people of this status")
+
+    def handle(self, *args: Any, status: str | None, **options: Any) -> None:
+        people = Person.objects.select_related("account").order_by("pk")
+        if status:
+            people = people.filter(status=status)
+        writer = csv.writer(self.stdout, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        for person in people.iterator(chunk_size=5000):
+            account = person.account
+            row = (person.external_id, person.status, person.first_name, person.last_name)
+            writer.writerow((*row, account.login, account.mail, account.supann_state()))

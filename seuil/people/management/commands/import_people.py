@@ -1,0 +1,59 @@
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from seuil.people.importing import OPTIONAL, REQUIRED, parse_people_csv
+from seuil.people.models import Person
+
+
+class Command(BaseCommand):
+    help = (
+        "Import people from an HR or student CSV feed. "
+        f"The header names the columns in any order: {', '.join(REQUIRED)} (required), "
+        f"{', '.join(OPTIONAL)} (optional). Delimiter ';' or ','; UTF-8 with or without BOM; "
+        "dates YYYY-MM-DD or DD/MM/YYYY. Rows are upserted by (staff or student, external_id): "
+        "a newcomer gets a login and a mail address, homonyms numbered in file order; a known "
+        "person gets the feed's names, dates and personal e-mail but keeps login and address. "
+        "Any bad row is reported as 'ligne N : raison', nothing is written and the exit code is 1."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", type=Path, help="the CSV file")
+        parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
+
+    def handle(self, *args: Any, file: Path, dry_run: bool, verbosity: int, **options: Any) -> None:
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            reason = _("impossible de lire %(file)s : %(error)s")
+            raise CommandError(reason % {"file": file, "error": error.strerror}) from None
+        people, errors = parse_people_csv(data)
+        for line in errors:
+            self.stderr.write(line)
+        if errors:
+            raise CommandError(
+                _("%(count)d ligne(s) en erreur : rien n'a été importé.") % {"count": len(errors)},
+                returncode=1,
+            )
+        result = Person.objects.import_rows(people, dry_run=dry_run, progress=self._progress)
+        if dry_run or verbosity > 1:
+            for person in result.created:
+                account = person.account
+                self.stdout.write(
+                    f"+ {person.external_id} {person} → {account.login} {account.mail}"
+                )
+            for person, changed in result.updated:
+                self.stdout.write(f"~ {person.external_id} {person}: {', '.join(changed)}")
+        summary = _("%(created)d créée(s), %(updated)d mise(s) à jour, %(unchanged)d inchangée(s)")
+        counts = {
+            "created": len(result.created),
+            "updated": len(result.updated),
+            "unchanged": result.unchanged,
+        }
+        suffix = _(" (essai à blanc : rien n'a été écrit)") if dry_run else ""
+        self.stdout.write(summary % counts + suffix)
+
+    def _progress(self, done: int, total: int) -> None:
+        self.stderr.write(f"  {done}/{total}")

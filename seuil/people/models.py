@@ -1,0 +1,205 @@
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import ClassVar, TypeVar
+
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.db import IntegrityError, connection, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from seuil.accounts.models import Account
+from seuil.people import naming
+
+# The fields a feed owns: a re-import may change them, never the login or the address.
+FEED_FIELDS = (
+    "status",
+    "civility",
+    "first_name",
+    "last_name",
+    "birth_name",
+    "birth_date",
+    "start_date",
+    "end_date",
+    "personal_email",
+)
+_NAMING_LOCK = 0x5E0111  # pg_advisory_xact_lock key: one allocation of names at a time
+_ATTEMPTS = 5
+Progress = Callable[[int, int], None]
+T = TypeVar("T")
+
+
+class Status(models.TextChoices):
+    ETUDIANT = "etudiant", _("étudiant")
+    ADMINISTRATIF = "administratif", _("administratif")
+    ENSEIGNANT = "enseignant", _("enseignant")
+    ENSEIGNANT_CHERCHEUR = "enseignant-chercheur", _("enseignant-chercheur")
+
+
+class Civility(models.TextChoices):
+    M = "M.", "M."
+    MME = "Mme", "Mme"
+
+
+@dataclass
+class ImportResult:
+    created: list["Person"] = field(default_factory=list)
+    updated: list[tuple["Person", list[str]]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def _lock_naming() -> None:
+    """Serialise name allocation. SQLite's IMMEDIATE transactions already serialise writers."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_NAMING_LOCK])
+
+
+def _taken_names() -> tuple[naming.Taken, naming.Taken]:
+    logins, mails = Account.objects.taken_names()
+    reserved = naming.RESERVED_LOGINS | frozenset(settings.SEUIL_RESERVED_NAMES)
+    return naming.Taken(logins, reserved), naming.Taken(mails)
+
+
+def _retrying_on_conflict(allocate: Callable[[], T]) -> T:
+    """The unique constraints are the guarantee; a writer that skipped the lock costs a retry."""
+    for attempt in range(_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                _lock_naming()
+                return allocate()
+        except IntegrityError:
+            if attempt == _ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+class PersonQuerySet(models.QuerySet["Person"]):
+    def import_rows(
+        self, rows: list["Person"], *, dry_run: bool = False, progress: Progress | None = None
+    ) -> ImportResult:
+        """Upsert by (staff or student, external id), in file order; names only for newcomers."""
+
+        def plan_and_write() -> ImportResult:
+            result = self._plan(rows, progress)
+            if not dry_run:
+                Account.objects.bulk_create([p.account for p in result.created], batch_size=2000)
+                for person in result.created:
+                    person.account_id = person.account.pk
+                self.bulk_create(result.created, batch_size=2000)
+                changed = [person for person, _fields in result.updated]
+                self.bulk_update(changed, [*FEED_FIELDS, "updated_at"], batch_size=2000)
+            return result
+
+        return _retrying_on_conflict(plan_and_write)
+
+    def _plan(self, rows: list["Person"], progress: Progress | None) -> ImportResult:
+        existing = {(p.is_student, p.external_id): p for p in self._matching(rows)}
+        logins, mails = _taken_names()
+        result = ImportResult()
+        now = timezone.now()
+        for done, row in enumerate(rows, start=1):
+            current = existing.get((row.is_student, row.external_id))
+            if current is None:
+                row.account = row.allocate_account(logins, mails)
+                row.created_at = row.updated_at = now
+                result.created.append(row)
+            elif changed := current.update_from(row):
+                current.updated_at = now
+                result.updated.append((current, changed))
+            else:
+                result.unchanged += 1
+            if progress and done % 10_000 == 0:
+                progress(done, len(rows))
+        return result
+
+    def _matching(self, rows: list["Person"]) -> Iterable["Person"]:
+        ids = sorted({row.external_id for row in rows})
+        for start in range(0, len(ids), 5000):
+            yield from self.filter(external_id__in=ids[start : start + 5000])
+
+
+class Person(models.Model):
+    """Someone registered by HR or the scolarité, with the account the university gives them."""
+
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="person", editable=False
+    )
+    status = models.CharField(_("statut"), max_length=24, choices=Status.choices)
+    external_id = models.CharField(
+        _("numéro"), max_length=32, help_text=_("Numéro RH (personnels) ou numéro d'étudiant.")
+    )
+    civility = models.CharField(_("civilité"), max_length=3, choices=Civility.choices, blank=True)
+    first_name = models.CharField(_("prénom usuel"), max_length=100)
+    last_name = models.CharField(_("nom d'usage"), max_length=100)
+    birth_name = models.CharField(_("nom de naissance"), max_length=100, blank=True)
+    birth_date = models.DateField(_("date de naissance"))
+    start_date = models.DateField(_("début du rattachement"))
+    end_date = models.DateField(_("fin du rattachement"), null=True, blank=True)
+    personal_email = models.EmailField(_("mail personnel (flux)"), blank=True)
+    created_at = models.DateTimeField(_("enregistré le"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("mis à jour le"), default=timezone.now, editable=False)
+
+    objects: ClassVar[PersonQuerySet] = PersonQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("personne")
+        verbose_name_plural = _("personnes")
+        ordering = ["last_name", "first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(status="etudiant"),
+                name="person_unique_student_number",
+                violation_error_message=_("Ce numéro d'étudiant est déjà enregistré."),
+            ),
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=~Q(status="etudiant"),
+                name="person_unique_staff_number",
+                violation_error_message=_("Ce numéro RH est déjà enregistré."),
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="person_end_after_start",
+                violation_error_message=_("La fin du rattachement précède son début."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_student(self) -> bool:
+        return self.status == Status.ETUDIANT
+
+    @property
+    def mail_domain(self) -> str:
+        return settings.SEUIL_STUDENT_MAIL_DOMAIN if self.is_student else settings.SEUIL_MAIL_DOMAIN
+
+    def allocate_account(self, logins: naming.Taken, mails: naming.Taken) -> Account:
+        """The first free login and address for this person; both are taken from now on."""
+        base = naming.login_base(self.first_name, self.last_name, self.birth_name)
+        login = logins.claim(naming.login_candidates(base, settings.SEUIL_LOGIN_MAX_LENGTH))
+        local = naming.mail_local(self.first_name, self.last_name)
+        mail = mails.claim(naming.mail_candidates(local, self.mail_domain))
+        return Account(login=login, mail=mail, password=UNUSABLE_PASSWORD_PREFIX)
+
+    def register(self) -> None:
+        """Save a newcomer with a login and an address that nobody ever had."""
+
+        def allocate() -> None:
+            logins, mails = _taken_names()
+            self.account = self.allocate_account(logins, mails)
+            self.account.save()
+            self.save()
+
+        _retrying_on_conflict(allocate)
+
+    def update_from(self, row: "Person") -> list[str]:
+        """Take the feed's values; return the names of the fields that changed."""
+        changed = [name for name in FEED_FIELDS if getattr(self, name) != getattr(row, name)]
+        for name in changed:
+            setattr(self, name, getattr(row, name))
+        return changed

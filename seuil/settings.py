@@ -1,0 +1,224 @@
+"""seuil's one settings module: everything comes from the environment.
+
+Every SEUIL_* variable is parsed strictly: a malformed value stops the process with the variable's
+name, instead of running with a silently different meaning. README.md and .env.example list them.
+"""
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ROOT_DIR = PACKAGE_DIR.parent
+# A checkout keeps templates, static and locale at its root; a wheel, inside the package.
+ASSETS_DIR = PACKAGE_DIR if (PACKAGE_DIR / "templates").is_dir() else ROOT_DIR
+
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+def env_str(name: str, default: str) -> str:
+    value = os.environ.get(name, default).strip()
+    if not value:
+        raise ImproperlyConfigured(f"{name} is set but empty")
+    return value
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in {"true", "1", "yes", "on"}:
+        return True
+    if value in {"false", "0", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}")
+
+
+def env_int(name: str, default: int, *, minimum: int, maximum: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise ImproperlyConfigured(f"{name} must be between {minimum} and {maximum}, not {value}")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_domain(name: str, default: str) -> str:
+    value = env_str(name, default).lower()
+    if not _DOMAIN.match(value):
+        raise ImproperlyConfigured(f"{name} must be a mail domain such as univ-example.fr")
+    return value
+
+
+def env_url(name: str, default: str) -> str:
+    value = env_str(name, default).rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path:
+        raise ImproperlyConfigured(f"{name} must be an origin such as https://monupv.example.fr")
+    return value
+
+
+# Lets annotations such as forms.ModelForm[Person] run, not only type-check.
+django_stubs_ext.monkeypatch()
+
+# --- Core -------------------------------------------------------------------------------------
+
+DEBUG = env_bool("SEUIL_DEBUG", False)
+SECRET_KEY = os.environ.get("SEUIL_SECRET_KEY", "").strip()
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured("SEUIL_SECRET_KEY is required when SEUIL_DEBUG is false")
+    SECRET_KEY = "django-insecure-seuil-development-only-never-use-in-production"  # noqa: S105
+
+SEUIL_BASE_URL = env_url("SEUIL_BASE_URL", "http://127.0.0.1:8000")
+ALLOWED_HOSTS = env_list(
+    "SEUIL_ALLOWED_HOSTS",
+    ["127.0.0.1", "localhost"] if DEBUG else [urlsplit(SEUIL_BASE_URL).hostname or ""],
+)
+CSRF_TRUSTED_ORIGINS = [SEUIL_BASE_URL]
+
+SEUIL_INSTITUTION_NAME = env_str("SEUIL_INSTITUTION_NAME", "Université Paul-Valéry Montpellier 3")
+SEUIL_PORTAL_NAME = env_str("SEUIL_PORTAL_NAME", "monupv")
+SEUIL_MAIL_DOMAIN = env_domain("SEUIL_MAIL_DOMAIN", "univ-montp3.fr")
+SEUIL_STUDENT_MAIL_DOMAIN = env_domain("SEUIL_STUDENT_MAIL_DOMAIN", "etu.univ-montp3.fr")
+SEUIL_LOGIN_MAX_LENGTH = env_int("SEUIL_LOGIN_MAX_LENGTH", 8, minimum=4, maximum=32)
+SEUIL_RESERVED_NAMES = [name.lower() for name in env_list("SEUIL_RESERVED_NAMES", [])]
+for _name in SEUIL_RESERVED_NAMES:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", _name):
+        raise ImproperlyConfigured(f"SEUIL_RESERVED_NAMES holds an impossible login: {_name!r}")
+
+# --- Applications -----------------------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "seuil.accounts",
+    "seuil.people",
+    "seuil.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "seuil.urls"
+WSGI_APPLICATION = "seuil.wsgi.application"
+AUTH_USER_MODEL = "accounts.Account"
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [ASSETS_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+# --- Database ---------------------------------------------------------------------------------
+
+_default_db = f"sqlite:///{ROOT_DIR / 'var' / 'seuil.sqlite3'}"
+try:
+    _database = dj_database_url.parse(env_str("DATABASE_URL", _default_db), conn_max_age=60)
+except ValueError as error:
+    raise ImproperlyConfigured(f"DATABASE_URL is malformed: {error}") from None
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["CONN_MAX_AGE"] = 0
+    _database["OPTIONS"] = {
+        # Writers queue behind each other instead of failing with "database is locked".
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+elif _database["ENGINE"] == "django.db.backends.postgresql":
+    _database["CONN_HEALTH_CHECKS"] = True
+else:
+    raise ImproperlyConfigured("DATABASE_URL must name a sqlite:// or postgresql:// database")
+DATABASES = {"default": _database}
+
+# --- Language and time ------------------------------------------------------------------------
+
+LANGUAGE_CODE = "fr"
+LANGUAGES = [("fr", "Français"), ("en", "English")]
+LOCALE_PATHS = [ASSETS_DIR / "locale"]
+TIME_ZONE = "Europe/Paris"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = ROOT_DIR / "var" / "static"
+STATICFILES_DIRS = [ASSETS_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# --- Mail -------------------------------------------------------------------------------------
+
+_backends = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}
+_backend = env_str("SEUIL_EMAIL_BACKEND", "smtp")
+if _backend not in _backends:
+    raise ImproperlyConfigured("SEUIL_EMAIL_BACKEND must be smtp or console")
+EMAIL_BACKEND = _backends[_backend]
+EMAIL_HOST = env_str("SEUIL_EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("SEUIL_EMAIL_PORT", 25, minimum=1, maximum=65535)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("SEUIL_EMAIL_FROM", f"ne-pas-repondre@{SEUIL_MAIL_DOMAIN}")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Logging ----------------------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

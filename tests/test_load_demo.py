@@ -1,0 +1,54 @@
+"""`seuil load_demo`, which `make run` calls on every start."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client, override_settings
+
+from seuil.accounts.models import Account
+from seuil.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+@override_settings(DEBUG=True)
+def test_it_loads_people_and_an_operator_and_is_idempotent() -> None:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert out.getvalue().strip().endswith("demo: 8 created, 0 updated, 0 unchanged")
+    again = StringIO()
+    call_command("load_demo", stdout=again)
+    assert again.getvalue().strip().endswith("demo: 0 created, 0 updated, 8 unchanged")
+    assert Person.objects.count() == 8
+    assert {p.status for p in Person.objects.all()} == {
+        "administratif",
+        "enseignant",
+        "enseignant-chercheur",
+        "etudiant",
+    }
+
+
+@override_settings(DEBUG=True)
+def test_the_printed_operator_password_opens_the_admin() -> None:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    password = out.getvalue().split("(admin-demo / ")[1].split(")")[0]
+    client = Client()
+    assert client.login(username="admin-demo", password=password)
+    assert client.get("/admin/people/person/").status_code == 200
+    assert Account.objects.get(login="admin-demo").is_superuser
+
+
+@override_settings(DEBUG=True)
+def test_a_dry_run_writes_nothing() -> None:
+    out = StringIO()
+    call_command("load_demo", "--dry-run", stdout=out)
+    assert "dry run: nothing written" in out.getvalue()
+    assert not Person.objects.exists()
+    assert not Account.objects.exists()
+
+
+def test_it_refuses_to_run_in_production() -> None:
+    with pytest.raises(CommandError, match="SEUIL_DEBUG=true"):
+        call_command("load_demo")
