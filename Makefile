@@ -29,6 +29,7 @@ run: $(VENV)/.run
 
 test: export SEUIL_SECRET_KEY ?= make-test-only-secret-key-0123456789abcdefghijklmnop
 test: $(VENV)/.dev
+	mkdir -p var
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
