@@ -18,17 +18,26 @@ $(VENV)/.dev: $(BIN)/python pyproject.toml constraints.txt
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@ $(VENV)/.run
 
+# The browser's zxcvbn, the same version the server's checks agree with (package-lock.json).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+static/vendor/zxcvbn.js: node_modules/.installed
+	mkdir -p static/vendor
+	cp node_modules/zxcvbn/dist/zxcvbn.js $@
+
 run: export SEUIL_DEBUG ?= true
 run: export SEUIL_EMAIL_BACKEND ?= console
 run: export SEUIL_SECURE_COOKIES ?= false
-run: $(VENV)/.run
+run: $(VENV)/.run static/vendor/zxcvbn.js
 	mkdir -p var
 	$(BIN)/seuil migrate --verbosity 0
 	$(BIN)/seuil load_demo
 	$(BIN)/seuil runserver 127.0.0.1:8000
 
 test: export SEUIL_SECRET_KEY ?= make-test-only-secret-key-0123456789abcdefghijklmnop
-test: $(VENV)/.dev
+test: $(VENV)/.dev static/vendor/zxcvbn.js
 	mkdir -p var
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .

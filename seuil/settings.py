@@ -4,6 +4,7 @@ Every SEUIL_* variable is parsed strictly: a malformed value stops the process w
 name, instead of running with a silently different meaning. README.md and .env.example list them.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -104,6 +105,50 @@ for _name in SEUIL_RESERVED_NAMES:
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", _name):
         raise ImproperlyConfigured(f"SEUIL_RESERVED_NAMES holds an impossible login: {_name!r}")
 
+# Proxies whose X-Forwarded-For is believed (comma-separated addresses or networks).
+try:
+    SEUIL_TRUSTED_PROXIES = [
+        ipaddress.ip_network(item, strict=False) for item in env_list("SEUIL_TRUSTED_PROXIES", [])
+    ]
+except ValueError as _error:
+    raise ImproperlyConfigured(f"SEUIL_TRUSTED_PROXIES: {_error}") from None
+
+# --- Activation and passwords -----------------------------------------------------------------
+
+SEUIL_SESAME_DAYS = env_int("SEUIL_SESAME_DAYS", 30, minimum=1, maximum=365)
+# The institution's rule (the 2016 page: 6 to 15 letters and digits)...
+SEUIL_PASSWORD_MIN_LENGTH = env_int("SEUIL_PASSWORD_MIN_LENGTH", 6, minimum=4, maximum=64)
+SEUIL_PASSWORD_MAX_LENGTH = env_int("SEUIL_PASSWORD_MAX_LENGTH", 15, minimum=6, maximum=128)
+if SEUIL_PASSWORD_MAX_LENGTH < SEUIL_PASSWORD_MIN_LENGTH:
+    raise ImproperlyConfigured("SEUIL_PASSWORD_MAX_LENGTH is below SEUIL_PASSWORD_MIN_LENGTH")
+SEUIL_PASSWORD_ALPHABET = env_str("SEUIL_PASSWORD_ALPHABET", "alnum")
+if SEUIL_PASSWORD_ALPHABET not in {"alnum", "ascii"}:
+    raise ImproperlyConfigured("SEUIL_PASSWORD_ALPHABET must be alnum or ascii")
+# ...and the security criteria behind the green dot (CNIL 2022 case 2 with the throttling).
+SEUIL_PASSWORD_MIN_ENTROPY = env_int("SEUIL_PASSWORD_MIN_ENTROPY", 50, minimum=0, maximum=256)
+SEUIL_PASSWORD_MIN_ZXCVBN = env_int("SEUIL_PASSWORD_MIN_ZXCVBN", 3, minimum=0, maximum=4)
+SEUIL_PASSWORD_REFUSE_COMMON = env_bool("SEUIL_PASSWORD_REFUSE_COMMON", True)
+# Argon2id; the defaults are OWASP's minimum, chosen with bench/argon2_params.py.
+SEUIL_ARGON2_TIME_COST = env_int("SEUIL_ARGON2_TIME_COST", 2, minimum=1, maximum=20)
+SEUIL_ARGON2_MEMORY_KIB = env_int(
+    "SEUIL_ARGON2_MEMORY_KIB", 19_456, minimum=7_168, maximum=1_048_576
+)
+SEUIL_ARGON2_PARALLELISM = env_int("SEUIL_ARGON2_PARALLELISM", 1, minimum=1, maximum=16)
+PASSWORD_HASHERS = [
+    "seuil.accounts.hashers.Argon2idHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+
+SEUIL_CHARTER_FILE = Path(
+    env_str("SEUIL_CHARTER_FILE", str(PACKAGE_DIR / "activation" / "charte.txt"))
+)
+if not SEUIL_CHARTER_FILE.is_file():
+    raise ImproperlyConfigured(f"SEUIL_CHARTER_FILE: no file at {SEUIL_CHARTER_FILE}")
+# "|"-separated, since questions hold commas. Empty: the built-in list, translated.
+SEUIL_SECRET_QUESTIONS = [
+    q.strip() for q in os.environ.get("SEUIL_SECRET_QUESTIONS", "").split("|") if q.strip()
+]
+
 # --- Applications -----------------------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -115,6 +160,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "seuil.accounts",
     "seuil.people",
+    "seuil.security",
+    "seuil.audit",
+    "seuil.mailer",
+    "seuil.activation",
+    "seuil.portal",
     "seuil.demo",
 ]
 
@@ -131,6 +181,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "seuil.urls"
+LOGIN_URL = "/"
 WSGI_APPLICATION = "seuil.wsgi.application"
 AUTH_USER_MODEL = "accounts.Account"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -145,6 +196,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "seuil.portal.context.institution",
             ],
         },
     }
@@ -211,6 +263,8 @@ EMAIL_PORT = env_int("SEUIL_EMAIL_PORT", 25, minimum=1, maximum=65535)
 EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("SEUIL_EMAIL_FROM", f"ne-pas-repondre@{SEUIL_MAIL_DOMAIN}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Whom a person should write to when a notice describes something they did not do.
+SEUIL_SUPPORT_EMAIL = env_str("SEUIL_SUPPORT_EMAIL", f"assistance@{SEUIL_MAIL_DOMAIN}")
 
 # --- Logging ----------------------------------------------------------------------------------
 

@@ -6,12 +6,28 @@ SEUIL_REQUIRE_ALL=1 (as on CI).
 """
 
 import os
+import socket
 import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
+from aiosmtpd.controller import Controller
 from django.conf import settings
+from django.utils import translation
+
+from seuil.people.models import Person
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
 
 REQUIRE_ALL = os.environ.get("SEUIL_REQUIRE_ALL") == "1"
 
@@ -71,3 +87,130 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(message + " and SEUIL_REQUIRE_ALL=1") from None
         for item in items:
             item.add_marker(pytest.mark.skip(reason=message))
+
+
+@pytest.fixture(autouse=True)
+def _french_first() -> Iterator[None]:
+    """Each test starts in the default language: a request in English leaves English active."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+# --- People -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_person() -> Callable[..., Person]:
+    """Register a person as HR would; keyword arguments override the defaults."""
+    counter = iter(range(1, 1_000_000))
+
+    def make(**fields: Any) -> Person:
+        values: dict[str, Any] = {
+            "status": "administratif",
+            "external_id": f"T{next(counter)}",
+            "first_name": "Jean",
+            "last_name": "Dupont",
+            "birth_date": date(1980, 5, 12),
+            "start_date": date(2026, 9, 1),
+            "personal_email": "",
+            **fields,
+        }
+        person = Person(**values)
+        person.register()
+        return person
+
+    return make
+
+
+# --- A real SMTP server on loopback -----------------------------------------------------------
+
+
+@dataclass
+class Inbox:
+    host: str
+    port: int
+    messages: list[EmailMessage] = field(default_factory=list)
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in str(m["To"])]
+
+    def wait_for(self, count: int, timeout: float = 10) -> list[EmailMessage]:
+        deadline = time.monotonic() + timeout
+        while len(self.messages) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.messages
+
+
+class _Collector:
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        message = message_from_bytes(envelope.content, _class=EmailMessage, policy=default)
+        self.inbox.messages.append(message)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[Inbox]:
+    """aiosmtpd on a free loopback port; Django's SMTP backend points at it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox("127.0.0.1", port)
+    controller = Controller(_Collector(inbox), hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    assert part is not None
+    return str(part.get_content())
+
+
+# --- A real browser ---------------------------------------------------------------------------
+
+CHROMIUM = Path(os.environ.get("SEUIL_CHROMIUM", "/usr/bin/chromium"))
+ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def browser() -> "Iterator[Browser]":
+    need("Chromium", CHROMIUM.is_file(), f"no browser at {CHROMIUM}; apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: "Browser", request: pytest.FixtureRequest) -> "Iterator[Page]":
+    """A fresh page; on failure its screenshot lands in var/test-artifacts, which CI keeps."""
+    context = browser.new_context(locale="fr-FR")
+    page = context.new_page()
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -33,7 +33,7 @@ def test_it_loads_people_and_an_operator_and_is_idempotent() -> None:
 def test_the_printed_operator_password_opens_the_admin() -> None:
     out = StringIO()
     call_command("load_demo", stdout=out)
-    password = out.getvalue().split("(admin-demo / ")[1].split(")")[0]
+    password = out.getvalue().split("admin-demo / ")[1].split()[0]
     client = Client()
     assert client.login(username="admin-demo", password=password)
     assert client.get("/admin/people/person/").status_code == 200

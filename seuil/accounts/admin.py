@@ -4,7 +4,18 @@ from django.contrib.auth.forms import BaseUserCreationForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from seuil.accounts.models import Account
+from seuil.accounts.models import Account, StateChange
+
+
+class StateChangeInline(admin.TabularInline[StateChange, Account]):
+    model = StateChange
+    fields = ("supann", "recorded_at")
+    readonly_fields = ("supann", "recorded_at")
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Account | None = None) -> bool:
+        return False
 
 
 class OperatorCreationForm(BaseUserCreationForm[Account]):
@@ -17,13 +28,24 @@ class OperatorCreationForm(BaseUserCreationForm[Account]):
 class AccountAdmin(UserAdmin[Account]):
     add_form = OperatorCreationForm
     list_display = ("login", "mail", "is_staff", "activated_at", "last_login")
+    inlines = [StateChangeInline]
     list_filter = ("is_staff", "is_superuser", "groups")
     search_fields = ("=login", "mail")
     ordering = ("login",)
-    readonly_fields = ("login", "mail", "created_at", "activated_at", "last_login")
+    readonly_fields = (
+        "login",
+        "mail",
+        "created_at",
+        "activated_at",
+        "last_login",
+        "recovery_email",
+        "pending_email",
+        "secret_question",
+    )
     filter_horizontal = ("groups", "user_permissions")
     fieldsets = (
         (None, {"fields": ("login", "mail", "password")}),
+        (_("Récupération"), {"fields": ("recovery_email", "pending_email", "secret_question")}),
         (_("Dates"), {"fields": ("created_at", "activated_at", "last_login")}),
         (
             _("Opérateur"),

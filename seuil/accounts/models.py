@@ -1,9 +1,20 @@
+from datetime import timedelta
 from typing import Any, ClassVar
 
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core import signing
 from django.db import NotSupportedError, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+class Resource(models.TextChoices):
+    COMPTE = "COMPTE", _("compte")
+    MAIL = "MAIL", _("messagerie")
+
+
+CONFIRMATION_SALT = "seuil.accounts.confirm-email"
+CONFIRMATION_AGE = timedelta(hours=24)
 
 
 class AccountQuerySet(models.QuerySet["Account"]):
@@ -47,6 +58,10 @@ class Account(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(_("opérateur"), default=False)
     created_at = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
     activated_at = models.DateTimeField(_("activé le"), null=True, blank=True, editable=False)
+    recovery_email = models.EmailField(_("mail personnel (confirmé)"), blank=True)
+    pending_email = models.EmailField(_("mail personnel à confirmer"), blank=True)
+    secret_question = models.CharField(_("question secrète"), max_length=200, blank=True)
+    secret_answer = models.CharField(_("réponse (empreinte)"), max_length=128, blank=True)
 
     objects: ClassVar[AccountManager] = AccountManager()
 
@@ -68,6 +83,80 @@ class Account(AbstractBaseUser, PermissionsMixin):
     def normalize_username(cls, username: str) -> str:
         return super().normalize_username(username).strip().lower()
 
+    def email_token(self) -> str:
+        """A link's token confirming the pending address; valid CONFIRMATION_AGE, bound to it."""
+        return signing.dumps([self.pk, self.pending_email], salt=CONFIRMATION_SALT)
+
+    @classmethod
+    def confirm_email(cls, token: str) -> "Account | None":
+        """The account whose pending address the token confirms, now confirmed; else None."""
+        try:
+            pk, email = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_AGE)
+        except (signing.BadSignature, ValueError, TypeError):
+            return None
+        account = cls.objects.filter(pk=pk, pending_email=email).first()
+        if account and email:
+            account.recovery_email, account.pending_email = email, ""
+            account.save(update_fields=["recovery_email", "pending_email"])
+        return account
+
     def supann_state(self) -> str:
         """The SupAnn sub-state of {COMPTE}: not yet taken possession of, or active."""
         return "SupannActif" if self.activated_at else "SupannCree"
+
+    def activate(self, *, password_hash: str, email: str, question: str, answer_hash: str) -> bool:
+        """Take possession of the account with a new password and recovery contact; return
+        whether it was already active (the password is then replaced)."""
+        now = timezone.now()
+        replaced = self.activated_at is not None
+        self.password = password_hash
+        if email:
+            # An address confirmed before stays confirmed; any other waits for its link.
+            self.pending_email = "" if email == self.recovery_email else email
+            self.recovery_email = email if email == self.recovery_email else ""
+            self.secret_question = self.secret_answer = ""
+        else:
+            self.recovery_email = self.pending_email = ""
+            self.secret_question, self.secret_answer = question, answer_hash
+        if not replaced:
+            self.activated_at = now
+            for resource in (Resource.COMPTE, Resource.MAIL):
+                StateChange.objects.create(
+                    account=self,
+                    resource=resource,
+                    state="A",
+                    substate="SupannActif",
+                    start=now.date(),
+                )
+        self.save()
+        return replaced
+
+
+class StateChange(models.Model):
+    """The history of a resource's state, as SupAnn's supannRessourceEtatDate writes it.
+
+    The latest row of each resource is its current state; the directory provisioning reads the
+    {MAIL} rows to create mailboxes.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="states")
+    resource = models.CharField(_("ressource"), max_length=8, choices=Resource.choices)
+    state = models.CharField(_("état"), max_length=1)
+    substate = models.CharField(_("sous-état"), max_length=32)
+    start = models.DateField(_("début"))
+    end = models.DateField(_("fin"), null=True, blank=True)
+    recorded_at = models.DateTimeField(_("enregistré le"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("changement d'état")
+        verbose_name_plural = _("historique des états")
+        ordering = ["-recorded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.supann
+
+    @property
+    def supann(self) -> str:
+        """{COMPTE}A:SupannActif:20260901: — end left empty when open."""
+        end = f"{self.end:%Y%m%d}" if self.end else ""
+        return f"{{{self.resource}}}{self.state}:{self.substate}:{self.start:%Y%m%d}:{end}"

@@ -2,9 +2,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
+from seuil.accounts.models import Account
+from seuil.activation.services import issue_letters
 from seuil.people import naming
 from seuil.people.models import Person
 
@@ -53,6 +58,7 @@ class PersonAdmin(admin.ModelAdmin[Person]):
     )
     readonly_fields = ("login", "mail", "state", "created_at", "updated_at")
     show_full_result_count = False
+    actions = ["issue_sesames"]
 
     @admin.display(description=_("identifiant"), ordering="account__login")
     def login(self, person: Person) -> str:
@@ -65,6 +71,23 @@ class PersonAdmin(admin.ModelAdmin[Person]):
     @admin.display(description=_("état du compte"))
     def state(self, person: Person) -> str:
         return person.account.supann_state() if person.pk else "—"
+
+    @admin.action(
+        description=_("Émettre un Sésame et imprimer la lettre"), permissions=["issue_sesame"]
+    )
+    def issue_sesames(self, request: HttpRequest, queryset: QuerySet[Person]) -> HttpResponse:
+        """Answer with the PDF letters: the only place the new Sésames ever appear."""
+        assert isinstance(request.user, Account)  # noqa: S101 -- the admin requires a login
+        people = list(queryset.select_related("account").order_by("last_name", "first_name"))
+        pdf = issue_letters(people=people, by=request.user, request=request)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"sesames-{timezone.localtime():%Y%m%d-%H%M%S}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        add_never_cache_headers(response)
+        return response
+
+    def has_issue_sesame_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("activation.add_sesame")
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         if change:

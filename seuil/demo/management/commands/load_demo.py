@@ -2,23 +2,29 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.urls import reverse
 from django.utils.crypto import get_random_string
 
 from seuil.accounts.models import Account
+from seuil.activation.models import Sesame
 from seuil.people.importing import parse_people_csv
 from seuil.people.models import Person
 
 FEED = Path(__file__).resolve().parents[2] / "people.csv"
-OPERATOR = "admin-demo"  # a hyphen: generated logins never have one, so no person can collide
+# Hyphenated: generated logins never have one, so no person can ever collide with an operator.
+ADMIN, HR = "admin-demo", "rh-demo"
+NEWCOMER = "90001"  # the staff member whose fresh Sésame is printed
 
 
 class Command(BaseCommand):
     help = (
-        "Load the demonstration data of `make run`: a few staff members and students, and an "
-        f"operator '{OPERATOR}' whose password is renewed and printed on every run. Idempotent: "
-        "people are upserted like any feed. Refuses to run unless SEUIL_DEBUG=true."
+        "Load the demonstration data of `make run`: staff members and students, an IT operator "
+        f"'{ADMIN}' and an HR operator '{HR}' (group RH) whose passwords are renewed and printed "
+        "on every run, and a fresh Sésame for one staff member who has not activated yet. "
+        "Idempotent: people are upserted like any feed. Refuses to run unless SEUIL_DEBUG=true."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,30 +32,45 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         if not settings.DEBUG:
-            raise CommandError("load_demo only runs with SEUIL_DEBUG=true: it prints a password")
+            raise CommandError("load_demo only runs with SEUIL_DEBUG=true: it prints passwords")
         people, errors = parse_people_csv(FEED.read_bytes())
         if errors:
             raise CommandError("\n".join(errors))
+        passwords = {ADMIN: get_random_string(16), HR: get_random_string(16)}
+        sesame = "—"
         with transaction.atomic():
             result = Person.objects.import_rows(people, dry_run=dry_run)
-            password = get_random_string(16)
             if not dry_run:
-                operator = Account.objects.filter(login=OPERATOR).first()
-                if operator is None:
-                    Account.objects.create_superuser(OPERATOR, password)
-                else:
-                    operator.set_password(password)
-                    operator.save(update_fields=["password"])
+                self._operator(ADMIN, passwords[ADMIN], superuser=True)
+                self._operator(HR, passwords[HR], superuser=False)
+                newcomer = Person.objects.get(external_id=NEWCOMER, status="administratif")
+                if newcomer.account.activated_at is None:
+                    sesame = Sesame.issue(newcomer.account)[1]
         base = settings.SEUIL_BASE_URL
         self.stdout.write(
             f"""
-  seuil is ready. Things to try:
-  - the registry in the admin: {base}/admin/  ({OPERATOR} / {password})
-  - export it:                 .venv/bin/seuil export_people
-  - import a feed:             .venv/bin/seuil import_people seuil/demo/people.csv --dry-run
+  seuil is ready at {base}/ — things to try:
+  1. Activate a staff account: {base}{reverse("activation:activate")}
+       Identifiant: elefevre    Mot de passe provisoire (Sésame): {sesame}
+     Mail goes to this console (SEUIL_EMAIL_BACKEND=console): follow the confirmation link.
+  2. Work as HR in the admin: {base}/admin/   {HR} / {passwords[HR]}
+       People › select someone › "Émettre un Sésame et imprimer la lettre" gives the PDF letter.
+     Everything, as IT:                         {ADMIN} / {passwords[ADMIN]}
+  3. On the command line: .venv/bin/seuil export_people
+                          .venv/bin/seuil issue_sesame jdupont2 --letter var/lettre.pdf
 """
         )
         self.stdout.write(
             f"demo: {len(result.created)} created, {len(result.updated)} updated, "
             f"{result.unchanged} unchanged" + (" (dry run: nothing written)" if dry_run else "")
         )
+
+    def _operator(self, login: str, password: str, *, superuser: bool) -> None:
+        operator = Account.objects.filter(login=login).first()
+        if operator is None:
+            operator = Account.objects.create_superuser(login, password)
+        operator.set_password(password)
+        operator.is_staff, operator.is_superuser = True, superuser
+        operator.save()
+        if not superuser:
+            operator.groups.set([Group.objects.get(name="RH")])

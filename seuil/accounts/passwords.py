@@ -1,0 +1,204 @@
+"""The password rule and the security criteria behind the green dot ("pastille verte").
+
+static/seuil/password.js evaluates the same rule set in the browser, from the policy this module
+publishes; tests/data/password-corpus.json holds the cases on which both must agree. This module is
+the authority: the server checks every password with it, whatever the browser said.
+"""
+
+import math
+import string
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import zxcvbn.scoring
+from django.conf import settings
+from django.contrib.auth.password_validation import CommonPasswordValidator
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from zxcvbn import zxcvbn as guess
+
+from seuil.people.naming import ascii_lower
+
+SPECIALS = string.punctuation + " "  # the 33 printable ASCII characters that are not alphanumeric
+PERSONAL_MIN = 3  # a shorter name ("Li") would forbid too many passwords
+FRENCH_COMMON = Path(__file__).with_name("common-passwords-fr.txt")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the password must not resemble: the login, the person's names, the Sésame."""
+
+    login: str = ""
+    words: tuple[str, ...] = ()
+    sesame: str = ""
+
+
+@dataclass(frozen=True)
+class Unmet:
+    code: str
+    message: str
+
+
+def personal_words(*names: str) -> tuple[str, ...]:
+    """The words of a person's names, as they could appear in a password: "Lefèvre-Martin" gives
+    lefevre and martin."""
+    words = {w for name in names for w in _split(ascii_lower(name)) if len(w) >= PERSONAL_MIN}
+    return tuple(sorted(words))
+
+
+def _split(text: str) -> list[str]:
+    return "".join(c if c.isalnum() else " " for c in text).split()
+
+
+def normalise_answer(answer: str) -> str:
+    """A secret answer as compared: no case, no accents, single spaces, no punctuation."""
+    return " ".join(_split(ascii_lower(answer)))
+
+
+_SEPARATORS = {ord(c): None for c in " \t\n\r\f\v-"}  # ASCII only: password.js strips the same
+_CROCKFORD_READING = str.maketrans("OIL", "011")
+
+
+def normalise_sesame(text: str) -> str:
+    """Crockford base32 as typed: any case, no spaces or hyphens, O read as 0, I and L as 1."""
+    return text.translate(_SEPARATORS).upper().translate(_CROCKFORD_READING)
+
+
+def unmet(password: str, confirmation: str, context: Context) -> list[Unmet]:
+    """Every criterion the password does not meet, in the order the indicator lists them."""
+    rule = settings
+    found: list[Unmet] = []
+    if not rule.SEUIL_PASSWORD_MIN_LENGTH <= len(password) <= rule.SEUIL_PASSWORD_MAX_LENGTH:
+        found.append(Unmet("length", length_message()))
+    accent, special = _refused_characters(password)
+    if accent:
+        found.append(Unmet("accent", _("Aucun accent (« %(char)s » refusé)") % {"char": accent}))
+    if special:
+        found.append(Unmet("special", special_message(special)))
+    if rule.SEUIL_PASSWORD_MIN_ENTROPY and entropy(password) < rule.SEUIL_PASSWORD_MIN_ENTROPY:
+        found.append(Unmet("entropy", entropy_message()))
+    if not found:  # the costlier criteria only once the rule itself holds
+        found += _quality(password, context)
+    if password != confirmation:
+        found.append(Unmet("match", _("Confirmation identique au mot de passe")))
+    return found
+
+
+def _refused_characters(password: str) -> tuple[str, str]:
+    """The first accented letter and the first special character the rule refuses."""
+    accent = special = ""
+    for char in password:
+        if char.isascii() and char.isalnum():
+            continue
+        if settings.SEUIL_PASSWORD_ALPHABET == "ascii" and char in SPECIALS:  # noqa: S105
+            continue
+        if unicodedata.category(char)[0] in "LM":  # ASCII letters passed above
+            accent = accent or char
+        else:
+            special = special or char
+    return accent, special
+
+
+def entropy(password: str) -> float:
+    """CNIL's estimate: length × log2 of the size of the character classes used."""
+    alphabet = _alphabet(password)
+    return len(password) * math.log2(alphabet) if alphabet else 0.0
+
+
+def _alphabet(chars: str) -> int:
+    classes = (string.ascii_lowercase, string.ascii_uppercase, string.digits, SPECIALS)
+    return sum(len(members) for members in classes if any(c in members for c in chars))
+
+
+def _quality(password: str, context: Context) -> list[Unmet]:
+    found: list[Unmet] = []
+    lowered = password.lower()
+    if settings.SEUIL_PASSWORD_REFUSE_COMMON and lowered in common_passwords():
+        found.append(Unmet("common", _("Pas un mot de passe courant")))
+    if settings.SEUIL_PASSWORD_MIN_ZXCVBN:
+        # The browser's zxcvbn dates years from the current one; the Python port fixes it at 2017.
+        zxcvbn.scoring.REFERENCE_YEAR = timezone.localdate().year
+        inputs = [w for w in (context.login, *context.words, context.sesame) if w]
+        if guess(password, user_inputs=inputs)["score"] < settings.SEUIL_PASSWORD_MIN_ZXCVBN:
+            found.append(Unmet("guessable", _("Difficile à deviner")))
+    words = [w.lower() for w in (context.login, *context.words) if len(w) >= PERSONAL_MIN]
+    if any(word in lowered for word in words):
+        found.append(Unmet("personal", _("Ni votre identifiant ni votre nom")))
+    if context.sesame and normalise_sesame(password) == normalise_sesame(context.sesame):
+        found.append(Unmet("sesame", _("Différent du Sésame")))
+    return found
+
+
+def length_message() -> str:
+    return _("Entre %(min)d et %(max)d caractères") % {
+        "min": settings.SEUIL_PASSWORD_MIN_LENGTH,
+        "max": settings.SEUIL_PASSWORD_MAX_LENGTH,
+    }
+
+
+def special_message(char: str) -> str:
+    shown = _("espace") if char == " " else char
+    if settings.SEUIL_PASSWORD_ALPHABET == "ascii":  # noqa: S105
+        return _("Caractères ASCII imprimables seulement (« %(char)s » refusé)") % {"char": shown}
+    return _("Aucun caractère spécial (« %(char)s » refusé)") % {"char": shown}
+
+
+def entropy_message() -> str:
+    return _(
+        "Au moins %(bits)d bits d'entropie : mêlez minuscules, majuscules et chiffres, "
+        "ou allongez-le"
+    ) % {"bits": settings.SEUIL_PASSWORD_MIN_ENTROPY}
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """Django's 20,000 most common passwords, and French ones (azerty, soleil, motdepasse…)."""
+    french = FRENCH_COMMON.read_text(encoding="utf-8").split()
+    return frozenset(CommonPasswordValidator().passwords) | {w.lower() for w in french}
+
+
+def _could_pass_the_rule(word: str) -> bool:
+    """Whether some casing of a common word meets length, alphabet and entropy: only those can
+    decide a verdict, so only those are sent to the browser."""
+    if not settings.SEUIL_PASSWORD_MIN_LENGTH <= len(word) <= settings.SEUIL_PASSWORD_MAX_LENGTH:
+        return False
+    if _refused_characters(word) != ("", ""):
+        return False
+    both_cases = word.upper() + word.lower()
+    return len(word) * math.log2(_alphabet(both_cases)) >= settings.SEUIL_PASSWORD_MIN_ENTROPY
+
+
+def browser_policy(context: Context) -> dict[str, Any]:
+    """What password.js needs to reach the server's verdict, in the page's language."""
+    refuse_common = settings.SEUIL_PASSWORD_REFUSE_COMMON
+    return {
+        "min": settings.SEUIL_PASSWORD_MIN_LENGTH,
+        "max": settings.SEUIL_PASSWORD_MAX_LENGTH,
+        "alphabet": settings.SEUIL_PASSWORD_ALPHABET,
+        "minEntropy": settings.SEUIL_PASSWORD_MIN_ENTROPY,
+        "minZxcvbn": settings.SEUIL_PASSWORD_MIN_ZXCVBN,
+        "common": sorted(w for w in common_passwords() if _could_pass_the_rule(w))
+        if refuse_common
+        else [],
+        "words": list(context.words),
+        "login": context.login,
+        "messages": {
+            "length": length_message(),
+            "accent": _("Aucun accent (« %(char)s » refusé)"),
+            "special": special_message("%(char)s"),
+            "space": _("espace"),
+            "entropy": entropy_message(),
+            "common": _("Pas un mot de passe courant"),
+            "guessable": _("Difficile à deviner"),
+            "personal": _("Ni votre identifiant ni votre nom"),
+            "sesame": _("Différent du Sésame"),
+            "match": _("Confirmation identique au mot de passe"),
+            "rule": [criterion.message for criterion in unmet("", "", context)],
+            "valid": _("conforme"),
+            "show": _("Afficher"),
+            "invalid": _("non conforme"),
+        },
+    }

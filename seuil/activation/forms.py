@@ -1,0 +1,61 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from seuil.accounts import passwords
+from seuil.accounts.forms import NewPasswordFields, RecoveryFields, secret
+from seuil.activation.models import Sesame
+
+WRONG_SESAME = _(
+    "Identifiant ou mot de passe provisoire incorrect. Le Sésame est peut-être expiré ou déjà "
+    "utilisé : la DRH (ou la scolarité) peut vous en remettre un nouveau."
+)
+
+
+class ActivationForm(NewPasswordFields, RecoveryFields):
+    login = forms.CharField(
+        label=_("Identifiant"),
+        max_length=64,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "username", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
+    sesame = secret(_("Mot de passe provisoire"), "one-time-code", max_length=64)
+    charter = forms.BooleanField(
+        label=_(
+            "Je m'engage à respecter la charte d'utilisation de l'environnement "
+            "numérique de travail"
+        ),
+        error_messages={"required": _("Cochez la case pour accepter la charte.")},
+    )
+    field_order = [
+        "login",
+        "sesame",
+        "password1",
+        "password2",
+        "personal_email",
+        "secret_question",
+        "secret_answer",
+        "charter",
+    ]
+
+    sesame_found: Sesame | None = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.clean_recovery()
+        login, code = data.get("login", ""), data.get("sesame", "")
+        if login and code:
+            self.sesame_found = Sesame.objects.verify(login, code)
+            if self.sesame_found is None:
+                self.add_error("sesame", WRONG_SESAME)
+        self.check_password(self.context(login, code))
+        return data
+
+    def context(self, login: str, code: str) -> passwords.Context:
+        person = getattr(self.sesame_found.account, "person", None) if self.sesame_found else None
+        names = (person.first_name, person.last_name, person.birth_name) if person else ()
+        return passwords.Context(
+            login=login.strip().lower(), words=passwords.personal_words(*names), sesame=code
+        )

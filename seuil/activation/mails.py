@@ -1,0 +1,27 @@
+"""The notice a person gets when their account is activated or its password replaced."""
+
+from django.utils.translation import gettext_lazy as _
+
+from seuil.mailer.models import OutgoingMail
+from seuil.mailer.rendering import Draft
+
+
+def activated(mail: OutgoingMail) -> Draft:
+    account = mail.account
+    assert account is not None  # noqa: S101 -- queued with its account
+    replaced = bool(mail.context.get("replaced"))
+    subject = (
+        _("Le mot de passe de votre compte ENT a été remplacé")
+        if replaced
+        else _("Votre compte ENT est activé")
+    )
+    return Draft(
+        "activation/activated",
+        subject,
+        {
+            "login": account.login,
+            "address": account.mail,
+            "when": mail.created_at,
+            "replaced": replaced,
+        },
+    )

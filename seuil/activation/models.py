@@ -1,0 +1,150 @@
+import secrets
+from datetime import timedelta
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from seuil.accounts.models import Account
+from seuil.accounts.passwords import normalise_sesame
+from seuil.audit.models import Action, AuditEvent
+
+CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread
+SESAME_LENGTH = 13  # 65 bits
+_DIGEST_SALT = "seuil.activation.sesame"
+# Compared against when there is no live Sésame, so that an unknown login costs the same work.
+_NO_SESAME = salted_hmac(_DIGEST_SALT, "no live sesame", algorithm="sha256").hexdigest()
+
+
+def sesame_digest(code: str) -> str:
+    """A keyed hash (HMAC-SHA256 under SECRET_KEY): the database alone cannot test guesses."""
+    return salted_hmac(_DIGEST_SALT, normalise_sesame(code), algorithm="sha256").hexdigest()
+
+
+def format_sesame(code: str) -> str:
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+class SesameQuerySet(models.QuerySet["Sesame"]):
+    def live(self) -> "SesameQuerySet":
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True)
+
+    def verify(self, login: str, code: str) -> "Sesame | None":
+        """The login's live, unexpired Sésame if the code matches it. Whatever the reason for a
+        failure (unknown login, wrong, used, revoked or expired code), the work is the same."""
+        digest = sesame_digest(code)
+        sesame = (
+            self.live()
+            .filter(account__login=login.strip().lower(), expires_at__gt=timezone.now())
+            .select_related("account")
+            .first()
+        )
+        matches = constant_time_compare(digest, sesame.digest if sesame else _NO_SESAME)
+        return sesame if sesame and matches else None
+
+
+class Sesame(models.Model):
+    """A one-time code HR hands over so that a person can set their own password."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="sesames"
+    )
+    digest = models.CharField(_("empreinte"), max_length=64, editable=False)
+    issued_at = models.DateTimeField(_("émis le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("émis par"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    objects: ClassVar[SesameQuerySet] = SesameQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("Sésame")
+        verbose_name_plural = _("Sésames")
+        ordering = ["-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(used_at__isnull=True, revoked_at__isnull=True),
+                name="sesame_one_live_per_account",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Sésame {self.account} ({self.issued_at:%Y-%m-%d})"
+
+    @classmethod
+    def issue(
+        cls, account: Account, *, by: Account | None = None, request: HttpRequest | None = None
+    ) -> tuple["Sesame", str]:
+        """A new Sésame for the account, revoking the previous one. The code is returned once,
+        formatted for a letter (XXXX-XXXX-XXXX-X), and never stored."""
+        code = "".join(secrets.choice(CROCKFORD) for _ in range(SESAME_LENGTH))
+        now = timezone.now()
+        actor = by.login if by else "cli"
+        with transaction.atomic():
+            for previous in cls.objects.live().filter(account=account).select_for_update():
+                previous.revoked_at = now
+                previous.save(update_fields=["revoked_at"])
+                AuditEvent.record(
+                    Action.SESAME_REVOKED, account=account, actor=actor, request=request
+                )
+            sesame = cls.objects.create(
+                account=account,
+                digest=sesame_digest(code),
+                issued_at=now,
+                expires_at=now + timedelta(days=settings.SEUIL_SESAME_DAYS),
+                issued_by=by,
+            )
+            AuditEvent.record(
+                Action.SESAME_ISSUED,
+                account=account,
+                actor=actor,
+                request=request,
+                expires=sesame.expires_at.isoformat(),
+            )
+        return sesame, format_sesame(code)
+
+    def consume(self) -> bool:
+        """Use the Sésame up, unless a concurrent request already did: exactly one wins."""
+        used = Sesame.objects.live().filter(pk=self.pk).update(used_at=timezone.now())
+        return used == 1
+
+    @property
+    def state(self) -> str:
+        if self.used_at:
+            return str(_("utilisé"))
+        if self.revoked_at:
+            return str(_("révoqué"))
+        return str(_("expiré")) if self.expires_at <= timezone.now() else str(_("valide"))
+
+
+class CharterAcceptance(models.Model):
+    """Proof that a person accepted a version of the charter, when and from where."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="charter_acceptances"
+    )
+    version = models.CharField(_("version"), max_length=64)
+    accepted_at = models.DateTimeField(_("acceptée le"), default=timezone.now)
+    ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("acceptation de la charte")
+        verbose_name_plural = _("acceptations de la charte")
+        ordering = ["-accepted_at"]
+
+    def __str__(self) -> str:
+        return f"{self.account} — {self.version}"

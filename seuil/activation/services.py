@@ -1,0 +1,77 @@
+"""Operations that cross apps: issuing Sésames with their letters, and activating an account."""
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.http import HttpRequest
+from django.views.decorators.debug import sensitive_variables
+
+from seuil.accounts.models import Account
+from seuil.accounts.passwords import normalise_answer
+from seuil.activation.charter import load_charter
+from seuil.activation.letter import Letter, render_letters
+from seuil.activation.models import CharterAcceptance, Sesame
+from seuil.audit.models import Action, AuditEvent
+from seuil.mailer.models import OutgoingMail
+from seuil.people.models import Person
+from seuil.security.ip import client_ip
+
+
+def issue_letters(*, people: list[Person], by: Account, request: HttpRequest) -> bytes:
+    """A new Sésame for each person, revoking their previous one, and the letters to print: one
+    PDF, one page each. All or none are issued."""
+    letters = []
+    with transaction.atomic():
+        for person in people:
+            sesame, code = Sesame.issue(person.account, by=by, request=request)
+            letters.append(Letter(person, code, sesame.expires_at))
+        return render_letters(letters)
+
+
+@sensitive_variables("password", "answer")
+def activate_account(
+    *,
+    sesame: Sesame,
+    password: str,
+    email: str,
+    question: str,
+    answer: str,
+    request: HttpRequest,
+) -> tuple[Account, bool] | None:
+    """Activate with a verified Sésame, completely or not at all; return the account and whether
+    its password was replaced (it was active already). None when a concurrent request used the
+    Sésame first. Mail leaves only after the commit."""
+    account = sesame.account
+    # Hash before the transaction: it is the slow part, and needs no lock.
+    password_hash = make_password(password)
+    answer_hash = make_password(normalise_answer(answer)) if question else ""
+    version = load_charter(settings.SEUIL_CHARTER_FILE).version
+    person = getattr(account, "person", None)
+    # Whoever held the account's addresses before hears of it, in case it was not its owner.
+    notified = {address for address in (account.recovery_email, email) if address}
+    if not notified and person and person.personal_email:
+        notified = {person.personal_email}
+    with transaction.atomic():
+        if not sesame.consume():
+            return None
+        replaced = account.activate(
+            password_hash=password_hash, email=email, question=question, answer_hash=answer_hash
+        )
+        CharterAcceptance.objects.create(account=account, version=version, ip=client_ip(request))
+        for address in sorted(notified):
+            OutgoingMail.enqueue(
+                "activation.activated", to=address, account=account, replaced=replaced
+            )
+        if account.pending_email:
+            OutgoingMail.enqueue(
+                "accounts.confirm_email", to=account.pending_email, account=account
+            )
+        AuditEvent.record(
+            Action.ACTIVATION,
+            account=account,
+            request=request,
+            replaced=replaced,
+            recovery="email" if email else "question",
+            charter=version,
+        )
+    return account, replaced

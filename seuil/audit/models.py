@@ -1,0 +1,89 @@
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import NotSupportedError, models
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from seuil.security.ip import client_ip
+
+
+class Action(models.TextChoices):
+    REGISTERED = "registered", _("enregistrement")
+    SESAME_ISSUED = "sesame-issued", _("Sésame émis")
+    SESAME_REVOKED = "sesame-revoked", _("Sésame révoqué")
+    ACTIVATION = "activation", _("activation")
+    EMAIL_CONFIRMED = "email-confirmed", _("mail personnel confirmé")
+
+
+class Outcome(models.TextChoices):
+    SUCCESS = "success", _("succès")
+    FAILURE = "failure", _("échec")
+    LOCKED = "locked", _("verrouillé")
+
+
+class AuditQuerySet(models.QuerySet["AuditEvent"]):
+    def update(self, **kwargs: Any) -> int:
+        raise NotSupportedError("the audit log is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise NotSupportedError("the audit log is append-only")
+
+
+class AuditEvent(models.Model):
+    """One security event. Append-only; never holds a secret."""
+
+    at = models.DateTimeField(_("date (UTC)"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    outcome = models.CharField(_("résultat"), max_length=16, choices=Outcome.choices)
+    actor = models.CharField(_("acteur"), max_length=64, help_text=_("qui a agi"))
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("compte"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="audit_events",
+    )
+    ip = models.GenericIPAddressField(_("adresse IP"), null=True, blank=True)
+    detail = models.JSONField(_("détail"), default=dict, blank=True)
+
+    objects: ClassVar[AuditQuerySet] = AuditQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("événement d'audit")
+        verbose_name_plural = _("journal d'audit")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome} {self.actor}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise NotSupportedError("the audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise NotSupportedError("the audit log is append-only")
+
+    @classmethod
+    def record(
+        cls,
+        action: str,
+        *,
+        outcome: str = Outcome.SUCCESS,
+        account: Any = None,
+        actor: str = "",
+        request: HttpRequest | None = None,
+        **detail: Any,
+    ) -> "AuditEvent":
+        """Record an event; the actor defaults to the account's login."""
+        return cls.objects.create(
+            action=action,
+            outcome=outcome,
+            account=account,
+            actor=actor or (account.login if account else "anonyme"),
+            ip=client_ip(request) if request else None,
+            detail=detail,
+        )

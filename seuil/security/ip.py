@@ -1,0 +1,41 @@
+"""The client's address, as seen through the proxies the institution trusts."""
+
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str:
+    """REMOTE_ADDR, unless it is a trusted proxy: then the rightmost untrusted X-Forwarded-For hop.
+
+    Anything left of a trusted proxy's own entry was written by the client and may be forged, so it
+    is never believed.
+    """
+    remote = str(request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104 -- a placeholder, never bound
+    if not _trusted(remote):
+        return remote
+    forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    hops = [hop.strip() for hop in forwarded.split(",")]
+    for hop in reversed([hop for hop in hops if hop]):
+        if not _valid(hop):
+            break
+        if not _trusted(hop):
+            return hop
+    return remote
+
+
+def _valid(address: str) -> bool:
+    try:
+        ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return True
+
+
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in settings.SEUIL_TRUSTED_PROXIES)

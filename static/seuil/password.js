@@ -1,0 +1,155 @@
+/* The live indicator ("pastille verte"): the rule set of seuil/accounts/passwords.py, applied in
+   the browser to the policy the page embeds (#password-policy). Nothing typed here is sent
+   anywhere: the server checks again, and decides, when the person presses "Valider". */
+(function () {
+  "use strict";
+
+  var LOWER = "abcdefghijklmnopqrstuvwxyz";
+  var UPPER = LOWER.toUpperCase();
+  var DIGITS = "0123456789";
+  var SPECIALS = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~ ";
+  var PERSONAL_MIN = 3;
+  var ACCENT = /^[\p{L}\p{M}]$/u;
+  var ALNUM = /^[A-Za-z0-9]$/;
+
+  // Code points, as Python counts them: "😀".length is 2 in JavaScript.
+  function chars(text) { return Array.from(text); }
+
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)[sd]/g, function (_, key) { return String(values[key]); });
+  }
+
+  function normaliseSesame(text) {
+    return text.replace(/[ \t\n\r\f\v-]/g, "").toUpperCase()
+      .replace(/O/g, "0").replace(/[IL]/g, "1");
+  }
+
+  function alphabet(text) {
+    var size = 0;
+    [LOWER, UPPER, DIGITS, SPECIALS].forEach(function (members) {
+      if (chars(text).some(function (c) { return members.indexOf(c) >= 0; })) { size += members.length; }
+    });
+    return size;
+  }
+
+  function entropy(text) {
+    var size = alphabet(text);
+    return size ? chars(text).length * Math.log2(size) : 0;
+  }
+
+  function refused(policy, password) {
+    var accent = "", special = "";
+    chars(password).forEach(function (c) {
+      if (ALNUM.test(c)) { return; }
+      if (policy.alphabet === "ascii" && SPECIALS.indexOf(c) >= 0) { return; }
+      if (ACCENT.test(c)) { accent = accent || c; } else { special = special || c; }
+    });
+    return { accent: accent, special: special };
+  }
+
+  function quality(policy, password, context, common) {
+    var found = [];
+    var lowered = password.toLowerCase();
+    var m = policy.messages;
+    if (common.has(lowered)) { found.push({ code: "common", message: m.common }); }
+    if (policy.minZxcvbn) {
+      var inputs = [context.login].concat(context.words, [context.sesame]).filter(Boolean);
+      var score = typeof window.zxcvbn === "function" ? window.zxcvbn(password, inputs).score : -1;
+      if (score < policy.minZxcvbn) { found.push({ code: "guessable", message: m.guessable }); }
+    }
+    var words = [context.login].concat(context.words).filter(function (w) { return chars(w).length >= PERSONAL_MIN; });
+    if (words.some(function (w) { return lowered.indexOf(w.toLowerCase()) >= 0; })) {
+      found.push({ code: "personal", message: m.personal });
+    }
+    if (context.sesame && normaliseSesame(password) === normaliseSesame(context.sesame)) {
+      found.push({ code: "sesame", message: m.sesame });
+    }
+    return found;
+  }
+
+  var commonSets = new WeakMap();
+
+  /* Every criterion not met, in the order passwords.unmet() gives them. */
+  function evaluate(policy, password, confirmation, context) {
+    var m = policy.messages;
+    var found = [];
+    var length = chars(password).length;
+    if (length < policy.min || length > policy.max) { found.push({ code: "length", message: m.length }); }
+    var bad = refused(policy, password);
+    if (bad.accent) { found.push({ code: "accent", message: format(m.accent, { char: bad.accent }) }); }
+    if (bad.special) {
+      var shown = bad.special === " " ? m.space : bad.special;
+      found.push({ code: "special", message: format(m.special, { char: shown }) });
+    }
+    if (policy.minEntropy && entropy(password) < policy.minEntropy) {
+      found.push({ code: "entropy", message: m.entropy });
+    }
+    if (!found.length) {
+      if (!commonSets.has(policy)) { commonSets.set(policy, new Set(policy.common)); }
+      found = found.concat(quality(policy, password, context, commonSets.get(policy)));
+    }
+    if (password !== confirmation) { found.push({ code: "match", message: m.match }); }
+    return found;
+  }
+
+  function wire() {
+    var data = document.getElementById("password-policy");
+    var indicator = document.getElementById("password-indicator");
+    var first = document.getElementById("id_password1");
+    var second = document.getElementById("id_password2");
+    if (!data || !indicator || !first || !second) { return; }
+    var policy = JSON.parse(data.textContent);
+    var login = document.getElementById("id_login");
+    var sesame = document.getElementById("id_sesame");
+    var word = indicator.querySelector(".indicator__word");
+    var list = indicator.querySelector(".indicator__unmet");
+    var shownCodes = null;
+
+    function update() {
+      var context = {
+        login: login ? login.value.trim().toLowerCase() : policy.login,
+        words: policy.words,
+        sesame: sesame ? sesame.value : ""
+      };
+      var unmet = evaluate(policy, first.value, second.value, context);
+      var codes = unmet.map(function (u) { return u.message; }).join("\n");
+      if (codes === shownCodes) { return; }  // a live region should speak only of changes
+      shownCodes = codes;
+      indicator.setAttribute("data-valid", unmet.length ? "false" : "true");
+      word.textContent = unmet.length ? policy.messages.invalid : policy.messages.valid;
+      list.replaceChildren.apply(list, unmet.map(function (u) {
+        var item = document.createElement("li");
+        item.textContent = u.message;
+        return item;
+      }));
+    }
+
+    [first, second, login, sesame].forEach(function (field) {
+      if (field) { field.addEventListener("input", update); }
+    });
+    document.querySelectorAll("input[type=password]").forEach(function (field) {
+      var toggle = document.createElement("button");
+      toggle.type = "button";
+      toggle.className = "toggle";
+      toggle.textContent = policy.messages.show;
+      toggle.setAttribute("aria-pressed", "false");
+      toggle.setAttribute("aria-controls", field.id);
+      toggle.setAttribute("aria-label", policy.messages.show + " : " + (document.querySelector("label[for=" + field.id + "]") || {}).textContent);
+      toggle.addEventListener("click", function () {
+        var hidden = field.type === "password";
+        field.type = hidden ? "text" : "password";
+        toggle.setAttribute("aria-pressed", hidden ? "true" : "false");
+      });
+      field.insertAdjacentElement("afterend", toggle);
+    });
+    window.addEventListener("load", update);
+    update();
+  }
+
+  window.seuilPassword = { evaluate: evaluate, entropy: entropy, normaliseSesame: normaliseSesame };
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", wire);
+  } else {
+    wire();
+  }
+})();

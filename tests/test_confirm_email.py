@@ -1,0 +1,73 @@
+"""The personal e-mail's confirmation link: valid 24 h, bound to the address, confirmed by a button."""
+
+from collections.abc import Callable
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from seuil.accounts.models import Account
+from seuil.audit.models import AuditEvent
+from seuil.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pending(make_person: Callable[..., Person]) -> Account:
+    account = make_person().account
+    account.pending_email = "jean@example.org"
+    account.save()
+    return account
+
+
+def url(account: Account) -> str:
+    return f"/gestion-de-compte/confirmer-mail/{account.email_token()}/"
+
+
+def test_following_the_link_shows_a_button_and_confirms_nothing(
+    client: Client, pending: Account
+) -> None:
+    page = client.get(url(pending)).content.decode()
+    assert "Confirmer mon mail personnel" in page
+    pending.refresh_from_db()
+    assert pending.recovery_email == ""
+
+
+def test_the_button_confirms_the_address(client: Client, pending: Account) -> None:
+    page = client.post(url(pending)).content.decode()
+    assert "Votre mail personnel jean@example.org est confirmé." in page
+    pending.refresh_from_db()
+    assert (pending.recovery_email, pending.pending_email) == ("jean@example.org", "")
+    assert AuditEvent.objects.filter(action="email-confirmed", account=pending).exists()
+
+
+def test_a_link_is_void_after_24_hours(client: Client, pending: Account) -> None:
+    link = url(pending)
+    with time_machine.travel(timezone.now() + timedelta(hours=24, minutes=1)):
+        page = client.post(link).content.decode()
+    assert "Ce lien n'est plus valable" in page
+    pending.refresh_from_db()
+    assert pending.recovery_email == ""
+
+
+def test_a_link_serves_once_and_only_for_its_address(client: Client, pending: Account) -> None:
+    link = url(pending)
+    client.post(link)
+    assert "Ce lien n'est plus valable" in client.post(link).content.decode()
+    pending.refresh_from_db()
+    pending.pending_email = "other@example.org"
+    pending.save()
+    assert "Ce lien n'est plus valable" in client.post(link).content.decode()
+    pending.refresh_from_db()
+    assert pending.recovery_email == "jean@example.org"
+
+
+@pytest.mark.parametrize("token", ["garbage", "a" * 500, "%00", "..:..:.."])
+def test_a_forged_token_confirms_nothing(client: Client, pending: Account, token: str) -> None:
+    response = client.post(f"/gestion-de-compte/confirmer-mail/{token}/")
+    assert response.status_code in (200, 404)
+    pending.refresh_from_db()
+    assert pending.recovery_email == ""

@@ -1,0 +1,103 @@
+"""HR operators: the "RH" group registers people and hands out Sésames, and does nothing more."""
+
+from collections.abc import Callable
+from io import BytesIO
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+from pypdf import PdfReader
+
+from seuil.accounts.models import Account
+from seuil.activation.models import Sesame
+from seuil.audit.models import AuditEvent
+from seuil.people.models import Person
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def hr(client: Client) -> Client:
+    operator = Account.objects.create_superuser("rh-test", "Xk8vNq2wLp9z")
+    operator.is_superuser = False
+    operator.save()
+    operator.groups.set([Group.objects.get(name="RH")])
+    client.force_login(operator)
+    return client
+
+
+def test_the_rh_group_holds_exactly_what_hr_needs() -> None:
+    permissions = {
+        f"{p.content_type.app_label}.{p.codename}"
+        for p in Group.objects.get(name="RH").permissions.all()
+    }
+    assert permissions == {
+        "people.view_person", "people.add_person", "people.change_person", "accounts.view_account",
+        "activation.view_sesame", "activation.add_sesame", "activation.view_charteracceptance",
+        "audit.view_auditevent",
+    }  # fmt: skip
+
+
+def test_hr_issues_sesames_and_gets_the_letters(
+    hr: Client, make_person: Callable[..., Person]
+) -> None:
+    people = [make_person(first_name="Anne"), make_person(first_name="Paul")]
+    response = hr.post(
+        "/admin/people/person/",
+        {"action": "issue_sesames", "_selected_action": [p.pk for p in people]},
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"]
+    reader = PdfReader(BytesIO(response.content))
+    assert len(reader.pages) == 2
+    code = next(
+        line for line in reader.pages[0].extract_text().splitlines() if line.count("-") == 3
+    )
+    assert Sesame.objects.verify("adupont", code.strip()) is not None
+    event = AuditEvent.objects.filter(action="sesame-issued").first()
+    assert event is not None
+    assert event.actor == "rh-test"
+    assert Sesame.objects.filter(issued_by__login="rh-test").count() == 2
+
+
+def test_hr_registers_and_searches_people(hr: Client, make_person: Callable[..., Person]) -> None:
+    make_person(first_name="Éloïse", last_name="Lefèvre-Martin")
+    assert hr.get("/admin/people/person/add/").status_code == 200
+    listing = hr.get("/admin/people/person/", {"q": "elefevre"}).content.decode()
+    assert "eloise.lefevre-martin@univ-montp3.fr" in listing
+    assert "SupannCree" in listing
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/auth/group/", "/admin/accounts/account/add/", "/admin/mailer/outgoingmail/"],
+)
+def test_hr_cannot_manage_operators_groups_or_mail(hr: Client, url: str) -> None:
+    assert hr.get(url).status_code == 403
+
+
+def test_hr_never_sees_or_sets_a_password(hr: Client, make_person: Callable[..., Person]) -> None:
+    person = make_person()
+    page = hr.get(f"/admin/accounts/account/{person.account.pk}/change/")
+    assert page.status_code == 200
+    assert hr.get(f"/admin/accounts/account/{person.account.pk}/password/").status_code == 403
+
+
+def test_staff_without_the_permission_is_not_offered_the_action(
+    client: Client, make_person: Callable[..., Person]
+) -> None:
+    viewer = Account.objects.create_superuser("viewer-test", "Xk8vNq2wLp9z")
+    viewer.is_superuser = False
+    viewer.save()
+    from django.contrib.auth.models import Permission
+
+    viewer.user_permissions.add(Permission.objects.get(codename="view_person"))
+    client.force_login(viewer)
+    person = make_person()
+    assert "issue_sesames" not in client.get("/admin/people/person/").content.decode()
+    response = client.post(
+        "/admin/people/person/", {"action": "issue_sesames", "_selected_action": [person.pk]}
+    )
+    assert response.status_code in (200, 302)
+    assert not Sesame.objects.exists()

@@ -1,0 +1,126 @@
+"""The password rule and the security criteria, as the server applies them (the authority)."""
+
+import pytest
+from django.test import override_settings
+from hypothesis import given
+from hypothesis import strategies as st
+
+from seuil.accounts import passwords
+from seuil.accounts.passwords import Context, unmet
+
+CONTEXT = Context(
+    login="jdupont",
+    words=passwords.personal_words("Jean", "Lefèvre-Martin"),
+    sesame="V0W7-Y2BG-EDMN-A",
+)
+
+
+def codes(password: str, confirmation: str | None = None, context: Context = CONTEXT) -> list[str]:
+    return [
+        u.code for u in unmet(password, password if confirmation is None else confirmation, context)
+    ]
+
+
+def message(password: str, code: str) -> str:
+    return next(u.message for u in unmet(password, password, CONTEXT) if u.code == code)
+
+
+def test_a_strong_password_meets_every_criterion() -> None:
+    assert codes("Lbmx4kr7Tq") == []
+
+
+@pytest.mark.parametrize("password", ["Lb4kr", "Lbmx4kr7TqZw8Pn3", "x" * 1000])
+def test_it_holds_the_page_rule_of_six_to_fifteen_characters(password: str) -> None:
+    assert "length" in codes(password)
+    assert message(password, "length") == "Entre 6 et 15 caractères"
+
+
+def test_it_names_the_accented_letter_it_refuses() -> None:
+    assert message("Éloïse2026Kx", "accent") == "Aucun accent (« É » refusé)"
+    assert message("e\u0301tudiantKq7Z", "accent") == "Aucun accent (« \u0301 » refusé)"
+
+
+@pytest.mark.parametrize(
+    ("password", "shown"),
+    [("Lbmx4kr7#Tq", "#"), ("Lbmx4kr7 Tq", "espace"), ("Lbmx-4kr7Tq", "-"), ("Lbmx4kr7😀Tq", "😀")],
+)
+def test_it_names_the_special_character_it_refuses(password: str, shown: str) -> None:
+    assert message(password, "special") == f"Aucun caractère spécial (« {shown} » refusé)"
+
+
+@override_settings(SEUIL_PASSWORD_ALPHABET="ascii", SEUIL_PASSWORD_MAX_LENGTH=64)
+def test_a_stricter_policy_may_allow_special_characters_and_length() -> None:
+    assert codes("Lbmx4kr7#Tq-longer passphrase") == []
+    assert codes("Lbmx4kr7éTq") == ["accent"]
+
+
+@pytest.mark.parametrize(
+    ("password", "bits"),
+    [
+        ("739201846571935", 49.8),
+        ("qhzvkmwtrp", 47.0),
+        ("qhzvkmwtrpx", 51.7),
+        ("QhZvKmWt", 45.6),
+        ("Q7zv2mW9t", 53.6),
+    ],
+)
+def test_it_estimates_entropy_by_the_cnil_formula(password: str, bits: float) -> None:
+    assert passwords.entropy(password) == pytest.approx(bits, abs=0.05)
+    assert ("entropy" in codes(password)) is (bits < 50)
+
+
+@pytest.mark.parametrize(
+    "password", ["Motdepasse123", "azertyuiop123", "0icotpd785", "Marseille13"]
+)
+def test_it_refuses_common_passwords_django_and_french(password: str) -> None:
+    assert "common" in codes(password)
+
+
+def test_it_refuses_guessable_passwords() -> None:
+    assert "guessable" in codes("qwertyuiop123")
+    assert "guessable" in codes("1qaz2wsx3edc")
+
+
+@override_settings(SEUIL_PASSWORD_MIN_ZXCVBN=0, SEUIL_PASSWORD_REFUSE_COMMON=False)
+def test_the_guessability_and_common_checks_can_be_switched_off() -> None:
+    assert codes("qwertyuiop123") == []
+
+
+@pytest.mark.parametrize(
+    "password", ["jdupont2026Kx", "JDUPONT2026Kx", "KqMartin7Zx2", "LefevreKq72Z", "kqZJean2026x"]
+)
+def test_it_refuses_the_login_and_the_names(password: str) -> None:
+    assert "personal" in codes(password)
+
+
+def test_names_are_words_of_three_letters_or_more_without_accents() -> None:
+    words = passwords.personal_words("Li", "Lefèvre-Martin", "D'Artagnan")
+    assert words == ("artagnan", "lefevre", "martin")  # "artagnan" also catches "dartagnan"
+
+
+@pytest.mark.parametrize("password", ["V0W7Y2BGEDMNA", "v0w7y2bgedmna", "VOW7Y2BGEDMNA"])
+def test_it_refuses_the_sesame_however_typed(password: str) -> None:
+    assert "sesame" in codes(password)
+
+
+def test_it_wants_the_two_entries_equal() -> None:
+    assert codes("Lbmx4kr7Tq", "Lbmx4kr7TQ") == ["match"]
+
+
+def test_the_quality_criteria_wait_for_the_rule() -> None:
+    assert codes("azert") == ["length", "entropy"]
+    assert codes("azertyuiop123") == ["common", "guessable"]
+
+
+def test_normalised_answers_ignore_case_accents_spaces_and_punctuation() -> None:
+    assert passwords.normalise_answer("  Saint-Étienne  ") == passwords.normalise_answer(
+        "saint etienne"
+    )
+
+
+@given(st.text(max_size=40), st.text(max_size=40))
+def test_any_text_gets_a_verdict_and_never_an_error(password: str, confirmation: str) -> None:
+    result = unmet(password, confirmation, CONTEXT)
+    assert all(u.message for u in result)
+    if password.isascii() and password.isalnum() and 6 <= len(password) <= 15 and not result:
+        assert passwords.entropy(password) >= 50
