@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEUIL_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test bench clean
+.PHONY: run test bench messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,9 +42,16 @@ test: $(VENV)/.dev static/vendor/zxcvbn.js
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/bandit -c pyproject.toml -r seuil -ll -q
 	$(BIN)/seuil makemigrations --check --dry-run --verbosity 0
 	$(BIN)/pytest
 	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest -m postgres
+
+# After changing a message: extract (no fuzzy guesses), translate locale/en, compile.
+messages: export SEUIL_SECRET_KEY ?= make-messages-only-secret-key-0123456789abcdefghijklmn
+messages: $(VENV)/.dev
+	$(BIN)/seuil makemessages -l en --no-location --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench
+	$(BIN)/seuil compilemessages --ignore=.venv --ignore=node_modules
 
 bench: $(VENV)/.dev
 	$(BIN)/python bench/import_people.py

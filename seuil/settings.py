@@ -61,6 +61,33 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+_DURATION = re.compile(r"(\d+)([smhd])")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def env_steps(name: str, default: str) -> list[tuple[int, int]]:
+    """Read "5:15m,10:1h,20:24h" as [(5, 900), (10, 3600), (20, 86400)]: failures, seconds."""
+    steps = []
+    for item in env_str(name, default).split(","):
+        count, _, wait = item.strip().partition(":")
+        match = _DURATION.fullmatch(wait.strip())
+        if not count.strip().isdigit() or not match or int(count) < 1:
+            raise ImproperlyConfigured(f"{name} must read like 5:15m,10:1h,20:24h, not {item!r}")
+        steps.append((int(count), int(match[1]) * _SECONDS[match[2]]))
+    if [c for c, _ in steps] != sorted({c for c, _ in steps}):
+        raise ImproperlyConfigured(f"{name}: failure counts must increase")
+    return steps
+
+
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """Read "30/m" as (30, 60): requests per window of seconds."""
+    raw = env_str(name, default)
+    count, _, unit = raw.partition("/")
+    if not count.strip().isdigit() or unit.strip() not in _SECONDS:
+        raise ImproperlyConfigured(f"{name} must read like 30/m (per s, m, h or d), not {raw!r}")
+    return int(count), _SECONDS[unit.strip()]
+
+
 def env_domain(name: str, default: str) -> str:
     value = env_str(name, default).lower()
     if not _DOMAIN.match(value):
@@ -105,6 +132,51 @@ for _name in SEUIL_RESERVED_NAMES:
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", _name):
         raise ImproperlyConfigured(f"SEUIL_RESERVED_NAMES holds an impossible login: {_name!r}")
 
+# --- Defences --------------------------------------------------------------------------------
+
+# Progressive per-account lockout after failed secrets (Sésame, password, answer, student code).
+SEUIL_LOCKOUT_STEPS = env_steps("SEUIL_LOCKOUT_STEPS", "5:15m,10:1h,20:24h")
+# Every public POST, per client address.
+SEUIL_RATE_LIMIT = env_rate("SEUIL_RATE_LIMIT", "30/m")
+# Where the counters live: the database, or Redis when this is set.
+SEUIL_REDIS_URL = os.environ.get("SEUIL_REDIS_URL", "").strip()
+if SEUIL_REDIS_URL and urlsplit(SEUIL_REDIS_URL).scheme not in {"redis", "rediss", "unix"}:
+    raise ImproperlyConfigured("SEUIL_REDIS_URL must be a redis://, rediss:// or unix:// URL")
+# Cookies that only travel over HTTPS, and HSTS; false only for plain-HTTP testing on loopback.
+SEUIL_SECURE_COOKIES = env_bool("SEUIL_SECURE_COOKIES", True)
+SEUIL_SESSION_IDLE_MINUTES = env_int("SEUIL_SESSION_IDLE_MINUTES", 30, minimum=1, maximum=1440)
+SEUIL_SESSION_MAX_HOURS = env_int("SEUIL_SESSION_MAX_HOURS", 12, minimum=1, maximum=168)
+
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_AGE = SEUIL_SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True  # the idle timeout slides with each request
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SEUIL_SECURE_COOKIES
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_SSL_REDIRECT = SEUIL_SECURE_COOKIES
+SECURE_HSTS_SECONDS = env_int(
+    "SEUIL_HSTS_SECONDS", 31_536_000 if SEUIL_SECURE_COOKIES else 0, minimum=0, maximum=63_072_000
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
 # Proxies whose X-Forwarded-For is believed (comma-separated addresses or networks).
 try:
     SEUIL_TRUSTED_PROXIES = [
@@ -112,6 +184,9 @@ try:
     ]
 except ValueError as _error:
     raise ImproperlyConfigured(f"SEUIL_TRUSTED_PROXIES: {_error}") from None
+if SEUIL_TRUSTED_PROXIES:
+    # TLS ends at the proxy, which must set (and strip from clients) X-Forwarded-Proto.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Activation and passwords -----------------------------------------------------------------
 
@@ -160,6 +235,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "seuil.accounts",
     "seuil.people",
+    "csp",
     "seuil.security",
     "seuil.audit",
     "seuil.mailer",
@@ -171,11 +247,14 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "seuil.security.middleware.rate_limit",
+    "seuil.security.middleware.session_lifetime",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

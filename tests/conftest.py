@@ -22,6 +22,7 @@ import psycopg
 import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.utils import translation
 
 from seuil.people.models import Person
@@ -30,6 +31,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
 REQUIRE_ALL = os.environ.get("SEUIL_REQUIRE_ALL") == "1"
+
+# The live server listens with socketserver's backlog of 5, and resets the connections of a burst
+# that production (gunicorn: 2048) would queue. Race tests send bursts of 50.
+ThreadedWSGIServer.request_queue_size = 128
 
 
 def need(component: str, available: bool, how: str) -> None:

@@ -4,6 +4,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 import time_machine
@@ -350,8 +351,6 @@ def test_a_students_sesame_works_on_the_same_form(
 def test_a_huge_secret_is_refused_before_any_hashing(
     client: Client, staff: tuple[Person, str]
 ) -> None:
-    from unittest import mock
-
     from django.contrib.auth import hashers
 
     huge = "A" * 1_000_000
@@ -362,3 +361,27 @@ def test_a_huge_secret_is_refused_before_any_hashing(
         "Assurez-vous que cette valeur comporte au plus 256"
     )
     hashing.assert_not_called()
+
+
+def test_known_and_unknown_logins_cost_the_same_hashing(
+    client: Client, staff: tuple[Person, str]
+) -> None:
+    from django.utils.crypto import salted_hmac
+
+    from seuil.accounts.hashers import Argon2idHasher
+    from seuil.activation import models
+
+    def work(login: str) -> tuple[int, int, int]:
+        with (
+            mock.patch.object(models, "salted_hmac", wraps=salted_hmac) as keyed,
+            mock.patch.object(
+                Argon2idHasher, "encode", autospec=True, side_effect=Argon2idHasher.encode
+            ) as encode,
+            mock.patch.object(
+                Argon2idHasher, "verify", autospec=True, side_effect=Argon2idHasher.verify
+            ) as verify,
+        ):
+            client.post(URL, form(login, "ABCD-EFGH-JKMN-P"))
+        return keyed.call_count, encode.call_count, verify.call_count
+
+    assert work("elefevre") == work("zzunknown") == (1, 0, 0)

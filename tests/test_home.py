@@ -1,5 +1,6 @@
 """The ENT's public home page: what the ENT is, and the "Gestion de compte" menu."""
 
+import pytest
 from django.test import Client
 
 
@@ -19,6 +20,7 @@ def test_it_speaks_english_when_the_browser_asks(client: Client) -> None:
     assert "Staff activation" in page
 
 
+@pytest.mark.django_db  # a POST: it counts against the address's limit
 def test_the_language_can_be_chosen(client: Client) -> None:
     response = client.post("/i18n/setlang/", {"language": "en", "next": "/"}, follow=True)
     assert "Account management" in response.content.decode()

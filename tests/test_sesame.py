@@ -54,7 +54,7 @@ def test_issuing_a_new_sesame_revokes_the_previous_one(make_person: Callable[...
     assert first.revoked_at is not None
     assert Sesame.objects.verify(account.login, first_code) is None
     assert Sesame.objects.verify(account.login, second_code) is not None
-    assert list(AuditEvent.objects.filter(account=account).values_list("action", flat=True).order_by("pk")) == [
+    assert list(AuditEvent.objects.filter(account=account, action__startswith="sesame").values_list("action", flat=True).order_by("pk")) == [
         "sesame-issued", "sesame-revoked", "sesame-issued"]  # fmt: skip
 
 

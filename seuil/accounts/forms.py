@@ -6,6 +6,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from seuil.accounts import passwords
 
@@ -100,6 +101,7 @@ class NewPasswordFields(forms.Form):
     password1 = secret(_("Nouveau mot de passe"), "new-password")
     password2 = secret(_("Confirmation du nouveau mot de passe"), "new-password")
 
+    @sensitive_variables()
     def check_password(self, context: passwords.Context) -> None:
         password = self.cleaned_data.get("password1")
         confirmation = self.cleaned_data.get("password2")

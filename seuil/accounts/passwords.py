@@ -18,6 +18,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from zxcvbn import zxcvbn as guess
 
 from seuil.people.naming import ascii_lower
@@ -53,6 +54,7 @@ def _split(text: str) -> list[str]:
     return "".join(c if c.isalnum() else " " for c in text).split()
 
 
+@sensitive_variables()
 def normalise_answer(answer: str) -> str:
     """A secret answer as compared: no case, no accents, single spaces, no punctuation."""
     return " ".join(_split(ascii_lower(answer)))
@@ -62,11 +64,13 @@ _SEPARATORS = {ord(c): None for c in " \t\n\r\f\v-"}  # ASCII only: password.js 
 _CROCKFORD_READING = str.maketrans("OIL", "011")
 
 
+@sensitive_variables()
 def normalise_sesame(text: str) -> str:
     """Crockford base32 as typed: any case, no spaces or hyphens, O read as 0, I and L as 1."""
     return text.translate(_SEPARATORS).upper().translate(_CROCKFORD_READING)
 
 
+@sensitive_variables()
 def unmet(password: str, confirmation: str, context: Context) -> list[Unmet]:
     """Every criterion the password does not meet, in the order the indicator lists them."""
     rule = settings
@@ -87,6 +91,7 @@ def unmet(password: str, confirmation: str, context: Context) -> list[Unmet]:
     return found
 
 
+@sensitive_variables()
 def _refused_characters(password: str) -> tuple[str, str]:
     """The first accented letter and the first special character the rule refuses."""
     accent = special = ""
@@ -102,6 +107,7 @@ def _refused_characters(password: str) -> tuple[str, str]:
     return accent, special
 
 
+@sensitive_variables()
 def entropy(password: str) -> float:
     """CNIL's estimate: length × log2 of the size of the character classes used."""
     alphabet = _alphabet(password)
@@ -113,6 +119,7 @@ def _alphabet(chars: str) -> int:
     return sum(len(members) for members in classes if any(c in members for c in chars))
 
 
+@sensitive_variables()
 def _quality(password: str, context: Context) -> list[Unmet]:
     found: list[Unmet] = []
     lowered = password.lower()
@@ -160,15 +167,25 @@ def common_passwords() -> frozenset[str]:
     return frozenset(CommonPasswordValidator().passwords) | {w.lower() for w in french}
 
 
-def _could_pass_the_rule(word: str) -> bool:
-    """Whether some casing of a common word meets length, alphabet and entropy: only those can
-    decide a verdict, so only those are sent to the browser."""
-    if not settings.SEUIL_PASSWORD_MIN_LENGTH <= len(word) <= settings.SEUIL_PASSWORD_MAX_LENGTH:
-        return False
-    if _refused_characters(word) != ("", ""):
-        return False
-    both_cases = word.upper() + word.lower()
-    return len(word) * math.log2(_alphabet(both_cases)) >= settings.SEUIL_PASSWORD_MIN_ENTROPY
+def decisive_common_passwords() -> list[str]:
+    """The common passwords some casing of which meets length, alphabet and entropy: only those
+    can decide a verdict, so only those are sent to the browser."""
+    return _decisive(
+        settings.SEUIL_PASSWORD_MIN_LENGTH,
+        settings.SEUIL_PASSWORD_MAX_LENGTH,
+        settings.SEUIL_PASSWORD_ALPHABET,
+        settings.SEUIL_PASSWORD_MIN_ENTROPY,
+    )
+
+
+@cache
+def _decisive(shortest: int, longest: int, alphabet: str, bits: int) -> list[str]:
+    def could_pass(word: str) -> bool:
+        if not shortest <= len(word) <= longest or _refused_characters(word) != ("", ""):
+            return False
+        return len(word) * math.log2(_alphabet(word.upper() + word.lower())) >= bits
+
+    return sorted(w for w in common_passwords() if could_pass(w))
 
 
 def browser_policy(context: Context) -> dict[str, Any]:
@@ -180,9 +197,7 @@ def browser_policy(context: Context) -> dict[str, Any]:
         "alphabet": settings.SEUIL_PASSWORD_ALPHABET,
         "minEntropy": settings.SEUIL_PASSWORD_MIN_ENTROPY,
         "minZxcvbn": settings.SEUIL_PASSWORD_MIN_ZXCVBN,
-        "common": sorted(w for w in common_passwords() if _could_pass_the_rule(w))
-        if refuse_common
-        else [],
+        "common": decisive_common_passwords() if refuse_common else [],
         "words": list(context.words),
         "login": context.login,
         "messages": {

@@ -4,8 +4,10 @@ from django.views.decorators.cache import never_cache
 
 from seuil.accounts.models import Account
 from seuil.audit.models import Action, AuditEvent
+from seuil.security.middleware import no_referrer
 
 
+@no_referrer
 @never_cache
 def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
     """GET shows a button and POST confirms: mail scanners that follow links confirm nothing."""

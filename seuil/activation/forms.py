@@ -1,11 +1,15 @@
 from typing import Any
 
 from django import forms
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from seuil.accounts import passwords
 from seuil.accounts.forms import NewPasswordFields, RecoveryFields, secret
 from seuil.activation.models import Sesame
+from seuil.audit.models import Action
+from seuil.security import throttle
 
 WRONG_SESAME = _(
     "Identifiant ou mot de passe provisoire incorrect. Le Sésame est peut-être expiré ou déjà "
@@ -42,12 +46,22 @@ class ActivationForm(NewPasswordFields, RecoveryFields):
 
     sesame_found: Sesame | None = None
 
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         self.clean_recovery()
-        login, code = data.get("login", ""), data.get("sesame", "")
+        login, code = data.get("login", "").strip().lower(), data.get("sesame", "")
         if login and code:
-            self.sesame_found = Sesame.objects.verify(login, code)
+            self.sesame_found = throttle.attempt(
+                login,
+                lambda: Sesame.objects.verify(login, code),
+                action=Action.ACTIVATION,
+                request=self.request,
+            )
             if self.sesame_found is None:
                 self.add_error("sesame", WRONG_SESAME)
         self.check_password(self.context(login, code))

@@ -3,9 +3,9 @@
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from html import escape
 from io import BytesIO
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 import reportlab
 from anyascii import anyascii
@@ -13,6 +13,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_variables
 from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
@@ -60,7 +61,12 @@ def _printable(text: str) -> str:
 def _paragraph(text: str, style: ParagraphStyle) -> Paragraph:
     """Plain text (a name may hold & or <), with the non-breaking spaces French wants around
     « », and before a colon."""
-    text = escape(text).replace("« ", "«\u00a0").replace(" »", "\u00a0»").replace(" :", "\u00a0:")
+    text = (
+        escape(text, quote=False)
+        .replace("« ", "«\u00a0")
+        .replace(" »", "\u00a0»")
+        .replace(" :", "\u00a0:")
+    )
     return Paragraph(text, style)
 
 
@@ -89,6 +95,7 @@ def _qr(url: str) -> Flowable:
     return drawing
 
 
+@sensitive_variables()
 def _letter(letter: Letter, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     person, account = letter.person, letter.person.account
     url = settings.SEUIL_BASE_URL + reverse("activation:activate")
@@ -190,6 +197,7 @@ def _letter(letter: Letter, styles: dict[str, ParagraphStyle]) -> list[Flowable]
     ]
 
 
+@sensitive_variables()
 def render_letters(letters: list[Letter]) -> bytes:
     """One A4 page per letter, in one PDF, in French (the page's language)."""
     buffer = BytesIO()

@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import normalise_sesame
@@ -21,6 +22,7 @@ _DIGEST_SALT = "seuil.activation.sesame"
 _NO_SESAME = salted_hmac(_DIGEST_SALT, "no live sesame", algorithm="sha256").hexdigest()
 
 
+@sensitive_variables()
 def sesame_digest(code: str) -> str:
     """A keyed hash (HMAC-SHA256 under SECRET_KEY): the database alone cannot test guesses."""
     return salted_hmac(_DIGEST_SALT, normalise_sesame(code), algorithm="sha256").hexdigest()
@@ -34,6 +36,7 @@ class SesameQuerySet(models.QuerySet["Sesame"]):
     def live(self) -> "SesameQuerySet":
         return self.filter(used_at__isnull=True, revoked_at__isnull=True)
 
+    @sensitive_variables()
     def verify(self, login: str, code: str) -> "Sesame | None":
         """The login's live, unexpired Sésame if the code matches it. Whatever the reason for a
         failure (unknown login, wrong, used, revoked or expired code), the work is the same."""
@@ -86,6 +89,7 @@ class Sesame(models.Model):
         return f"Sésame {self.account} ({self.issued_at:%Y-%m-%d})"
 
     @classmethod
+    @sensitive_variables()
     def issue(
         cls, account: Account, *, by: Account | None = None, request: HttpRequest | None = None
     ) -> tuple["Sesame", str]:

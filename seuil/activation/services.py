@@ -17,6 +17,7 @@ from seuil.people.models import Person
 from seuil.security.ip import client_ip
 
 
+@sensitive_variables()
 def issue_letters(*, people: list[Person], by: Account, request: HttpRequest) -> bytes:
     """A new Sésame for each person, revoking their previous one, and the letters to print: one
     PDF, one page each. All or none are issued."""
@@ -57,7 +58,9 @@ def activate_account(
         replaced = account.activate(
             password_hash=password_hash, email=email, question=question, answer_hash=answer_hash
         )
-        CharterAcceptance.objects.create(account=account, version=version, ip=client_ip(request))
+        CharterAcceptance.objects.create(
+            account=account, version=version, ip=client_ip(request) or None
+        )
         for address in sorted(notified):
             OutgoingMail.enqueue(
                 "activation.activated", to=address, account=account, replaced=replaced

@@ -15,7 +15,7 @@ RECAP = "activation_recap"
 @sensitive_post_parameters("sesame", "password1", "password2", "secret_answer")
 @never_cache
 def activate(request: HttpRequest) -> HttpResponse:
-    form = ActivationForm(request.POST or None)
+    form = ActivationForm(request, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid() and form.sesame_found:
         data = form.cleaned_data
         activated = activate_account(

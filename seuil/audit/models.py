@@ -11,10 +11,13 @@ from seuil.security.ip import client_ip
 
 class Action(models.TextChoices):
     REGISTERED = "registered", _("enregistrement")
+    PERSON_CHANGED = "person-changed", _("fiche modifiée")
     SESAME_ISSUED = "sesame-issued", _("Sésame émis")
     SESAME_REVOKED = "sesame-revoked", _("Sésame révoqué")
     ACTIVATION = "activation", _("activation")
     EMAIL_CONFIRMED = "email-confirmed", _("mail personnel confirmé")
+    LOCKOUT = "lockout", _("verrouillage après échecs")
+    UNLOCKED = "unlocked", _("déverrouillage par un opérateur")
 
 
 class Outcome(models.TextChoices):
@@ -84,6 +87,6 @@ class AuditEvent(models.Model):
             outcome=outcome,
             account=account,
             actor=actor or (account.login if account else "anonyme"),
-            ip=client_ip(request) if request else None,
+            ip=(client_ip(request) or None) if request else None,
             detail=detail,
         )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seuil.accounts.models import Account
 from seuil.activation.services import issue_letters
+from seuil.audit.models import Action, AuditEvent
 from seuil.people import naming
 from seuil.people.models import Person
 
@@ -90,10 +91,18 @@ class PersonAdmin(admin.ModelAdmin[Person]):
         return request.user.has_perm("activation.add_sesame")
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
-        if change:
-            obj.save()
-        else:
-            obj.register()
+        operator = request.user.get_username()
+        if not change:
+            obj.register(actor=operator)
+            return
+        obj.save()
+        AuditEvent.record(
+            Action.PERSON_CHANGED,
+            account=obj.account,
+            actor=operator,
+            request=request,
+            fields=form.changed_data,
+        )
 
     def has_delete_permission(self, request: HttpRequest, obj: Person | None = None) -> bool:
         return False  # the person ties an account, a tombstone, to its history

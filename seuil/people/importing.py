@@ -47,12 +47,13 @@ def parse_people_csv(data: bytes) -> tuple[list[Person], list[str]]:
     # French Excel writes ";", everything else ",": the header says which.
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    errors: list[str] = []
+    people: list[Person] = []
     try:
         header = [name.strip().lower() for name in next(reader)]
         errors = _header_errors(header)
         if errors:
             return [], errors
-        people: list[Person] = []
         seen: dict[tuple[bool, str], int] = {}
         for fields in reader:
             if not any(field.strip() for field in fields):
@@ -71,7 +72,7 @@ def parse_people_csv(data: bytes) -> tuple[list[Person], list[str]]:
             people.append(person)
     except csv.Error as error:
         errors.append(_line(reader.line_num, _("CSV illisible (%(error)s)") % {"error": error}))
-    return people, errors
+    return ([] if errors else people), errors
 
 
 def _line(number: int, reason: str) -> str:

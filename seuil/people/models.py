@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seuil.accounts.models import Account
+from seuil.audit.models import Action, AuditEvent
 from seuil.people import naming
 
 # The fields a feed owns: a re-import may change them, never the login or the address.
@@ -75,9 +76,28 @@ def _retrying_on_conflict(allocate: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
+def _registered(account: Account, actor: str) -> AuditEvent:
+    return AuditEvent(action=Action.REGISTERED, outcome="success", actor=actor, account=account)
+
+
+def _changed(person: "Person", fields: list[str], actor: str) -> AuditEvent:
+    return AuditEvent(
+        action=Action.PERSON_CHANGED,
+        outcome="success",
+        actor=actor,
+        account_id=person.account_id,
+        detail={"fields": fields},
+    )
+
+
 class PersonQuerySet(models.QuerySet["Person"]):
     def import_rows(
-        self, rows: list["Person"], *, dry_run: bool = False, progress: Progress | None = None
+        self,
+        rows: list["Person"],
+        *,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+        actor: str = "import",
     ) -> ImportResult:
         """Upsert by (staff or student, external id), in file order; names only for newcomers."""
 
@@ -90,6 +110,11 @@ class PersonQuerySet(models.QuerySet["Person"]):
                 self.bulk_create(result.created, batch_size=2000)
                 changed = [person for person, _fields in result.updated]
                 self.bulk_update(changed, [*FEED_FIELDS, "updated_at"], batch_size=2000)
+                AuditEvent.objects.bulk_create(
+                    [_registered(p.account, actor) for p in result.created]
+                    + [_changed(p, fields, actor) for p, fields in result.updated],
+                    batch_size=2000,
+                )
             return result
 
         return _retrying_on_conflict(plan_and_write)
@@ -186,7 +211,7 @@ class Person(models.Model):
         mail = mails.claim(naming.mail_candidates(local, self.mail_domain))
         return Account(login=login, mail=mail, password=UNUSABLE_PASSWORD_PREFIX)
 
-    def register(self) -> None:
+    def register(self, *, actor: str = "import") -> None:
         """Save a newcomer with a login and an address that nobody ever had."""
 
         def allocate() -> None:
@@ -194,6 +219,7 @@ class Person(models.Model):
             self.account = self.allocate_account(logins, mails)
             self.account.save()
             self.save()
+            _registered(self.account, actor).save()
 
         _retrying_on_conflict(allocate)
 

@@ -12,7 +12,7 @@ def client_ip(request: HttpRequest) -> str:
     Anything left of a trusted proxy's own entry was written by the client and may be forged, so it
     is never believed.
     """
-    remote = str(request.META.get("REMOTE_ADDR") or "0.0.0.0")  # noqa: S104 -- a placeholder, never bound
+    remote = str(request.META.get("REMOTE_ADDR") or "")
     if not _trusted(remote):
         return remote
     forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")

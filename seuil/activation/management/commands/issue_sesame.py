@@ -3,6 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from seuil.activation.letter import Letter, render_letters
 from seuil.activation.models import Sesame
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         parser.add_argument("--letter", type=Path, metavar="FILE.pdf", help="write the letter")
         parser.add_argument("--dry-run", action="store_true", help="report, issue nothing")
 
+    @sensitive_variables()
     def handle(
         self, *args: Any, login: str, letter: Path | None, dry_run: bool, **options: Any
     ) -> None:

@@ -1,0 +1,63 @@
+"""Defences every request goes through: the per-address limit on POSTs, and the absolute
+lifetime of a session (the idle timeout is Django's own: SESSION_COOKIE_AGE, saved each request)."""
+
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from seuil.security import throttle
+from seuil.security.ip import client_ip
+
+SIGNED_IN_AT = "seuil_signed_in_at"
+Handler = Callable[[HttpRequest], HttpResponse]
+P = ParamSpec("P")
+
+
+def rate_limit(get_response: Handler) -> Handler:
+    """Every public POST counts against its address; operators at work in the admin do not."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        operator = request.user.is_authenticated and request.user.is_staff
+        if (
+            request.method == "POST"
+            and not operator
+            and not throttle.ip_allowed(client_ip(request))
+        ):
+            response = render(request, "429.html", status=429)
+            response["Retry-After"] = str(settings.SEUIL_RATE_LIMIT[1])
+            return response
+        return get_response(request)
+
+    return middleware
+
+
+def session_lifetime(get_response: Handler) -> Handler:
+    """End a session SEUIL_SESSION_MAX_HOURS after sign-in, however active it has been."""
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            now = timezone.now().timestamp()
+            started = request.session.setdefault(SIGNED_IN_AT, now)
+            if now - float(started) > settings.SEUIL_SESSION_MAX_HOURS * 3600:
+                logout(request)
+        return get_response(request)
+
+    return middleware
+
+
+def no_referrer(
+    view: Callable[Concatenate[HttpRequest, P], HttpResponse],
+) -> Callable[Concatenate[HttpRequest, P], HttpResponse]:
+    """For pages whose address carries a token: never leak it to another site."""
+
+    def wrapped(request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped

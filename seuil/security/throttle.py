@@ -1,0 +1,138 @@
+"""Guessing and flooding: a progressive lockout per account, and a limit per client address.
+
+The counters live where every worker sees them: the database, or Redis when SEUIL_REDIS_URL is
+set. A lockout is never permanent (the longest step is SEUIL_LOCKOUT_STEPS' last), and it never
+blocks the e-mailed reset link, so that nobody can lock an owner out of their own account.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from typing import TypeVar
+
+import redis
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_variables
+
+from seuil.audit.models import AuditEvent, Outcome
+from seuil.security.models import Lockout, RateWindow
+
+T = TypeVar("T")
+FORGET_AFTER = timedelta(days=30)  # an idle counter is forgotten; a lock never lasts this long
+
+
+@sensitive_variables()
+def attempt(
+    key: str, check: Callable[[], T | None], *, action: str, request: HttpRequest
+) -> T | None:
+    """Run the check of a secret for `key` under the lockout.
+
+    The check always runs, so that a locked account costs the same work as an open one, and a
+    locked account gets exactly the answer of a wrong secret. A failure counts; a success resets.
+    """
+    key = key.strip().lower()[:150]
+    locked = is_locked(key)
+    result = check()
+    if result is not None and not locked:
+        reset(key)
+        return result
+    if result is None:
+        failures, wait = _count_failure(key)
+        AuditEvent.record(
+            action, outcome=Outcome.FAILURE, actor=key[:64], request=request, failures=failures
+        )
+        if wait:
+            AuditEvent.record(
+                "lockout", outcome=Outcome.LOCKED, actor=key[:64], request=request, seconds=wait
+            )
+    return None
+
+
+def wait_after(failures: int) -> int:
+    """Seconds locked after this many consecutive failures (0: not locked)."""
+    return max(
+        (seconds for count, seconds in settings.SEUIL_LOCKOUT_STEPS if failures >= count), default=0
+    )
+
+
+def is_locked(key: str) -> bool:
+    return locked_until(key) is not None
+
+
+def locked_until(key: str) -> datetime | None:
+    now = timezone.now()
+    if settings.SEUIL_REDIS_URL:
+        raw = _redis().hget(_lock_key(key), "until")
+        until = datetime.fromtimestamp(float(raw), tz=UTC) if raw else None
+    else:
+        until = Lockout.objects.filter(key=key).values_list("locked_until", flat=True).first()
+    return until if until and until > now else None
+
+
+def reset(key: str) -> None:
+    """Forget the failures: after a success, or when HR unlocks the account."""
+    if settings.SEUIL_REDIS_URL:
+        _redis().delete(_lock_key(key))
+    else:
+        Lockout.objects.filter(key=key).delete()
+
+
+def _count_failure(key: str) -> tuple[int, int]:
+    now = timezone.now()
+    if settings.SEUIL_REDIS_URL:
+        pipe = _redis().pipeline()
+        pipe.hincrby(_lock_key(key), "failures", 1)
+        pipe.expire(_lock_key(key), FORGET_AFTER)
+        failures = int(pipe.execute()[0])
+        if wait := wait_after(failures):
+            _redis().hset(_lock_key(key), "until", (now + timedelta(seconds=wait)).timestamp())
+        return failures, wait
+    with transaction.atomic():
+        row, _ = Lockout.objects.select_for_update().get_or_create(key=key)
+        row.failures += 1
+        row.last_failure_at = now
+        wait = wait_after(row.failures)
+        if wait:
+            row.locked_until = now + timedelta(seconds=wait)
+        row.save()
+    return row.failures, wait
+
+
+def ip_allowed(address: str) -> bool:
+    """Count a POST from this address; False once SEUIL_RATE_LIMIT is exceeded in the window."""
+    limit, seconds = settings.SEUIL_RATE_LIMIT
+    window = int(timezone.now().timestamp()) // seconds
+    if settings.SEUIL_REDIS_URL:
+        name = f"seuil:rate:{address}:{window}"
+        pipe = _redis().pipeline()
+        pipe.incr(name)
+        pipe.expire(name, seconds)
+        return int(pipe.execute()[0]) <= limit
+    with transaction.atomic():
+        row, _ = RateWindow.objects.select_for_update().get_or_create(
+            key=address, defaults={"window": window}
+        )
+        row.hits = row.hits + 1 if row.window == window else 1
+        row.window = window
+        row.save(update_fields=["hits", "window"])
+    return row.hits <= limit
+
+
+def purge_stale() -> int:
+    """Drop counters nobody needs any more (the database only: Redis keys expire by themselves)."""
+    now = timezone.now()
+    old = Lockout.objects.filter(last_failure_at__lt=now - FORGET_AFTER).delete()[0]
+    window = int((now - timedelta(days=1)).timestamp()) // settings.SEUIL_RATE_LIMIT[1]
+    return old + RateWindow.objects.filter(window__lt=window).delete()[0]
+
+
+def _lock_key(key: str) -> str:
+    return f"seuil:lockout:{key}"
+
+
+@cache
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.SEUIL_REDIS_URL, socket_timeout=2)

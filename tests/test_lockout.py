@@ -1,0 +1,158 @@
+"""The progressive per-account lockout: 5 failures lock 15 min, 10 lock 1 h, 20 lock 24 h.
+
+It runs twice: with the counters in the database, and in Redis."""
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import redis
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from seuil.accounts.models import Account
+from seuil.activation.models import Sesame
+from seuil.audit.models import AuditEvent
+from seuil.people.models import Person
+from seuil.security import throttle
+from tests.conftest import need
+
+pytestmark = pytest.mark.django_db
+URL = "/gestion-de-compte/validation-personnel/"
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(params=["database", "redis"])
+def backend(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
+    settings.SEUIL_RATE_LIMIT = (10_000, 60)
+    if request.param == "redis":
+        try:
+            redis.Redis.from_url(REDIS, socket_timeout=1).ping()
+            reachable = True
+        except redis.RedisError:
+            reachable = False
+        need("Redis", reachable, f"no Redis at {REDIS}")
+        settings.SEUIL_REDIS_URL = REDIS
+        throttle._redis.cache_clear()
+        throttle._redis().flushdb()
+    yield request.param
+    if request.param == "redis":
+        throttle._redis().flushdb()
+        throttle._redis.cache_clear()
+
+
+def form(login: str, sesame: str) -> dict[str, str]:
+    return {
+        "login": login, "sesame": sesame, "password1": "Lbmx4kr7Tq", "password2": "Lbmx4kr7Tq",
+        "personal_email": "jean@example.org", "charter": "on",
+    }  # fmt: skip
+
+
+def fail(client: Client, login: str, times: int) -> None:
+    for _ in range(times):
+        client.post(URL, form(login, "WRONG-WRON-WRON-G"))
+
+
+@pytest.fixture
+def staff(make_person: Callable[..., Person]) -> tuple[Account, str]:
+    account = make_person().account
+    return account, Sesame.issue(account)[1]
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(
+    backend: str, client: Client, staff: tuple[Account, str]
+) -> None:
+    _, sesame = staff
+    fail(client, "jdupont", 5)
+    locked = client.post(URL, form("jdupont", sesame))
+    assert locked.status_code == 200, "the right Sésame is refused while locked"
+    assert "Identifiant ou mot de passe provisoire incorrect" in locked.content.decode()
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        assert client.post(URL, form("jdupont", sesame)).status_code == 302
+    assert AuditEvent.objects.filter(action="lockout", actor="jdupont").count() == 1
+
+
+def test_four_failures_do_not_lock(
+    backend: str, client: Client, staff: tuple[Account, str]
+) -> None:
+    fail(client, "jdupont", 4)
+    assert client.post(URL, form("jdupont", staff[1])).status_code == 302
+
+
+def test_a_locked_account_gets_exactly_the_answer_of_a_wrong_secret(
+    backend: str, client: Client, staff: tuple[Account, str]
+) -> None:
+    fail(client, "jdupont", 5)
+    locked = client.post(URL, form("jdupont", staff[1])).content.decode()
+    wrong = client.post(URL, form("jdupont", "ABCD-EFGH-JKMN-P")).content.decode()
+    token = r'name="csrfmiddlewaretoken" value="[^"]+"'
+    assert re.sub(token, "", locked) == re.sub(token, "", wrong)
+
+
+@pytest.mark.parametrize(
+    ("failures", "minutes"), [(5, 15), (9, 15), (10, 60), (19, 60), (20, 1440), (35, 1440)]
+)
+def test_the_lock_grows_with_the_failures(
+    backend: str, failures: int, minutes: int, rf: Any
+) -> None:
+    request = rf.post("/")
+    now = timezone.now()
+    with time_machine.travel(now, tick=False):
+        for _ in range(failures):
+            throttle.attempt("jdupont", lambda: None, action="activation", request=request)
+        until = throttle.locked_until("jdupont")
+    assert until is not None
+    assert abs((until - now) - timedelta(minutes=minutes)) < timedelta(seconds=2)
+
+
+def test_the_steps_are_configurable(backend: str, settings: Any, rf: Any) -> None:
+    settings.SEUIL_LOCKOUT_STEPS = [(3, 60)]
+    for _ in range(3):
+        throttle.attempt("jdupont", lambda: None, action="activation", request=rf.post("/"))
+    assert throttle.is_locked("jdupont")
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        assert not throttle.is_locked("jdupont")
+
+
+def test_a_success_resets_the_counter(
+    backend: str, client: Client, staff: tuple[Account, str], rf: Any
+) -> None:
+    fail(client, "jdupont", 4)
+    assert (
+        throttle.attempt("jdupont", lambda: "ok", action="activation", request=rf.post("/")) == "ok"
+    )
+    fail(client, "jdupont", 4)
+    assert client.post(URL, form("jdupont", staff[1])).status_code == 302
+
+
+def test_unknown_logins_are_counted_like_known_ones(backend: str, client: Client) -> None:
+    fail(client, "nobody12", 5)
+    assert throttle.is_locked("nobody12")
+
+
+def test_hr_unlocks_from_the_admin(
+    backend: str, admin_client: Client, client: Client, staff: tuple[Account, str]
+) -> None:
+    account, sesame = staff
+    fail(client, "jdupont", 5)
+    assert (
+        "jdupont" in admin_client.get("/admin/accounts/account/", {"q": "jdupont"}).content.decode()
+    )
+    admin_client.post(
+        "/admin/accounts/account/", {"action": "unlock", "_selected_action": [account.pk]}
+    )
+    assert not throttle.is_locked("jdupont")
+    assert AuditEvent.objects.filter(action="unlocked", account=account, actor="admin").exists()
+    assert client.post(URL, form("jdupont", sesame)).status_code == 302
+
+
+def test_failures_are_audited_without_the_secret(
+    backend: str, client: Client, staff: tuple[Account, str]
+) -> None:
+    client.post(URL, form("jdupont", "WRONG-WRON-WRON-G"))
+    event = AuditEvent.objects.get(action="activation", outcome="failure")
+    assert event.actor == "jdupont"
+    assert "WRONG" not in str(event.detail)

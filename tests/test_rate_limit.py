@@ -1,0 +1,104 @@
+"""Every public POST is limited per client address (30 a minute by default), behind proxies too."""
+
+import ipaddress
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import redis
+import time_machine
+from django.test import Client, RequestFactory
+from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
+
+from seuil.security import throttle
+from seuil.security.ip import client_ip
+from tests.conftest import need
+
+URL = "/gestion-de-compte/validation-personnel/"
+REDIS = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(params=["database", "redis"])
+def backend(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
+    if request.param == "redis":
+        try:
+            redis.Redis.from_url(REDIS, socket_timeout=1).ping()
+            reachable = True
+        except redis.RedisError:
+            reachable = False
+        need("Redis", reachable, f"no Redis at {REDIS}")
+        settings.SEUIL_REDIS_URL = REDIS
+        throttle._redis.cache_clear()
+        throttle._redis().flushdb()
+    yield request.param
+    if request.param == "redis":
+        throttle._redis().flushdb()
+        throttle._redis.cache_clear()
+
+
+@pytest.mark.django_db
+def test_the_thirty_first_post_in_a_minute_is_refused_clearly(backend: str, client: Client) -> None:
+    now = timezone.now().replace(second=1)
+    with time_machine.travel(now, tick=False):
+        statuses = [client.post(URL, {}, REMOTE_ADDR="198.51.100.1").status_code for _ in range(31)]
+        refused = client.post(URL, {}, REMOTE_ADDR="198.51.100.1")
+        other = client.post(URL, {}, REMOTE_ADDR="198.51.100.2")
+    assert statuses[:30] == [200] * 30
+    assert statuses[30] == refused.status_code == 429
+    assert refused["Retry-After"] == "60"
+    assert "Trop de formulaires ont été envoyés depuis votre adresse" in refused.content.decode()
+    assert other.status_code == 200, "another address is not affected"
+    with time_machine.travel(now + timedelta(minutes=1), tick=False):
+        assert client.post(URL, {}, REMOTE_ADDR="198.51.100.1").status_code == 200
+
+
+@pytest.mark.django_db
+def test_reading_pages_is_not_limited(backend: str, client: Client) -> None:
+    assert {client.get(URL, REMOTE_ADDR="198.51.100.3").status_code for _ in range(40)} == {200}
+
+
+@pytest.mark.django_db
+def test_the_refusal_speaks_english_when_asked(backend: str, client: Client, settings: Any) -> None:
+    settings.SEUIL_RATE_LIMIT = (0, 60)
+    page = client.post(URL, {}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Too many forms were sent from your address" in page
+
+
+@pytest.mark.django_db
+def test_operators_at_work_in_the_admin_are_not_limited(
+    admin_client: Client, settings: Any
+) -> None:
+    settings.SEUIL_RATE_LIMIT = (0, 60)
+    assert admin_client.post("/admin/people/person/", {}).status_code != 429
+
+
+def request(remote: str, forwarded: str | None = None) -> Any:
+    if forwarded is None:
+        return RequestFactory().post("/", REMOTE_ADDR=remote)
+    return RequestFactory().post("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_a_forwarded_header_is_ignored_without_a_trusted_proxy() -> None:
+    assert client_ip(request("203.0.113.9", "198.51.100.7")) == "203.0.113.9"
+
+
+def test_behind_a_trusted_proxy_the_rightmost_untrusted_hop_is_the_client(settings: Any) -> None:
+    settings.SEUIL_TRUSTED_PROXIES = [ipaddress.ip_network("10.0.0.0/8")]
+    forged_then_real = "1.2.3.4, 198.51.100.7, 10.0.0.5"
+    assert client_ip(request("10.0.0.1", forged_then_real)) == "198.51.100.7"
+    assert client_ip(request("10.0.0.1", "")) == "10.0.0.1"
+    assert client_ip(request("10.0.0.1", "garbage, 10.0.0.2")) == "10.0.0.1"
+
+
+@given(forwarded=st.text(max_size=200), remote=st.ip_addresses().map(str))
+def test_any_forwarded_header_gives_a_real_address(forwarded: str, remote: str) -> None:
+    from django.test import override_settings
+
+    with override_settings(
+        SEUIL_TRUSTED_PROXIES=[ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")]
+    ):
+        address = client_ip(request(remote, forwarded))
+    ipaddress.ip_address(address)
