@@ -188,6 +188,15 @@ if SEUIL_TRUSTED_PROXIES:
     # TLS ends at the proxy, which must set (and strip from clients) X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Lifecycle (SupAnn states) -----------------------------------------------------------------
+
+# Activation opens this many days before the attachment starts (earlier: SupannPrecree).
+SEUIL_EARLY_DAYS = env_int("SEUIL_EARLY_DAYS", 15, minimum=0, maximum=365)
+# After the attachment ends, the account lives on in grace (SupannSursis) for this many days...
+SEUIL_GRACE_DAYS = env_int("SEUIL_GRACE_DAYS", 30, minimum=0, maximum=365)
+# ...then expires; its personal data is purged this many days after the expiry.
+SEUIL_RETENTION_DAYS = env_int("SEUIL_RETENTION_DAYS", 365, minimum=1, maximum=3650)
+
 # --- Activation and passwords -----------------------------------------------------------------
 
 SEUIL_SESAME_DAYS = env_int("SEUIL_SESAME_DAYS", 30, minimum=1, maximum=365)
@@ -240,6 +249,7 @@ INSTALLED_APPS = [
     "seuil.audit",
     "seuil.mailer",
     "seuil.activation",
+    "seuil.recovery",
     "seuil.portal",
     "seuil.demo",
 ]
@@ -260,7 +270,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "seuil.urls"
-LOGIN_URL = "/"
+LOGIN_URL = "/gestion-de-compte/se-connecter/"
+LOGIN_REDIRECT_URL = "/mon-ent/"
+AUTHENTICATION_BACKENDS = ["seuil.accounts.backends.AccountBackend"]
+PASSWORD_RESET_TIMEOUT = 3600  # a reset link lives one hour (Django's default is three days)
 WSGI_APPLICATION = "seuil.wsgi.application"
 AUTH_USER_MODEL = "accounts.Account"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -23,7 +23,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.servers.basehttp import ThreadedWSGIServer
-from django.utils import translation
+from django.utils import timezone, translation
 
 from seuil.people.models import Person
 
@@ -107,10 +107,11 @@ def _french_first() -> Iterator[None]:
 
 @pytest.fixture
 def make_person() -> Callable[..., Person]:
-    """Register a person as HR would; keyword arguments override the defaults."""
+    """Register a person as HR would; keyword arguments override the defaults. With password=,
+    the account is also activated with that password."""
     counter = iter(range(1, 1_000_000))
 
-    def make(**fields: Any) -> Person:
+    def make(password: str | None = None, **fields: Any) -> Person:
         values: dict[str, Any] = {
             "status": "administratif",
             "external_id": f"T{next(counter)}",
@@ -123,6 +124,10 @@ def make_person() -> Callable[..., Person]:
         }
         person = Person(**values)
         person.register()
+        if password is not None:
+            person.account.set_password(password)
+            person.account.activated_at = timezone.now()
+            person.account.save()
         return person
 
     return make

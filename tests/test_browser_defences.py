@@ -68,7 +68,7 @@ def test_a_session_ends_twelve_hours_after_sign_in(
 ) -> None:
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        client.force_login(make_person().account)
+        client.force_login(make_person(password="Lbmx4kr7Tq").account)
         client.get("/")  # the clock starts at the first request (the sign-in view starts it too)
     for minutes in range(20, 12 * 60, 20):  # active all day long
         with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
@@ -82,7 +82,7 @@ def test_a_session_ends_twelve_hours_after_sign_in(
 def test_a_session_ends_after_thirty_idle_minutes(
     client: Client, make_person: Callable[..., Person]
 ) -> None:
-    client.force_login(make_person().account)
+    client.force_login(make_person(password="Lbmx4kr7Tq").account)
     with time_machine.travel(timezone.now() + timedelta(minutes=29)):
         assert client.get("/").wsgi_request.user.is_authenticated
     with time_machine.travel(timezone.now() + timedelta(minutes=29 + 31)):

@@ -1,114 +1,100 @@
-"""Fields several forms share: a new password under the policy, and a recovery contact."""
+"""Forms of a person's own account: sign-in, password change, recovery information."""
 
 from typing import Any
 
 from django import forms
-from django.conf import settings
-from django.utils.translation import gettext, gettext_noop
+from django.contrib.auth import authenticate
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from seuil.accounts import passwords
+from seuil.accounts.emails import normalise_email, validate_personal_email
+from seuil.accounts.fields import CurrentPasswordField, NewPasswordFields, secret, secret_questions
+from seuil.accounts.models import Account
+from seuil.audit.models import Action
 
-SECRET_MAX = 256  # secrets are refused past this, before any hashing
-DEFAULT_QUESTIONS = [
-    gettext_noop("Quel est le nom de votre premier animal de compagnie ?"),
-    gettext_noop("Quel est le prénom de votre grand-mère maternelle ?"),
-    gettext_noop("Quel était le nom de votre école primaire ?"),
-    gettext_noop("Quel est le titre de votre livre préféré ?"),
-    gettext_noop("Quelle était la marque de votre première voiture ?"),
-    gettext_noop("Dans quelle rue avez-vous grandi ?"),
-]
+WRONG_CREDENTIALS = _("Identifiant ou mot de passe incorrect.")
 
 
-def secret_questions() -> list[tuple[str, str]]:
-    """The configurable list; stored as written, shown in the page's language when known."""
-    questions = settings.SEUIL_SECRET_QUESTIONS or DEFAULT_QUESTIONS
-    return [(q, gettext(q)) for q in questions]
-
-
-def secret(label: Any, autocomplete: str, max_length: int = SECRET_MAX) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=max_length,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete, "spellcheck": "false"}),
+class SignInForm(forms.Form):
+    login = forms.CharField(
+        label=_("Identifiant"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
+    password = secret(_("Mot de passe"), "current-password")
+
+    account: Account | None = None
+
+    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        self.request = request
+        super().__init__(*args, **kwargs)
+
+    @sensitive_variables()
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "login" in data and "password" in data:
+            account = authenticate(self.request, username=data["login"], password=data["password"])
+            if not isinstance(account, Account):
+                raise forms.ValidationError(WRONG_CREDENTIALS)
+            if not account.is_active:  # expired or locked: said only after the right password
+                raise forms.ValidationError(account.closed_message())
+            self.account = account
+        return data
 
 
-class RecoveryFields(forms.Form):
-    """Mail personnel, or failing that a secret question and its answer."""
+class AccountForm(forms.Form):
+    """A form about the signed-in account, which knows it and the request."""
 
+    def __init__(self, request: HttpRequest, account: Account, *args: Any, **kwargs: Any) -> None:
+        self.request, self.account = request, account
+        super().__init__(*args, **kwargs)
+
+
+class ChangePasswordForm(AccountForm, CurrentPasswordField, NewPasswordFields):
+    field_order = ["current_password", "password1", "password2"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.check_current(self.account, self.request, Action.PASSWORD_CHANGED)
+        self.check_password(self.account.password_context())
+        return data
+
+
+class EmailChangeForm(AccountForm, CurrentPasswordField):
     personal_email = forms.EmailField(
-        label=_("Mail personnel"),
-        required=False,
+        label=_("Nouveau mail personnel"),
         max_length=254,
-        help_text=_("Il vous permettra de créer un nouveau mot de passe en cas de perte."),
+        validators=[validate_personal_email],
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    secret_question = forms.ChoiceField(label=_("Question secrète"), required=False)
+    field_order = ["personal_email", "current_password"]
+
+    def clean_personal_email(self) -> str:
+        return normalise_email(self.cleaned_data["personal_email"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.check_current(self.account, self.request, Action.RECOVERY_CHANGED)
+        return data
+
+
+class QuestionChangeForm(AccountForm, CurrentPasswordField):
+    secret_question = forms.ChoiceField(label=_("Question secrète"))
     secret_answer = forms.CharField(
         label=_("Réponse"),
-        required=False,
+        min_length=3,
         max_length=200,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
     )
+    field_order = ["secret_question", "secret_answer", "current_password"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["secret_question"]
-        assert isinstance(field, forms.ChoiceField)  # noqa: S101
-        field.choices = [("", gettext("— à défaut de mail personnel —")), *secret_questions()]
+        self.fields["secret_question"].choices = secret_questions()  # type: ignore[attr-defined]
 
-    def clean_personal_email(self) -> str:
-        email: str = self.cleaned_data["personal_email"].strip()
-        if not email:
-            return ""
-        if not email.isascii():
-            raise forms.ValidationError(
-                _("L'adresse ne doit contenir ni accent ni caractère spécial.")
-            )
-        local, domain = email.rsplit("@", 1)
-        domain = domain.lower()
-        for own in (settings.SEUIL_MAIL_DOMAIN, settings.SEUIL_STUDENT_MAIL_DOMAIN):
-            if domain == own or domain.endswith("." + own):
-                raise forms.ValidationError(
-                    _("Donnez une adresse personnelle, pas une adresse de l'université.")
-                )
-        return f"{local}@{domain}"
-
-    def clean_recovery(self) -> None:
-        email = self.cleaned_data.get("personal_email")
-        question = self.cleaned_data.get("secret_question")
-        answer = " ".join((self.cleaned_data.get("secret_answer") or "").split())
-        if email and (question or answer):
-            self.add_error(
-                "secret_question",
-                _("Vous avez donné un mail personnel : laissez la question secrète vide."),
-            )
-        elif not email and not question and "personal_email" not in self.errors:
-            self.add_error(
-                "personal_email", _("Donnez un mail personnel ou, à défaut, une question secrète.")
-            )
-        elif question and len(answer) < 3:
-            self.add_error("secret_answer", _("Donnez une réponse d'au moins 3 caractères."))
-
-
-class NewPasswordFields(forms.Form):
-    """A new password typed twice, checked against the policy the live indicator shows."""
-
-    password1 = secret(_("Nouveau mot de passe"), "new-password")
-    password2 = secret(_("Confirmation du nouveau mot de passe"), "new-password")
-
-    @sensitive_variables()
-    def check_password(self, context: passwords.Context) -> None:
-        password = self.cleaned_data.get("password1")
-        confirmation = self.cleaned_data.get("password2")
-        if password is None or confirmation is None:
-            return
-        for unmet in passwords.unmet(password, confirmation, context):
-            if unmet.code == "match":
-                self.add_error("password2", _("Les deux mots de passe ne sont pas identiques."))
-            else:
-                self.add_error("password1", unmet.message)
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.check_current(self.account, self.request, Action.RECOVERY_CHANGED)
+        return data

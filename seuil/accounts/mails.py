@@ -4,6 +4,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from seuil.accounts.emails import mask
 from seuil.mailer.models import OutgoingMail
 from seuil.mailer.rendering import Draft
 
@@ -16,4 +17,28 @@ def confirm_email(mail: OutgoingMail) -> Draft:
         "accounts/confirm_email",
         _("Confirmez votre mail personnel"),
         {"login": account.login, "link": settings.SEUIL_BASE_URL + path},
+    )
+
+
+def notice(mail: OutgoingMail) -> Draft:
+    """What happened to the account, when, and whom to tell if it was not its owner."""
+    account = mail.account
+    assert account is not None  # noqa: S101 -- queued with its account
+    event = mail.context["event"]
+    subjects = {
+        "password-changed": _("Le mot de passe de votre compte ENT a été changé"),
+        "password-reset": _("Le mot de passe de votre compte ENT a été réinitialisé"),
+        "email-change-requested": _("Un nouveau mail personnel a été donné pour votre compte ENT"),
+        "question-replaced": _("La question secrète de votre compte ENT a été remplacée"),
+    }
+    new = mail.context.get("new", "")
+    return Draft(
+        "accounts/notice",
+        subjects[event],
+        {
+            "login": account.login,
+            "event": event,
+            "when": mail.created_at,
+            "new": mask(new) if new else "",
+        },
     )

@@ -1,11 +1,17 @@
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
+from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, check_password
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core import signing
 from django.db import NotSupportedError, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+
+from seuil.accounts.passwords import Context, personal_words
+from seuil.accounts.states import LETTER, OPEN, Substate
 
 
 class Resource(models.TextChoices):
@@ -13,6 +19,14 @@ class Resource(models.TextChoices):
     MAIL = "MAIL", _("messagerie")
 
 
+LOCKED_MESSAGE = _(
+    "Votre compte est verrouillé par l'administration. Contactez la DRH (personnels) ou la "
+    "scolarité (étudiants)."
+)
+CLOSED_MESSAGE = _(
+    "Votre compte est fermé : votre rattachement à l'établissement a pris fin. Pour le rouvrir, "
+    "contactez la DRH (personnels) ou la scolarité (étudiants)."
+)
 CONFIRMATION_SALT = "seuil.accounts.confirm-email"
 CONFIRMATION_AGE = timedelta(hours=24)
 
@@ -20,6 +34,16 @@ CONFIRMATION_AGE = timedelta(hours=24)
 class AccountQuerySet(models.QuerySet["Account"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise NotSupportedError("accounts are tombstones: a login or address is never freed")
+
+    @sensitive_variables("password")
+    def authenticate(self, login: str, password: str) -> "Account | None":
+        """The account if the password is its own. Whether the login is unknown, the account not
+        yet activated or the password wrong, the same one Argon2 computation is spent."""
+        account = self.select_related("person").filter(login=login.strip().lower()).first()
+        if account is None:
+            check_password(password, UNUSABLE_PASSWORD_PREFIX)  # hashes a decoy, as Django does
+            return None
+        return account if account.check_password(password) else None
 
     def taken_names(self) -> tuple[set[str], set[str]]:
         """Every login and address ever given; accounts are never deleted, so this is history."""
@@ -38,6 +62,9 @@ class AccountManager(BaseUserManager["Account"]):
 
     def taken_names(self) -> tuple[set[str], set[str]]:
         return self.get_queryset().taken_names()
+
+    def authenticate(self, login: str, password: str) -> "Account | None":
+        return self.get_queryset().authenticate(login, password)
 
     def get_by_natural_key(self, username: str | None) -> "Account":
         return self.get(login=(username or "").strip().lower())
@@ -62,6 +89,11 @@ class Account(AbstractBaseUser, PermissionsMixin):
     pending_email = models.EmailField(_("mail personnel à confirmer"), blank=True)
     secret_question = models.CharField(_("question secrète"), max_length=200, blank=True)
     secret_answer = models.CharField(_("réponse (empreinte)"), max_length=128, blank=True)
+    locked_at = models.DateTimeField(_("verrouillé le"), null=True, blank=True, editable=False)
+    lock_reason = models.CharField(_("motif du verrouillage"), max_length=200, blank=True)
+    purged_at = models.DateTimeField(
+        _("données supprimées le"), null=True, blank=True, editable=False
+    )
 
     objects: ClassVar[AccountManager] = AccountManager()
 
@@ -100,9 +132,54 @@ class Account(AbstractBaseUser, PermissionsMixin):
             account.save(update_fields=["recovery_email", "pending_email"])
         return account
 
+    def state_on(self, today: date | None = None) -> Substate:
+        """The SupAnn sub-state of {COMPTE} on a day (docs/lifecycle.md gives the rules)."""
+        today = today or timezone.localdate()
+        person = getattr(self, "person", None)
+        if self.purged_at:
+            return Substate.SUPPR_DONNEES
+        if self.locked_at:
+            return Substate.VERROU_ADMIN
+        if person is None:  # an operator: no attachment, no dates
+            return Substate.ACTIF
+        closes = self.closes_on()
+        if closes and today > closes:
+            return Substate.EXPIRE
+        if not self.activated_at:
+            opens = person.start_date - timedelta(days=settings.SEUIL_EARLY_DAYS)
+            return Substate.PRECREE if today < opens else Substate.CREE
+        if person.end_date and today > person.end_date:
+            return Substate.SURSIS
+        return Substate.ANTICIPE if today < person.start_date else Substate.ACTIF
+
     def supann_state(self) -> str:
-        """The SupAnn sub-state of {COMPTE}: not yet taken possession of, or active."""
-        return "SupannActif" if self.activated_at else "SupannCree"
+        return self.state_on().value
+
+    def supann_letter(self) -> str:
+        return LETTER[self.state_on()]
+
+    def closes_on(self) -> date | None:
+        """The last day of the grace that follows the end of the attachment."""
+        person = getattr(self, "person", None)
+        end: date | None = person.end_date if person else None
+        return end + timedelta(days=settings.SEUIL_GRACE_DAYS) if end else None
+
+    def password_context(self) -> "Context":
+        """What this account's password must not resemble: its login and its person's names."""
+        person = getattr(self, "person", None)
+        names = (person.first_name, person.last_name, person.birth_name) if person else ()
+        return Context(login=self.login, words=personal_words(*names))
+
+    def closed_message(self) -> str:
+        """Why a right password does not open this account; shown only after the right password."""
+        locked = self.state_on() == Substate.VERROU_ADMIN
+        return str(LOCKED_MESSAGE if locked else CLOSED_MESSAGE)
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        """Django ends the sessions of an inactive account at its next request: this is what
+        closes an expired or locked account's open sessions at once."""
+        return self.state_on() in OPEN
 
     def activate(self, *, password_hash: str, email: str, question: str, answer_hash: str) -> bool:
         """Take possession of the account with a new password and recovery contact; return

@@ -1,10 +1,27 @@
 from django.urls import path
 
-from seuil.accounts import views
+from seuil.accounts.views import confirm, profile, signin
 
 app_name = "accounts"
 urlpatterns = [
+    path("gestion-de-compte/se-connecter/", signin.sign_in, name="sign-in"),
+    path("gestion-de-compte/se-deconnecter/", signin.sign_out, name="sign-out"),
     path(
-        "gestion-de-compte/confirmer-mail/<str:token>/", views.confirm_email, name="confirm-email"
+        "gestion-de-compte/changer-mon-mot-de-passe/",
+        profile.change_password,
+        name="change-password",
+    ),
+    path(
+        "gestion-de-compte/mes-informations-de-recuperation/",
+        profile.recovery_info,
+        name="recovery-info",
+    ),
+    path(
+        "gestion-de-compte/mes-informations-de-recuperation/question/",
+        profile.recovery_question,
+        name="recovery-question",
+    ),
+    path(
+        "gestion-de-compte/confirmer-mail/<str:token>/", confirm.confirm_email, name="confirm-email"
     ),
 ]

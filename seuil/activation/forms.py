@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from seuil.accounts import passwords
-from seuil.accounts.forms import NewPasswordFields, RecoveryFields, secret
+from seuil.accounts.fields import NewPasswordFields, RecoveryFields, secret
 from seuil.activation.models import Sesame
 from seuil.audit.models import Action
 from seuil.security import throttle

@@ -5,4 +5,5 @@ from seuil.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("mon-ent/", views.portal, name="portal"),
 ]

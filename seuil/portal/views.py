@@ -1,6 +1,19 @@
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from seuil.portal.models import Service
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
+
+
+@never_cache
+@login_required
+def portal(request: HttpRequest) -> HttpResponse:
+    """The services of the person's status, grouped by theme, and the person's own panel."""
+    person = getattr(request.user, "person", None)
+    services = Service.objects.offered_to(person.status) if person else Service.objects.none()
+    return render(request, "portal/portal.html", {"person": person, "services": services})

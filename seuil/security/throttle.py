@@ -26,7 +26,7 @@ FORGET_AFTER = timedelta(days=30)  # an idle counter is forgotten; a lock never 
 
 @sensitive_variables()
 def attempt(
-    key: str, check: Callable[[], T | None], *, action: str, request: HttpRequest
+    key: str, check: Callable[[], T | None], *, action: str, request: HttpRequest | None
 ) -> T | None:
     """Run the check of a secret for `key` under the lockout.
 

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RecoveryConfig(AppConfig):
+    name = "seuil.recovery"
+    verbose_name = _("Mot de passe oublié")

@@ -1,0 +1,35 @@
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from seuil.accounts.fields import NewPasswordFields
+from seuil.accounts.models import Account
+
+
+class ForgotForm(forms.Form):
+    identifier = forms.CharField(
+        label=_("Identifiant ou adresse de messagerie universitaire"),
+        max_length=254,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(
+        label=_("Réponse"),
+        max_length=200,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
+class ResetForm(NewPasswordFields):
+    def __init__(self, account: Account, *args: Any, **kwargs: Any) -> None:
+        self.account = account
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.check_password(self.account.password_context())
+        return data

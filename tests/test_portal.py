@@ -1,0 +1,130 @@
+"""The ENT portal: the services of each status grouped by theme, and the person's panel."""
+
+import json
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from seuil.people.models import Person
+from seuil.portal.models import STATUS_FIELDS, Service, Theme
+
+pytestmark = pytest.mark.django_db
+CATALOGUE = json.loads(
+    (Path(__file__).resolve().parent.parent / "seuil" / "demo" / "services.json").read_text()
+)
+
+
+@pytest.fixture(autouse=True)
+def catalogue() -> None:
+    for entry in CATALOGUE:
+        Service.objects.create(
+            name=entry["name"], description=entry["description"], url=entry["url"], theme=entry["theme"],
+            **{field: status in entry["for"] for status, field in STATUS_FIELDS.items()},
+        )  # fmt: skip
+
+
+def portal(client: Client, person: Person) -> Any:
+    client.force_login(person.account)
+    return client.get("/mon-ent/")
+
+
+def test_the_portal_asks_to_sign_in_first(client: Client) -> None:
+    assert client.get("/mon-ent/")["Location"] == "/gestion-de-compte/se-connecter/?next=/mon-ent/"
+
+
+def test_the_demo_catalogue_has_at_least_twelve_services_and_each_status_its_own_set() -> None:
+    assert Service.objects.count() >= 12
+    sets = {status: frozenset(Service.objects.offered_to(status)) for status in STATUS_FIELDS}
+    assert len(set(sets.values())) == 4
+
+
+@pytest.mark.parametrize(
+    ("status", "present", "absent"),
+    [
+        ("etudiant", ["Mon dossier étudiant", "Dépôt de devoirs"], ["Saisie des notes", "Bulletins de paie"]),
+        ("administratif", ["Service de gestion financière", "Congés et absences"], ["Espace de cours", "Archive ouverte"]),
+        ("enseignant", ["Saisie des notes", "Espace de cours"], ["Archive ouverte", "Service de gestion financière"]),
+        ("enseignant-chercheur", ["Archive ouverte", "Saisie des notes"], ["Mon dossier étudiant", "Service de gestion financière"]),
+    ],
+)  # fmt: skip
+def test_each_status_sees_its_own_services(
+    client: Client,
+    make_person: Callable[..., Person],
+    status: str,
+    present: list[str],
+    absent: list[str],
+) -> None:
+    page = portal(client, make_person(status=status, password="Lbmx4kr7Tq")).content.decode()
+    for name in present:
+        assert f">{name}</a>" in page
+    for name in absent:
+        assert name not in page
+
+
+def test_services_are_grouped_by_theme_as_absolute_links(
+    client: Client, make_person: Callable[..., Person]
+) -> None:
+    response = portal(client, make_person(status="enseignant-chercheur", password="Lbmx4kr7Tq"))
+    page = response.content.decode()
+    headings = [str(label) for label in Theme.labels if f">{label}</h2>" in page]
+    assert headings == [
+        "Communication",
+        "Pédagogie",
+        "Scolarité",
+        "Ressources humaines",
+        "Gestion",
+        "Recherche",
+        "Documentation",
+        "Vie pratique",
+    ]
+    positions = [page.index(f">{label}</h2>") for label in headings]
+    assert positions == sorted(positions)
+    assert all(
+        service.url.startswith(("https://", "http://")) for service in response.context["services"]
+    )
+    assert 'href="https://archive.demo.seuil.example/"' in page
+
+
+def test_the_panel_shows_the_person(client: Client, make_person: Callable[..., Person]) -> None:
+    person = make_person(
+        first_name="Éloïse",
+        last_name="Lefèvre-Martin",
+        end_date=date(2027, 8, 31),
+        password="Lbmx4kr7Tq",
+    )
+    page = portal(client, person).content.decode()
+    for shown in [
+        "Éloïse Lefèvre-Martin",
+        "elefevre",
+        "eloise.lefevre-martin@univ-montp3.fr",
+        "Actif",
+        "SupannActif",
+        "31 août 2027",
+    ]:
+        assert shown in page
+
+
+def test_in_grace_a_banner_gives_the_closing_date(
+    client: Client, make_person: Callable[..., Person]
+) -> None:
+    end = timezone.localdate() - timedelta(days=5)
+    page = portal(
+        client,
+        make_person(end_date=end, start_date=end - timedelta(days=300), password="Lbmx4kr7Tq"),
+    ).content.decode()
+    assert "votre compte sera fermé le" in page
+    assert "SupannSursis" in page
+
+
+def test_the_portal_speaks_english_when_asked(
+    client: Client, make_person: Callable[..., Person]
+) -> None:
+    client.force_login(make_person(status="etudiant", password="Lbmx4kr7Tq").account)
+    page = client.get("/mon-ent/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "My ENT" in page
+    assert "Account state" in page

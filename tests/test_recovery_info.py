@@ -1,0 +1,88 @@
+"""Mes informations de récupération: a new personal e-mail (confirmed first), a new question."""
+
+from collections.abc import Callable
+
+import pytest
+from django.contrib.auth.hashers import check_password
+from django.test import Client
+
+from seuil.accounts.models import Account
+from seuil.mailer.models import OutgoingMail
+from seuil.people.models import Person
+
+pytestmark = pytest.mark.django_db
+URL = "/gestion-de-compte/mes-informations-de-recuperation/"
+
+
+@pytest.fixture
+def jean(client: Client, make_person: Callable[..., Person]) -> Account:
+    account = make_person(password="Lbmx4kr7Tq").account
+    account.recovery_email = "old@example.org"
+    account.save()
+    client.force_login(account)
+    return account
+
+
+def test_a_new_address_waits_for_its_confirmation_and_the_old_one_is_told(
+    client: Client, jean: Account
+) -> None:
+    response = client.post(
+        URL, {"personal_email": "New@Example.ORG", "current_password": "Lbmx4kr7Tq"}
+    )
+    assert response["Location"] == URL
+    jean.refresh_from_db()
+    assert (jean.recovery_email, jean.pending_email) == ("old@example.org", "New@example.org")
+    assert sorted(OutgoingMail.objects.values_list("kind", "to")) == [
+        ("accounts.confirm_email", "New@example.org"),
+        ("accounts.notice", "old@example.org"),
+    ]
+    Account.confirm_email(jean.email_token())
+    jean.refresh_from_db()
+    assert (jean.recovery_email, jean.pending_email) == ("New@example.org", "")
+
+
+def test_it_wants_the_current_password(client: Client, jean: Account) -> None:
+    response = client.post(
+        URL, {"personal_email": "new@example.org", "current_password": "Wrong7KqZm"}
+    )
+    assert response.context["email_form"].errors["current_password"] == [
+        "Mot de passe actuel incorrect."
+    ]
+    jean.refresh_from_db()
+    assert jean.pending_email == ""
+    assert not OutgoingMail.objects.exists()
+
+
+def test_it_refuses_an_address_of_the_university(client: Client, jean: Account) -> None:
+    response = client.post(
+        URL, {"personal_email": "x@univ-montp3.fr", "current_password": "Lbmx4kr7Tq"}
+    )
+    assert response.context["email_form"].errors["personal_email"] == [
+        "Donnez une adresse personnelle, pas une adresse de l'université."
+    ]
+
+
+def test_the_secret_question_is_replaced_and_its_answer_hashed(
+    client: Client, jean: Account
+) -> None:
+    question = "Dans quelle rue avez-vous grandi ?"
+    response = client.post(
+        f"{URL}question/",
+        {
+            "secret_question": question,
+            "secret_answer": "Rue des Lilas",
+            "current_password": "Lbmx4kr7Tq",
+        },
+    )
+    assert response["Location"] == URL
+    jean.refresh_from_db()
+    assert jean.secret_question == question
+    assert check_password("rue des lilas", jean.secret_answer)
+    assert OutgoingMail.objects.get().context["event"] == "question-replaced"
+
+
+def test_the_page_shows_what_is_on_file(client: Client, jean: Account) -> None:
+    page = client.get(URL).content.decode()
+    assert "old@example.org" in page
+    assert "Changer de mail personnel" in page
+    assert "Remplacer ma question secrète" in page
