@@ -250,6 +250,7 @@ INSTALLED_APPS = [
     "seuil.mailer",
     "seuil.activation",
     "seuil.recovery",
+    "seuil.lifecycle",
     "seuil.portal",
     "seuil.demo",
 ]

@@ -34,7 +34,7 @@ def test_the_rh_group_holds_exactly_what_hr_needs() -> None:
     assert permissions == {
         "people.view_person", "people.add_person", "people.change_person", "accounts.view_account",
         "activation.view_sesame", "activation.add_sesame", "activation.view_charteracceptance",
-        "audit.view_auditevent",
+        "audit.view_auditevent", "accounts.lock_account",
     }  # fmt: skip
 
 

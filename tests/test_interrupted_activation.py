@@ -20,7 +20,7 @@ STEPS = [
     "seuil.activation.models.Sesame.consume",
     "seuil.accounts.models.Account.activate",
     "seuil.accounts.models.Account.save",
-    "seuil.accounts.models.StateChange.save",
+    "seuil.accounts.models.lifecycle.LifecycleQuerySet.record_states",
     "seuil.activation.models.CharterAcceptance.save",
     "seuil.mailer.models.OutgoingMail.enqueue",
     "seuil.audit.models.AuditEvent.record",
@@ -29,7 +29,7 @@ STEPS = [
 
 def activate(sesame: Sesame) -> Any:
     return services.activate_account(
-        sesame=sesame,
+        grant=sesame,
         password="Lbmx4kr7Tq",
         email="jean@example.org",
         question="",

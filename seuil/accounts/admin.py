@@ -1,8 +1,12 @@
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from seuil.accounts.models import Account, StateChange
@@ -21,6 +25,50 @@ class StateChangeInline(admin.TabularInline[StateChange, Account]):
         return False
 
 
+class LockForm(forms.Form):
+    reason = forms.CharField(label=_("Motif"), max_length=200)
+
+
+def lock_accounts(
+    modeladmin: admin.ModelAdmin[Any], request: HttpRequest, accounts: list[Account]
+) -> HttpResponse | None:
+    """HR's administrative lock, with a reason: the accounts' sessions end at once."""
+    form = LockForm(request.POST if "apply" in request.POST else None)
+    if form.is_valid():
+        for account in accounts:
+            account.lock(form.cleaned_data["reason"])
+            AuditEvent.record(
+                Action.LOCKED,
+                account=account,
+                actor=request.user.get_username(),
+                request=request,
+                reason=form.cleaned_data["reason"],
+            )
+        modeladmin.message_user(request, _("Comptes verrouillés : %(n)d") % {"n": len(accounts)})
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": _("Verrouiller des comptes"),
+        "form": form,
+        "accounts": accounts,
+        "action": request.POST.get("action"),
+        "selected": request.POST.getlist("_selected_action"),
+    }
+    return TemplateResponse(request, "admin/accounts/lock.html", context)
+
+
+def lift_locks(
+    modeladmin: admin.ModelAdmin[Any], request: HttpRequest, accounts: list[Account]
+) -> None:
+    for account in accounts:
+        if account.locked_at:
+            account.unlock()
+            AuditEvent.record(
+                Action.UNLOCKED, account=account, actor=request.user.get_username(), request=request
+            )
+    modeladmin.message_user(request, _("Verrouillages levés : %(n)d") % {"n": len(accounts)})
+
+
 class OperatorCreationForm(BaseUserCreationForm[Account]):
     class Meta:
         model = Account
@@ -30,8 +78,8 @@ class OperatorCreationForm(BaseUserCreationForm[Account]):
 @admin.register(Account)
 class AccountAdmin(UserAdmin[Account]):
     add_form = OperatorCreationForm
-    list_display = ("login", "mail", "is_staff", "activated_at", "last_login", "locked")
-    actions = ["unlock"]
+    list_display = ("login", "mail", "state_now", "activated_at", "last_login", "locked")
+    actions = ["lock", "lift_lock", "unlock"]
     inlines = [StateChangeInline]
     list_filter = ("is_staff", "is_superuser", "groups")
     search_fields = ("=login", "mail")
@@ -45,11 +93,17 @@ class AccountAdmin(UserAdmin[Account]):
         "recovery_email",
         "pending_email",
         "secret_question",
+        "state",
+        "state_since",
+        "locked_at",
+        "lock_reason",
+        "purged_at",
     )
     filter_horizontal = ("groups", "user_permissions")
     fieldsets = (
         (None, {"fields": ("login", "mail", "password")}),
         (_("Récupération"), {"fields": ("recovery_email", "pending_email", "secret_question")}),
+        (_("État"), {"fields": ("state", "state_since", "locked_at", "lock_reason", "purged_at")}),
         (_("Dates"), {"fields": ("created_at", "activated_at", "last_login")}),
         (
             _("Opérateur"),
@@ -58,12 +112,29 @@ class AccountAdmin(UserAdmin[Account]):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("login", "password1", "password2")}),)
 
+    @admin.display(description=_("état"))
+    def state_now(self, account: Account) -> str:
+        return account.supann_state()
+
     @admin.display(description=_("verrouillé jusqu'à"))
     def locked(self, account: Account) -> str:
         until = throttle.locked_until(account.login)
         return f"{until:%Y-%m-%d %H:%M}" if until else "—"
 
-    @admin.action(description=_("Déverrouiller (oublier les échecs)"), permissions=["change"])
+    @admin.action(description=_("Verrouiller (avec un motif)"), permissions=["lock"])
+    def lock(self, request: HttpRequest, queryset: QuerySet[Account]) -> HttpResponse | None:
+        return lock_accounts(self, request, list(queryset))
+
+    @admin.action(description=_("Lever le verrouillage administratif"), permissions=["lock"])
+    def lift_lock(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        lift_locks(self, request, list(queryset))
+
+    def has_lock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.lock_account")
+
+    @admin.action(
+        description=_("Oublier les échecs (lever le blocage temporaire)"), permissions=["change"]
+    )
     def unlock(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
         for account in queryset:
             throttle.reset(account.login)

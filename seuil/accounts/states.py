@@ -32,3 +32,5 @@ LETTER = {
 }
 # Who may sign in: the A states.
 OPEN = frozenset(state for state, letter in LETTER.items() if letter == "A")
+# Whose Sésame or code no longer opens anything: a feed or HR must act first.
+CLOSED = frozenset({Substate.EXPIRE, Substate.SUPPR_DONNEES, Substate.VERROU_ADMIN})

@@ -1,7 +1,10 @@
+from datetime import date
 from typing import Any
 
 from django import forms
 from django.http import HttpRequest
+from django.utils import formats
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -10,6 +13,16 @@ from seuil.accounts.fields import NewPasswordFields, RecoveryFields, secret
 from seuil.activation.models import Sesame
 from seuil.audit.models import Action
 from seuil.security import throttle
+
+CHARTER_LABEL = _(
+    "Je m'engage à respecter la charte d'utilisation de l'environnement numérique de travail"
+)
+
+
+def not_yet_message(opens: date) -> str:
+    day = formats.date_format(opens, "DATE_FORMAT")
+    return gettext("L'activation de votre compte sera possible à partir du %(day)s.") % {"day": day}
+
 
 WRONG_SESAME = _(
     "Identifiant ou mot de passe provisoire incorrect. Le Sésame est peut-être expiré ou déjà "
@@ -27,10 +40,7 @@ class ActivationForm(NewPasswordFields, RecoveryFields):
     )
     sesame = secret(_("Mot de passe provisoire"), "one-time-code", max_length=64)
     charter = forms.BooleanField(
-        label=_(
-            "Je m'engage à respecter la charte d'utilisation de l'environnement "
-            "numérique de travail"
-        ),
+        label=CHARTER_LABEL,
         error_messages={"required": _("Cochez la case pour accepter la charte.")},
     )
     field_order = [
@@ -64,6 +74,8 @@ class ActivationForm(NewPasswordFields, RecoveryFields):
             )
             if self.sesame_found is None:
                 self.add_error("sesame", WRONG_SESAME)
+            elif (opens := self.sesame_found.account.opens_on()) is not None:
+                self.add_error(None, not_yet_message(opens))
         self.check_password(self.context(login, code))
         return data
 

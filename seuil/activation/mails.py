@@ -2,6 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from seuil.activation.models import CODE_MINUTES, StudentCode
 from seuil.mailer.models import OutgoingMail
 from seuil.mailer.rendering import Draft
 
@@ -24,4 +25,16 @@ def activated(mail: OutgoingMail) -> Draft:
             "when": mail.created_at,
             "replaced": replaced,
         },
+    )
+
+
+def student_code(mail: OutgoingMail) -> Draft:
+    """The code is made now, as the message leaves: it never waits in the outbox."""
+    account = mail.account
+    assert account is not None  # noqa: S101 -- queued with its account
+    code = StudentCode.issue(account)
+    return Draft(
+        "activation/student_code",
+        _("Votre code de Validation Étudiant"),
+        {"login": account.login, "code": f"{code[:4]} {code[4:]}", "minutes": CODE_MINUTES},
     )

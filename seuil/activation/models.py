@@ -13,6 +13,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import normalise_sesame
+from seuil.accounts.states import CLOSED
 from seuil.audit.models import Action, AuditEvent
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread
@@ -44,11 +45,12 @@ class SesameQuerySet(models.QuerySet["Sesame"]):
         sesame = (
             self.live()
             .filter(account__login=login.strip().lower(), expires_at__gt=timezone.now())
-            .select_related("account")
+            .select_related("account", "account__person")
             .first()
         )
         matches = constant_time_compare(digest, sesame.digest if sesame else _NO_SESAME)
-        return sesame if sesame and matches else None
+        # Void for a closed account even before the nightly job revokes it.
+        return sesame if sesame and matches and sesame.account.state_on() not in CLOSED else None
 
 
 class Sesame(models.Model):
@@ -152,3 +154,79 @@ class CharterAcceptance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account} — {self.version}"
+
+
+CODE_MINUTES = 30
+CODE_TRIES = 5
+_CODE_SALT = "seuil.activation.student-code"
+
+
+def code_digest(account_pk: int, code: str) -> str:
+    digits = "".join(code.split())
+    return salted_hmac(_CODE_SALT, f"{account_pk}:{digits}", algorithm="sha256").hexdigest()
+
+
+class StudentCodeQuerySet(models.QuerySet["StudentCode"]):
+    def live(self) -> "StudentCodeQuerySet":
+        return self.filter(
+            used_at__isnull=True, expires_at__gt=timezone.now(), failures__lt=CODE_TRIES
+        )
+
+    @sensitive_variables()
+    def verify(self, account: Account, code: str) -> "StudentCode | None":
+        """The account's live code if this is it; a wrong one counts, and the fifth voids it."""
+        live = self.live().filter(account=account).order_by("-created_at").first()
+        if live is None:
+            code_digest(account.pk, code)  # the same work as a comparison
+            return None
+        if constant_time_compare(code_digest(account.pk, code), live.digest):
+            return live
+        StudentCode.objects.filter(pk=live.pk).update(failures=models.F("failures") + 1)
+        return None
+
+
+class StudentCode(models.Model):
+    """The 8-digit code mailed to a student's personal address, standing for the Sésame."""
+
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="student_codes"
+    )
+    digest = models.CharField(_("empreinte"), max_length=64, editable=False)
+    created_at = models.DateTimeField(_("envoyé le"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expire le"))
+    failures = models.PositiveSmallIntegerField(_("essais erronés"), default=0)
+    used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+
+    objects: ClassVar[StudentCodeQuerySet] = StudentCodeQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("code de Validation Étudiant")
+        verbose_name_plural = _("codes de Validation Étudiant")
+
+    def __str__(self) -> str:
+        return f"code {self.account} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @classmethod
+    @sensitive_variables()
+    def issue(cls, account: Account) -> str:
+        """A new code for the account, voiding its previous ones; returned once, for the mail."""
+        code = f"{secrets.randbelow(10**8):08d}"
+        now = timezone.now()
+        with transaction.atomic():
+            cls.objects.live().filter(account=account).update(used_at=now)
+            cls.objects.create(
+                account=account,
+                digest=code_digest(account.pk, code),
+                created_at=now,
+                expires_at=now + timedelta(minutes=CODE_MINUTES),
+            )
+        return code
+
+    def consume(self) -> bool:
+        """Use the code up, unless a concurrent request already did: exactly one wins."""
+        return (
+            StudentCode.objects.filter(pk=self.pk, used_at__isnull=True).update(
+                used_at=timezone.now()
+            )
+            == 1
+        )

@@ -1,16 +1,19 @@
 """Operations that cross apps: issuing Sésames with their letters, and activating an account."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import normalise_answer
 from seuil.activation.charter import load_charter
 from seuil.activation.letter import Letter, render_letters
-from seuil.activation.models import CharterAcceptance, Sesame
+from seuil.activation.models import CharterAcceptance, Sesame, StudentCode
 from seuil.audit.models import Action, AuditEvent
 from seuil.mailer.models import OutgoingMail
 from seuil.people.models import Person
@@ -29,20 +32,40 @@ def issue_letters(*, people: list[Person], by: Account, request: HttpRequest) ->
         return render_letters(letters)
 
 
+CODES_PER_HOUR = 5
+
+
+def send_student_code(*, person: Person, request: HttpRequest) -> bool:
+    """Mail a code to the address the student feed knows; False once five went this hour."""
+    since = timezone.now() - timedelta(hours=1)
+    recent = OutgoingMail.objects.filter(
+        account=person.account, kind="activation.student_code", created_at__gte=since
+    )
+    if recent.count() >= CODES_PER_HOUR:
+        return False
+    AuditEvent.record(Action.STUDENT_CODE, account=person.account, request=request, sent=True)
+    OutgoingMail.enqueue(
+        "activation.student_code", to=person.personal_email, account=person.account
+    )
+    return True
+
+
 @sensitive_variables("password", "answer")
 def activate_account(
     *,
-    sesame: Sesame,
+    grant: Sesame | StudentCode,
     password: str,
     email: str,
     question: str,
     answer: str,
     request: HttpRequest,
+    proven: str = "",
 ) -> tuple[Account, bool] | None:
-    """Activate with a verified Sésame, completely or not at all; return the account and whether
-    its password was replaced (it was active already). None when a concurrent request used the
-    Sésame first. Mail leaves only after the commit."""
-    account = sesame.account
+    """Activate with a verified Sésame or student code, completely or not at all; return the
+    account and whether its password was replaced (it was active already). None when a
+    concurrent request used the grant first. `proven` is an address the grant has just proven
+    (the student's, where the code went). Mail leaves only after the commit."""
+    account = grant.account
     # Hash before the transaction: it is the slow part, and needs no lock.
     password_hash = make_password(password)
     answer_hash = make_password(normalise_answer(answer)) if question else ""
@@ -53,10 +76,14 @@ def activate_account(
     if not notified and person and person.personal_email:
         notified = {person.personal_email}
     with transaction.atomic():
-        if not sesame.consume():
+        if not grant.consume():
             return None
         replaced = account.activate(
-            password_hash=password_hash, email=email, question=question, answer_hash=answer_hash
+            password_hash=password_hash,
+            email=email,
+            question=question,
+            answer_hash=answer_hash,
+            proven=proven,
         )
         CharterAcceptance.objects.create(
             account=account, version=version, ip=client_ip(request) or None

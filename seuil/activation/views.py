@@ -19,7 +19,7 @@ def activate(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and form.sesame_found:
         data = form.cleaned_data
         activated = activate_account(
-            sesame=form.sesame_found,
+            grant=form.sesame_found,
             password=data["password1"],
             email=data["personal_email"],
             question=data["secret_question"],

@@ -31,9 +31,18 @@ class OutgoingMailQuerySet(models.QuerySet["OutgoingMail"]):
     def send_due(self) -> tuple[int, int]:
         """Send what is due; return (sent, failed)."""
         due = self.pending().filter(next_attempt_at__lte=timezone.now()).order_by("pk")
-        claimed = [mail for mail in due if mail.claim()]
+        claimed = [mail for mail in due.iterator(chunk_size=500) if mail.claim()]
+        if not claimed:
+            return 0, 0
         connection = get_connection(fail_silently=False)
-        sent = sum(mail.send(connection) for mail in claimed)
+        try:
+            connection.open()  # one connection for the batch; a message opens its own if this fails
+        except (smtplib.SMTPException, OSError):
+            connection = get_connection(fail_silently=False)
+        try:
+            sent = sum(mail.send(connection) for mail in claimed)
+        finally:
+            connection.close()
         return sent, len(claimed) - sent
 
 
@@ -69,6 +78,13 @@ class OutgoingMail(models.Model):
             lambda: OutgoingMail.objects.filter(pk=mail.pk).send_due(), robust=True
         )
         return mail
+
+    @classmethod
+    def enqueue_many(cls, mails: list["OutgoingMail"]) -> None:
+        """Queue many messages (a nightly job's reminders); they leave after the commit, on one
+        connection."""
+        cls.objects.bulk_create(mails, batch_size=2000)
+        transaction.on_commit(lambda: OutgoingMail.objects.send_due(), robust=True)
 
     def claim(self) -> bool:
         """Take the message for sending, unless another sender took it first."""

@@ -6,9 +6,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from seuil.accounts.models import Account
+from seuil.accounts.admin import lift_locks, lock_accounts
+from seuil.accounts.models import Account, StateChange
 from seuil.activation.services import issue_letters
 from seuil.audit.models import Action, AuditEvent
 from seuil.people import naming
@@ -46,7 +48,16 @@ class PersonForm(forms.ModelForm[Person]):
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin[Person]):
     form = PersonForm
-    list_display = ("last_name", "first_name", "status", "external_id", "login", "mail", "state")
+    list_display = (
+        "last_name",
+        "first_name",
+        "status",
+        "external_id",
+        "login",
+        "mail",
+        "state",
+        "end_date",
+    )
     list_filter = ("status",)
     list_select_related = ("account",)
     search_fields = (
@@ -57,9 +68,9 @@ class PersonAdmin(admin.ModelAdmin[Person]):
         "=account__login",
         "account__mail",
     )
-    readonly_fields = ("login", "mail", "state", "created_at", "updated_at")
+    readonly_fields = ("login", "mail", "state", "history", "created_at", "updated_at")
     show_full_result_count = False
-    actions = ["issue_sesames"]
+    actions = ["issue_sesames", "lock", "lift_lock"]
 
     @admin.display(description=_("identifiant"), ordering="account__login")
     def login(self, person: Person) -> str:
@@ -87,8 +98,27 @@ class PersonAdmin(admin.ModelAdmin[Person]):
         add_never_cache_headers(response)
         return response
 
+    @admin.action(description=_("Verrouiller le compte (avec un motif)"), permissions=["lock"])
+    def lock(self, request: HttpRequest, queryset: QuerySet[Person]) -> HttpResponse | None:
+        return lock_accounts(self, request, [p.account for p in queryset.select_related("account")])
+
+    @admin.action(description=_("Lever le verrouillage administratif"), permissions=["lock"])
+    def lift_lock(self, request: HttpRequest, queryset: QuerySet[Person]) -> None:
+        lift_locks(self, request, [p.account for p in queryset.select_related("account")])
+
+    def has_lock_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.lock_account")
+
     def has_issue_sesame_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("activation.add_sesame")
+
+    @admin.display(description=_("historique des états"))
+    def history(self, person: Person) -> str:
+        """The account's states as supannRessourceEtatDate writes them, newest first."""
+        if not person.pk:
+            return "—"
+        rows = StateChange.objects.filter(account_id=person.account_id)
+        return format_html_join("\n", "<code>{}</code><br>", ((row.supann,) for row in rows)) or "—"
 
     def save_model(self, request: HttpRequest, obj: Person, form: Any, change: bool) -> None:
         operator = request.user.get_username()

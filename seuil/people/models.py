@@ -110,6 +110,8 @@ class PersonQuerySet(models.QuerySet["Person"]):
                 self.bulk_create(result.created, batch_size=2000)
                 changed = [person for person, _fields in result.updated]
                 self.bulk_update(changed, [*FEED_FIELDS, "updated_at"], batch_size=2000)
+                returning = [p.account_id for p, fields in result.updated if "end_date" in fields]
+                Account.objects.filter(pk__in=returning).reopen_attached(timezone.localdate())
                 AuditEvent.objects.bulk_create(
                     [_registered(p.account, actor) for p in result.created]
                     + [_changed(p, fields, actor) for p, fields in result.updated],

@@ -73,8 +73,11 @@ class Command(BaseCommand):
   3. Work as HR in the admin: {base}/admin/   {HR} / {passwords[HR]}
        People › select someone › "Émettre un Sésame et imprimer la lettre" gives the PDF letter.
      Everything, as IT:                         {ADMIN} / {passwords[ADMIN]}
-  4. On the command line: .venv/bin/seuil export_people
+  4. Activate a student: {base}{reverse("activation:student")}
+       Numéro d'étudiant: 22600002   Date de naissance: 03/02/2006   (the code shows up here)
+  5. On the command line: .venv/bin/seuil export_people
                           .venv/bin/seuil issue_sesame jdupont2 --letter var/lettre.pdf
+                          .venv/bin/seuil run_lifecycle --dry-run
 """
         )
         self.stdout.write(

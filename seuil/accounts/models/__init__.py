@@ -1,0 +1,13 @@
+from seuil.accounts.models.account import CONFIRMATION_AGE, Account, AccountQuerySet
+from seuil.accounts.models.history import Resource, StateChange
+from seuil.accounts.models.lifecycle import CLOSED_MESSAGE, LOCKED_MESSAGE
+
+__all__ = [
+    "CLOSED_MESSAGE",
+    "CONFIRMATION_AGE",
+    "LOCKED_MESSAGE",
+    "Account",
+    "AccountQuerySet",
+    "Resource",
+    "StateChange",
+]

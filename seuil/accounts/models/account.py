@@ -1,0 +1,148 @@
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, check_password
+from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
+from django.core import signing
+from django.db import NotSupportedError, models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
+
+from seuil.accounts.models.lifecycle import Lifecycle, LifecycleQuerySet
+from seuil.accounts.passwords import Context, personal_words
+from seuil.accounts.states import OPEN, Substate
+
+CONFIRMATION_SALT = "seuil.accounts.confirm-email"
+CONFIRMATION_AGE = timedelta(hours=24)
+
+
+class AccountQuerySet(LifecycleQuerySet["Account"]):
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise NotSupportedError("accounts are tombstones: a login or address is never freed")
+
+    @sensitive_variables("password")
+    def authenticate(self, login: str, password: str) -> "Account | None":
+        """The account if the password is its own. Whether the login is unknown, the account not
+        yet activated or the password wrong, the same one Argon2 computation is spent."""
+        account = self.select_related("person").filter(login=login.strip().lower()).first()
+        if account is None:
+            check_password(password, UNUSABLE_PASSWORD_PREFIX)  # hashes a decoy, as Django does
+            return None
+        return account if account.check_password(password) else None
+
+    def get_by_natural_key(self, username: str | None) -> "Account":
+        return self.get(login=(username or "").strip().lower())
+
+    def create_superuser(self, login: str, password: str | None, **extra: Any) -> "Account":
+        """An operator account (HR, IT), created by `seuil createsuperuser`."""
+        account = self.model(login=login.strip().lower(), is_staff=True, is_superuser=True, **extra)
+        account.set_password(password)
+        account.save(using=self.db)
+        return account
+
+    def taken_names(self) -> tuple[set[str], set[str]]:
+        """Every login and address ever given; accounts are never deleted, so this is history."""
+        logins: set[str] = set()
+        mails: set[str] = set()
+        for login, mail in self.values_list("login", "mail").iterator(chunk_size=20_000):
+            logins.add(login)
+            if mail:
+                mails.add(mail)
+        return logins, mails
+
+
+class Account(Lifecycle, AbstractBaseUser, PermissionsMixin):
+    """A login on the ENT. People get one at registration; operators have one without a person."""
+
+    login = models.CharField(_("identifiant"), max_length=32, unique=True)
+    mail = models.EmailField(_("adresse institutionnelle"), unique=True, null=True, blank=True)
+    is_staff = models.BooleanField(_("opérateur"), default=False)
+    created_at = models.DateTimeField(_("créé le"), default=timezone.now, editable=False)
+    activated_at = models.DateTimeField(_("activé le"), null=True, blank=True, editable=False)
+    recovery_email = models.EmailField(_("mail personnel (confirmé)"), blank=True)
+    pending_email = models.EmailField(_("mail personnel à confirmer"), blank=True)
+    secret_question = models.CharField(_("question secrète"), max_length=200, blank=True)
+    secret_answer = models.CharField(_("réponse (empreinte)"), max_length=128, blank=True)
+    locked_at = models.DateTimeField(_("verrouillé le"), null=True, blank=True, editable=False)
+    lock_reason = models.CharField(_("motif du verrouillage"), max_length=200, blank=True)
+    purged_at = models.DateTimeField(
+        _("données supprimées le"), null=True, blank=True, editable=False
+    )
+    state = models.CharField(
+        _("état enregistré"), max_length=32, choices=Substate.choices, blank=True, editable=False
+    )
+    state_since = models.DateField(_("depuis le"), null=True, blank=True, editable=False)
+
+    objects: ClassVar[AccountQuerySet] = AccountQuerySet.as_manager()  # type: ignore[assignment]
+
+    USERNAME_FIELD = "login"
+    EMAIL_FIELD = "mail"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    class Meta:
+        verbose_name = _("compte")
+        verbose_name_plural = _("comptes")
+        permissions = [("lock_account", _("Peut verrouiller et déverrouiller un compte"))]
+
+    def __str__(self) -> str:
+        return self.login
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise NotSupportedError("accounts are tombstones: a login or address is never freed")
+
+    @classmethod
+    def normalize_username(cls, username: str) -> str:
+        return super().normalize_username(username).strip().lower()
+
+    def email_token(self) -> str:
+        """A link's token confirming the pending address; valid CONFIRMATION_AGE, bound to it."""
+        return signing.dumps([self.pk, self.pending_email], salt=CONFIRMATION_SALT)
+
+    @classmethod
+    def confirm_email(cls, token: str) -> "Account | None":
+        """The account whose pending address the token confirms, now confirmed; else None."""
+        try:
+            pk, email = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_AGE)
+        except (signing.BadSignature, ValueError, TypeError):
+            return None
+        account = cls.objects.filter(pk=pk, pending_email=email).first()
+        if account and email:
+            account.recovery_email, account.pending_email = email, ""
+            account.save(update_fields=["recovery_email", "pending_email"])
+        return account
+
+    def password_context(self) -> "Context":
+        """What this account's password must not resemble: its login and its person's names."""
+        person = getattr(self, "person", None)
+        names = (person.first_name, person.last_name, person.birth_name) if person else ()
+        return Context(login=self.login, words=personal_words(*names))
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        """Django ends the sessions of an inactive account at its next request: this is what
+        closes an expired or locked account's open sessions at once."""
+        return self.state_on() in OPEN
+
+    def activate(
+        self, *, password_hash: str, email: str, question: str, answer_hash: str, proven: str = ""
+    ) -> bool:
+        """Take possession of the account with a new password and recovery contact; return
+        whether it was already active (the password is then replaced). An address confirmed
+        before, or `proven` just now (a student's code), is confirmed; any other waits for its
+        link."""
+        replaced = self.activated_at is not None
+        self.password = password_hash
+        if email:
+            confirmed = email in {self.recovery_email, proven}
+            self.recovery_email, self.pending_email = (email, "") if confirmed else ("", email)
+            self.secret_question = self.secret_answer = ""
+        else:
+            self.recovery_email = self.pending_email = ""
+            self.secret_question, self.secret_answer = question, answer_hash
+        if not replaced:
+            self.activated_at = timezone.now()
+        self.save()
+        if not replaced:  # the mailbox is created with the taking of possession
+            self.record_state(self.state_on(), mailbox=True)
+        return replaced

@@ -1,0 +1,206 @@
+"""The account's SupAnn state, derived from the person's dates, the activation, a lock, the purge.
+
+The state is computed, not stored: an account past its grace cannot sign in even if the daily job
+has not run yet. `state` keeps what the job last applied, so that it records each transition once.
+"""
+
+from datetime import date, timedelta
+from typing import Any, Self, TypeVar
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import models
+from django.db.models import Case, Q, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from seuil.accounts.models.history import Resource, StateChange
+from seuil.accounts.states import LETTER, Substate
+
+LOCKED_MESSAGE = _(
+    "Votre compte est verrouillé par l'administration. Contactez la DRH (personnels) ou la "
+    "scolarité (étudiants)."
+)
+CLOSED_MESSAGE = _(
+    "Votre compte est fermé : votre rattachement à l'établissement a pris fin. Pour le rouvrir, "
+    "contactez la DRH (personnels) ou la scolarité (étudiants)."
+)
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+class LifecycleQuerySet(models.QuerySet[M]):
+    def with_computed_state(self, today: date) -> Self:
+        """The state of Lifecycle.state_on, computed by the database for many accounts at once."""
+        grace_cut = today - timedelta(days=settings.SEUIL_GRACE_DAYS)
+        opening = today + timedelta(days=settings.SEUIL_EARLY_DAYS)
+        computed = Case(
+            When(purged_at__isnull=False, then=Value(Substate.SUPPR_DONNEES)),
+            When(locked_at__isnull=False, then=Value(Substate.VERROU_ADMIN)),
+            When(person__isnull=True, then=Value(Substate.ACTIF)),
+            When(person__end_date__lt=grace_cut, then=Value(Substate.EXPIRE)),
+            When(
+                activated_at__isnull=True,
+                person__start_date__gt=opening,
+                then=Value(Substate.PRECREE),
+            ),
+            When(activated_at__isnull=True, then=Value(Substate.CREE)),
+            When(person__end_date__lt=today, then=Value(Substate.SURSIS)),
+            When(person__start_date__gt=today, then=Value(Substate.ANTICIPE)),
+            default=Value(Substate.ACTIF),
+            output_field=models.CharField(),
+        )
+        return self.annotate(computed_state=computed)
+
+    def record_states(self, changes: list[tuple[Any, Substate]], *, mailbox: bool = False) -> None:
+        """Keep changes of state in the history, like supannRessourceEtatDate: {COMPTE}, and
+        {MAIL} for accounts whose mailbox exists (or is created now, with `mailbox`)."""
+        today = timezone.localdate()
+        ids = [account.pk for account, _state in changes]
+        history = StateChange.objects.filter(account_id__in=ids)
+        with_mail = (
+            set(ids)
+            if mailbox
+            else set(history.filter(resource=Resource.MAIL).values_list("account_id", flat=True))
+        )
+        history.filter(end__isnull=True).update(end=today)
+        StateChange.objects.bulk_create(
+            StateChange(
+                account_id=account.pk,
+                resource=resource,
+                state=LETTER[state],
+                substate=state,
+                start=today,
+            )
+            for account, state in changes
+            for resource in [Resource.COMPTE] + ([Resource.MAIL] if account.pk in with_mail else [])
+        )
+        for state in {state for _account, state in changes}:
+            group = [account.pk for account, new in changes if new == state]
+            self.filter(pk__in=group).update(state=state, state_since=today)
+        for account, state in changes:
+            account.state, account.state_since = state, today
+
+    def due_transitions(self, today: date) -> Self:
+        """People's accounts whose state changed since the daily job last recorded it."""
+        return (
+            self.filter(person__isnull=False)
+            .with_computed_state(today)
+            .exclude(computed_state=models.F("state"))
+        )
+
+    def due_purge(self, today: date) -> Self:
+        """Expired accounts whose data has been kept SEUIL_RETENTION_DAYS after the expiry."""
+        days = settings.SEUIL_GRACE_DAYS + settings.SEUIL_RETENTION_DAYS
+        return self.filter(
+            purged_at__isnull=True,
+            locked_at__isnull=True,
+            person__end_date__lt=today - timedelta(days=days),
+        )
+
+    def reopen_attached(self, today: date) -> int:
+        """Purged accounts that a feed attaches again wait for a new activation."""
+        cut = today - timedelta(days=settings.SEUIL_GRACE_DAYS)
+        attached = Q(person__end_date__isnull=True) | Q(person__end_date__gte=cut)
+        return self.filter(attached, purged_at__isnull=False).update(purged_at=None)
+
+    def in_grace_closing_on(self, closing: date) -> Self:
+        """Accounts in grace whose last day is `closing`."""
+        end = closing - timedelta(days=settings.SEUIL_GRACE_DAYS)
+        return self.filter(
+            Q(activated_at__isnull=False),
+            purged_at__isnull=True,
+            locked_at__isnull=True,
+            person__end_date=end,
+        )
+
+
+class Lifecycle:
+    activated_at: Any
+    locked_at: Any
+    lock_reason: str
+    purged_at: Any
+    state: str
+    state_since: Any
+    pk: Any
+
+    def state_on(self, today: date | None = None) -> Substate:
+        """The SupAnn sub-state of {COMPTE} on a day (docs/lifecycle.md gives the rules)."""
+        today = today or timezone.localdate()
+        person = getattr(self, "person", None)
+        if self.purged_at:
+            return Substate.SUPPR_DONNEES
+        if self.locked_at:
+            return Substate.VERROU_ADMIN
+        if person is None:  # an operator: no attachment, no dates
+            return Substate.ACTIF
+        closes = self.closes_on()
+        if closes and today > closes:
+            return Substate.EXPIRE
+        if not self.activated_at:
+            opens = person.start_date - timedelta(days=settings.SEUIL_EARLY_DAYS)
+            return Substate.PRECREE if today < opens else Substate.CREE
+        if person.end_date and today > person.end_date:
+            return Substate.SURSIS
+        return Substate.ANTICIPE if today < person.start_date else Substate.ACTIF
+
+    def supann_state(self) -> str:
+        return self.state_on().value
+
+    def supann_letter(self) -> str:
+        return LETTER[self.state_on()]
+
+    def closes_on(self) -> date | None:
+        """The last day of the grace that follows the end of the attachment."""
+        person = getattr(self, "person", None)
+        end: date | None = person.end_date if person else None
+        return end + timedelta(days=settings.SEUIL_GRACE_DAYS) if end else None
+
+    def opens_on(self) -> date | None:
+        """While pre-created, the first day activation is possible; None once it is."""
+        if self.state_on() != Substate.PRECREE:
+            return None
+        person = getattr(self, "person", None)
+        return person.start_date - timedelta(days=settings.SEUIL_EARLY_DAYS) if person else None
+
+    def closed_message(self) -> str:
+        """Why a right password does not open this account; shown only after the right password."""
+        locked = self.state_on() == Substate.VERROU_ADMIN
+        return str(LOCKED_MESSAGE if locked else CLOSED_MESSAGE)
+
+    def record_state(self, state: Substate, *, mailbox: bool = False) -> bool:
+        """Keep this account's change of state in the history; return whether there was one."""
+        if state == self.state:
+            return False
+        type(self).objects.record_states([(self, state)], mailbox=mailbox)  # type: ignore[attr-defined]
+        return True
+
+    def lock(self, reason: str) -> None:
+        """HR's administrative lock: the account's sessions end at their next request."""
+        self.locked_at, self.lock_reason = timezone.now(), reason
+        self.save(update_fields=["locked_at", "lock_reason"])  # type: ignore[attr-defined]
+        self.record_state(Substate.VERROU_ADMIN)
+
+    def unlock(self) -> None:
+        self.locked_at, self.lock_reason = None, ""
+        self.save(update_fields=["locked_at", "lock_reason"])  # type: ignore[attr-defined]
+        self.record_state(self.state_on())
+
+    def purge(self) -> None:
+        """Forget the personal data; the login and the address stay, as tombstones."""
+        self.recovery_email = self.pending_email = ""
+        self.secret_question = self.secret_answer = ""
+        self.password = make_password(None)
+        self.activated_at, self.purged_at = None, timezone.now()
+        self.save()  # type: ignore[attr-defined]
+        person = getattr(self, "person", None)
+        if person is not None:
+            person.personal_email = ""
+            person.save(update_fields=["personal_email"])
+        self.record_state(Substate.SUPPR_DONNEES)
+
+    def reopen(self) -> None:
+        """A new attachment for a purged account: it waits for a new activation."""
+        self.purged_at = None
+        self.save(update_fields=["purged_at"])  # type: ignore[attr-defined]

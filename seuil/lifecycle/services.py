@@ -1,0 +1,129 @@
+"""The daily job: accounts live as long as the attachment, are warned before they close, and lose
+their personal data a year after. Everything here is idempotent; see docs/lifecycle.md."""
+
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from seuil.accounts.models import Account, AccountQuerySet
+from seuil.accounts.states import Substate
+from seuil.activation.models import Sesame
+from seuil.audit.models import Action, AuditEvent, Outcome
+from seuil.mailer.models import OutgoingMail
+from seuil.security import throttle
+
+CHUNK = 2000
+REMIND_DAYS = 7  # the second reminder goes this many days before the account closes
+
+
+@dataclass
+class Summary:
+    transitions: Counter[str] = field(default_factory=Counter)
+    reminders: int = 0
+    revoked: int = 0
+    purged: int = 0
+    counters: int = 0
+
+    def __str__(self) -> str:
+        moves = ", ".join(f"{state} {count}" for state, count in sorted(self.transitions.items()))
+        return (
+            f"{sum(self.transitions.values())} transition(s){f' ({moves})' if moves else ''}, "
+            f"{self.reminders} reminder(s), {self.revoked} Sésame(s) revoked, "
+            f"{self.purged} purged, {self.counters} stale counter(s) dropped"
+        )
+
+
+def run(*, today: date, progress: Callable[[int], None] | None = None) -> Summary:
+    summary = Summary()
+    for account in (
+        Account.objects.due_purge(today).select_related("person").iterator(chunk_size=CHUNK)
+    ):
+        account.purge()
+        AuditEvent.record(
+            Action.STATE_CHANGED, account=account, actor="lifecycle", to=Substate.SUPPR_DONNEES
+        )
+        summary.purged += 1
+    done = 0
+    for chunk in _chunks(Account.objects.due_transitions(today).select_related("person")):
+        _transition(chunk, today, summary)
+        done += len(chunk)
+        if progress:
+            progress(done)
+    summary.reminders += _remind_closing(today)
+    summary.counters = throttle.purge_stale()
+    return summary
+
+
+def _transition(accounts: list[Account], today: date, summary: Summary) -> None:
+    changes = [(a, a.state_on(today)) for a in accounts]
+    changes = [(a, state) for a, state in changes if state != a.state]  # Python has the last word
+    before = {a.pk: a.state for a, _state in changes}
+    Account.objects.record_states(changes)
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            action=Action.STATE_CHANGED,
+            outcome=Outcome.SUCCESS,
+            actor="lifecycle",
+            account=a,
+            detail={"from": before[a.pk], "to": state},
+        )
+        for a, state in changes
+    )
+    summary.transitions.update(state for _a, state in changes)
+    expired = [a.pk for a, state in changes if state == Substate.EXPIRE]
+    summary.revoked += (
+        Sesame.objects.live().filter(account__in=expired).update(revoked_at=timezone.now())
+    )
+    in_grace = [a for a, state in changes if state == Substate.SURSIS and before[a.pk] != ""]
+    OutgoingMail.enqueue_many(
+        [_reminder(a, "lifecycle.grace_started") for a in in_grace if _address(a)]
+    )
+    summary.reminders += sum(1 for a in in_grace if _address(a))
+
+
+def _remind_closing(today: date) -> int:
+    """Accounts closing within a week, not yet reminded of that date (a missed day catches up)."""
+    sent = 0
+    for days in range(1, REMIND_DAYS + 1):
+        closing = today + timedelta(days=days)
+        reminded = OutgoingMail.objects.filter(
+            kind="lifecycle.closing_soon", context__closes=closing.isoformat()
+        )
+        due = (
+            Account.objects.in_grace_closing_on(closing)
+            .exclude(pk__in=reminded.values("account_id"))
+            .select_related("person")
+        )
+        mails = [_reminder(a, "lifecycle.closing_soon") for a in due if _address(a)]
+        OutgoingMail.enqueue_many(mails)
+        sent += len(mails)
+    return sent
+
+
+def _address(account: Account) -> str:
+    person = getattr(account, "person", None)
+    return account.recovery_email or (person.personal_email if person else "")
+
+
+def _reminder(account: Account, kind: str) -> OutgoingMail:
+    closes = account.closes_on()
+    return OutgoingMail(
+        kind=kind,
+        to=_address(account),
+        account=account,
+        context={"closes": closes.isoformat() if closes else ""},
+    )
+
+
+def _chunks(accounts: AccountQuerySet) -> Iterator[list[Account]]:
+    batch: list[Account] = []
+    for account in accounts.iterator(chunk_size=CHUNK):
+        batch.append(account)
+        if len(batch) == CHUNK:
+            yield batch
+            batch = []
+    if batch:
+        yield batch

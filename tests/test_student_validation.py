@@ -1,0 +1,128 @@
+"""Validation Étudiant: student number and birth date, a code by mail, then the activation form."""
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from seuil.accounts.models import Account
+from seuil.people.models import Person
+
+pytestmark = pytest.mark.django_db
+URL = "/gestion-de-compte/validation-etudiant/"
+WRONG = "Numéro d&#x27;étudiant ou date de naissance incorrect."
+
+
+@pytest.fixture
+def zoe(make_person: Callable[..., Person]) -> Person:
+    return make_person(status="etudiant", external_id="22600001", first_name="Zoë", last_name="Brontë",
+                       personal_email="zoe.bronte@example.org")  # fmt: skip
+
+
+@pytest.fixture
+def sent(client: Client, zoe: Person, django_capture_on_commit_callbacks: Any) -> str:
+    """Identify; return the code the mail carried."""
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, {"number": "22600001", "birth_date": "12/05/1980"})
+    assert response["Location"] == URL + "code/"
+    match = re.search(r"\b(\d{4}) (\d{4})\b", str(mail.outbox[-1].body))
+    assert match
+    return match.group(1) + match.group(2)
+
+
+def test_a_wrong_pair_and_an_unknown_number_get_the_same_answer(
+    client: Client, zoe: Person
+) -> None:
+    pages = [
+        client.post(URL, {"number": number, "birth_date": born}).content.decode()
+        for number, born in [("22600001", "13/05/1980"), ("99999999", "12/05/1980")]
+    ]
+    assert all(WRONG in page for page in pages)
+    assert re.sub(r'value="[^"]*"', "", pages[0]) == re.sub(r'value="[^"]*"', "", pages[1])
+    assert mail.outbox == []
+
+
+def test_the_code_goes_to_the_feeds_address_shown_masked(client: Client, sent: str) -> None:
+    assert re.fullmatch(r"\d{8}", sent)
+    assert mail.outbox[-1].to == ["zoe.bronte@example.org"]
+    assert "z***@example.org" in client.get(URL + "code/").content.decode()
+
+
+def test_the_right_code_leads_to_the_form_and_the_proven_address_is_confirmed(
+    client: Client, zoe: Person, sent: str
+) -> None:
+    assert (
+        client.post(URL + "code/", {"code": f"{sent[:4]} {sent[4:]}"})["Location"]
+        == URL + "activation/"
+    )
+    form = client.get(URL + "activation/").content.decode()
+    assert 'value="zoe.bronte@example.org"' in form
+    response = client.post(URL + "activation/", {"password1": "Lbmx4kr7Tq", "password2": "Lbmx4kr7Tq",
+                                                  "personal_email": "zoe.bronte@example.org", "charter": "on"}, follow=True)  # fmt: skip
+    page = response.content.decode()
+    assert "Votre compte est activé" in page
+    assert "zoe.bronte@etu.univ-montp3.fr" in page
+    account = Account.objects.get(pk=zoe.account.pk)
+    assert (account.recovery_email, account.pending_email) == ("zoe.bronte@example.org", "")
+    assert account.supann_state() == "SupannActif"
+    assert client.get(URL + "activation/")["Location"] == URL, "the code served once"
+
+
+def test_five_wrong_codes_void_it(client: Client, zoe: Person, sent: str) -> None:
+    wrong = "00000000" if sent != "00000000" else "11111111"
+    for _ in range(4):
+        assert (
+            "Code incorrect ou expiré"
+            in client.post(URL + "code/", {"code": wrong}).content.decode()
+        )
+    client.post(URL + "code/", {"code": wrong})
+    from seuil.security import throttle
+
+    throttle.reset(zoe.account.login)  # the account lockout aside, the code itself is spent
+    assert "Code incorrect ou expiré" in client.post(URL + "code/", {"code": sent}).content.decode()
+
+
+def test_a_code_lives_thirty_minutes(client: Client, sent: str) -> None:
+    with time_machine.travel(timezone.now() + timedelta(minutes=31)):
+        client.post(URL, {})  # keep nothing: only the code's age matters here
+        response = client.post(URL + "code/", {"code": sent})
+    assert response.status_code in (200, 302)
+    if response.status_code == 302:
+        assert response["Location"] == URL  # the session lapsed with it
+    else:
+        assert "Code incorrect ou expiré" in response.content.decode()
+
+
+def test_without_an_address_the_student_is_sent_to_the_scolarite(
+    client: Client, make_person: Callable[..., Person]
+) -> None:
+    make_person(status="etudiant", external_id="22600009", personal_email="")
+    page = client.post(URL, {"number": "22600009", "birth_date": "1980-05-12"}).content.decode()
+    assert "demandez un Sésame au service de la scolarité" in page
+    assert "J&#x27;ai un Sésame" in page or "J'ai un Sésame" in page
+    assert 'href="/gestion-de-compte/validation-personnel/"' in page
+
+
+def test_an_activated_student_is_told_to_sign_in(client: Client, zoe: Person) -> None:
+    zoe.account.activated_at = timezone.now()
+    zoe.account.save()
+    page = client.post(URL, {"number": "22600001", "birth_date": "12/05/1980"}).content.decode()
+    assert "Votre compte est déjà activé" in page
+
+
+def test_codes_are_capped_at_five_an_hour(client: Client, zoe: Person) -> None:
+    for _ in range(7):
+        client.post(URL, {"number": "22600001", "birth_date": "12/05/1980"})
+    from seuil.mailer.models import OutgoingMail
+
+    assert OutgoingMail.objects.filter(kind="activation.student_code").count() == 5
+
+
+def test_the_menu_offers_validation_etudiant(client: Client) -> None:
+    assert 'href="/gestion-de-compte/validation-etudiant/"' in client.get("/").content.decode()
