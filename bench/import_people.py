@@ -1,20 +1,25 @@
 """Import rate of `seuil import_people` on generated people, on a fresh database.
 
-    .venv/bin/python bench/import_people.py [--rows 100000] [--database-url URL]
+    .venv/bin/python bench/import_people.py [--rows 100000] [--postgres URL]
 
 Generates a September-sized feed (mostly students, many homonyms, accents), imports it into a
-fresh database (SQLite in a temporary file by default), then re-imports it unchanged. Prints the
+fresh database (SQLite in a temporary file, or a throw-away database created on the PostgreSQL
+server given with --postgres), then re-imports it unchanged. Prints the
 time and rows/s of each run; the goal is 100,000 rows in 10 s or less on SQLite.
 """
 
 import argparse
+import contextlib
 import os
 import random
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import psycopg
 
 FIRST = (
     "Jean Marie Éloïse Zoë Noël François Anne-Sophie Jean-Pierre Léa Hugo Chloé Lucas Inès Théo "
@@ -54,13 +59,31 @@ def seuil(env: dict[str, str], *args: str) -> float:
     return time.perf_counter() - started
 
 
+@contextlib.contextmanager
+def fresh_database(server: str | None) -> Iterator[str | None]:
+    """A throw-away database on the PostgreSQL server at `server`, dropped afterwards."""
+    if not server:
+        yield None
+        return
+    name = f"bench_import_{os.getpid()}"
+    with psycopg.connect(server, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.rsplit("/", 1)[0] + f"/{name}"
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="a PostgreSQL server to use instead of SQLite"
+    )
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        url = options.database_url or f"sqlite:///{folder}/bench.sqlite3"
+    with tempfile.TemporaryDirectory() as folder, fresh_database(options.postgres) as fresh:
+        url = fresh or f"sqlite:///{folder}/bench.sqlite3"
         env = {**os.environ, "DATABASE_URL": url, "SEUIL_SECRET_KEY": "bench-" + "x" * 50}
         path = Path(folder) / "people.csv"
         path.write_text(feed(options.rows), encoding="utf-8")
@@ -72,9 +95,9 @@ def main() -> None:
     print(f"database        {engine}")
     print(f"first import    {first:.2f} s  {options.rows / first:,.0f} rows/s (with process start)")
     print(f"re-import       {second:.2f} s  {options.rows / second:,.0f} rows/s (nothing changes)")
-    print(
-        f"goal            ≤ 10 s for 100,000 rows on SQLite: {'met' if first <= 10 else 'MISSED'}"
-    )
+    if engine == "sqlite" and options.rows == 100_000:
+        verdict = "met" if first <= 10 else "MISSED"
+        print(f"goal            ≤ 10 s for 100,000 rows on SQLite: {verdict}")
 
 
 if __name__ == "__main__":

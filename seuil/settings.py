@@ -147,7 +147,20 @@ SEUIL_SECURE_COOKIES = env_bool("SEUIL_SECURE_COOKIES", True)
 SEUIL_SESSION_IDLE_MINUTES = env_int("SEUIL_SESSION_IDLE_MINUTES", 30, minimum=1, maximum=1440)
 SEUIL_SESSION_MAX_HOURS = env_int("SEUIL_SESSION_MAX_HOURS", 12, minimum=1, maximum=168)
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Sessions live in Redis when it is there (a sign-in then writes nothing to the database), else in
+# the database; either way a session ends on the server when its person signs out.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cache"
+    if SEUIL_REDIS_URL
+    else "django.contrib.sessions.backends.db"
+)
+if SEUIL_REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": SEUIL_REDIS_URL,
+        }
+    }
 SESSION_COOKIE_AGE = SEUIL_SESSION_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the idle timeout slides with each request
 SESSION_COOKIE_HTTPONLY = True
@@ -328,7 +341,7 @@ USE_TZ = True
 # --- Static files -----------------------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = ROOT_DIR / "var" / "static"
+STATIC_ROOT = Path(env_str("SEUIL_STATIC_ROOT", str(ROOT_DIR / "var" / "static")))
 STATICFILES_DIRS = [ASSETS_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

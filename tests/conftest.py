@@ -196,6 +196,10 @@ def browser() -> "Iterator[Browser]":
     need("Chromium", CHROMIUM.is_file(), f"no browser at {CHROMIUM}; apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop in this thread; the tests' own ORM calls are
+    # still synchronous, which Django would otherwise refuse.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM),

@@ -91,9 +91,10 @@ def test_a_new_member_of_staff_activates_their_account(
         url = link_in(text_of(confirmation))
 
         # The confirmation link confirms the personal address (after a button, not on GET).
-        button = browser.get(url)
+        button = browser.get(url, follow_redirects=True)
         assert "Confirmer mon mail personnel" in button.text
-        confirmed = browser.post(url, data={"csrfmiddlewaretoken": csrf_form(button)})
+        assert button.url.path == "/gestion-de-compte/confirmer-mail/", "the token left the address"
+        confirmed = browser.post(button.url.path, data={"csrfmiddlewaretoken": csrf_form(button)})
         assert "est confirmé" in confirmed.text
 
     account = Account.objects.get(login="elefevre")

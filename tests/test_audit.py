@@ -41,9 +41,10 @@ def journey(
     throttle.reset("jdupont")
     client.post(URL, {"login": "jdupont", "sesame": code, "password1": "Lbmx4kr7Tq", "password2": "Lbmx4kr7Tq",
                       "personal_email": "jean@example.org", "charter": "on"}, REMOTE_ADDR="192.0.2.44")  # fmt: skip
-    client.post(
+    client.get(
         f"/gestion-de-compte/confirmer-mail/{Account.objects.get(pk=account.pk).email_token()}/"
     )
+    client.post("/gestion-de-compte/confirmer-mail/")
     return code
 
 

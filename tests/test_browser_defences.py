@@ -5,6 +5,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -44,6 +45,22 @@ def test_the_deployment_check_is_clean_with_production_settings() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_collects_its_static_files(tmp_path: Path) -> None:
+    """whitenoise's manifest storage checks every file a script or sheet refers to."""
+    env = {**PRODUCTION, "SEUIL_STATIC_ROOT": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "seuil", "collectstatic", "--no-input"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "vendor/zxcvbn.js" in manifest
+    assert "seuil/password.js" in manifest
 
 
 def test_production_cookies_are_secure_httponly_and_lax() -> None:

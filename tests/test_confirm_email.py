@@ -23,21 +23,32 @@ def pending(make_person: Callable[..., Person]) -> Account:
     return account
 
 
+CONFIRM = "/gestion-de-compte/confirmer-mail/"
+
+
 def url(account: Account) -> str:
-    return f"/gestion-de-compte/confirmer-mail/{account.email_token()}/"
+    return f"{CONFIRM}{account.email_token()}/"
+
+
+def follow(client: Client, link: str) -> str:
+    """What a person does: open the mailed link, then press the button."""
+    response = client.get(link)
+    assert response["Location"] == CONFIRM
+    assert response["Referrer-Policy"] == "no-referrer"
+    return client.post(CONFIRM).content.decode()
 
 
 def test_following_the_link_shows_a_button_and_confirms_nothing(
     client: Client, pending: Account
 ) -> None:
-    page = client.get(url(pending)).content.decode()
+    page = client.get(url(pending), follow=True).content.decode()
     assert "Confirmer mon mail personnel" in page
     pending.refresh_from_db()
     assert pending.recovery_email == ""
 
 
 def test_the_button_confirms_the_address(client: Client, pending: Account) -> None:
-    page = client.post(url(pending)).content.decode()
+    page = follow(client, url(pending))
     assert "Votre mail personnel jean@example.org est confirmé." in page
     pending.refresh_from_db()
     assert (pending.recovery_email, pending.pending_email) == ("jean@example.org", "")
@@ -47,7 +58,7 @@ def test_the_button_confirms_the_address(client: Client, pending: Account) -> No
 def test_a_link_is_void_after_24_hours(client: Client, pending: Account) -> None:
     link = url(pending)
     with time_machine.travel(timezone.now() + timedelta(hours=24, minutes=1)):
-        page = client.post(link).content.decode()
+        page = follow(client, link)
     assert "Ce lien n'est plus valable" in page
     pending.refresh_from_db()
     assert pending.recovery_email == ""
@@ -55,19 +66,25 @@ def test_a_link_is_void_after_24_hours(client: Client, pending: Account) -> None
 
 def test_a_link_serves_once_and_only_for_its_address(client: Client, pending: Account) -> None:
     link = url(pending)
-    client.post(link)
-    assert "Ce lien n'est plus valable" in client.post(link).content.decode()
+    follow(client, link)
+    assert "Ce lien n'est plus valable" in follow(client, link)
     pending.refresh_from_db()
     pending.pending_email = "other@example.org"
     pending.save()
-    assert "Ce lien n'est plus valable" in client.post(link).content.decode()
+    assert "Ce lien n'est plus valable" in follow(client, link)
     pending.refresh_from_db()
     assert pending.recovery_email == "jean@example.org"
 
 
 @pytest.mark.parametrize("token", ["garbage", "a" * 500, "%00", "..:..:.."])
 def test_a_forged_token_confirms_nothing(client: Client, pending: Account, token: str) -> None:
-    response = client.post(f"/gestion-de-compte/confirmer-mail/{token}/")
-    assert response.status_code in (200, 404)
+    assert client.get(f"{CONFIRM}{token}/").status_code in (302, 404)
+    assert client.post(CONFIRM).status_code == 200
     pending.refresh_from_db()
     assert pending.recovery_email == ""
+
+
+def test_the_button_page_without_a_link_says_so(client: Client) -> None:
+    assert "Ce lien n'est plus valable" in client.get(CONFIRM).content.decode().replace(
+        "&#x27;", "'"
+    )

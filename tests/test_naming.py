@@ -70,7 +70,7 @@ def taken() -> tuple[naming.Taken, naming.Taken]:
 
 def taken_names(logins: set[str]) -> tuple[naming.Taken, naming.Taken]:
     reserved = naming.RESERVED_LOGINS | frozenset(settings.SEUIL_RESERVED_NAMES)
-    return naming.Taken(logins, reserved), naming.Taken(set())
+    return naming.Taken(logins, reserved, settings.SEUIL_LOGIN_MAX_LENGTH), naming.Taken(set())
 
 
 def make(first: str, last: str, birth: str = "", status: str = "administratif") -> Person:

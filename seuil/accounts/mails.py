@@ -12,7 +12,7 @@ from seuil.mailer.rendering import Draft
 def confirm_email(mail: OutgoingMail) -> Draft:
     account = mail.account
     assert account is not None  # noqa: S101 -- queued with its account
-    path = reverse("accounts:confirm-email", args=[account.email_token()])
+    path = reverse("accounts:confirm-link", args=[account.email_token()])
     return Draft(
         "accounts/confirm_email",
         _("Confirmez votre mail personnel"),

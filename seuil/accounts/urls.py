@@ -21,7 +21,8 @@ urlpatterns = [
         profile.recovery_question,
         name="recovery-question",
     ),
+    path("gestion-de-compte/confirmer-mail/", confirm.confirm_email, name="confirm-email"),
     path(
-        "gestion-de-compte/confirmer-mail/<str:token>/", confirm.confirm_email, name="confirm-email"
+        "gestion-de-compte/confirmer-mail/<str:token>/", confirm.confirm_link, name="confirm-link"
     ),
 ]

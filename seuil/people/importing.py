@@ -3,7 +3,6 @@
 import csv
 import io
 import re
-import unicodedata
 from datetime import date
 
 from django.conf import settings
@@ -27,6 +26,7 @@ BIRTH_NAME = gettext_lazy("nom de naissance")
 BIRTH_DATE = gettext_lazy("date de naissance")
 START_DATE = gettext_lazy("date de début")
 END_DATE = gettext_lazy("date de fin")
+_STATUSES = frozenset(Status.values)
 _CIVILITIES = {"m": Civility.M, "m.": Civility.M, "mme": Civility.MME, "mme.": Civility.MME}
 
 
@@ -49,6 +49,8 @@ def parse_people_csv(data: bytes) -> tuple[list[Person], list[str]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     errors: list[str] = []
     people: list[Person] = []
+    # Read once: every access to settings goes through a lazy proxy.
+    institutional = (settings.SEUIL_MAIL_DOMAIN, settings.SEUIL_STUDENT_MAIL_DOMAIN)
     try:
         header = [name.strip().lower() for name in next(reader)]
         errors = _header_errors(header)
@@ -59,7 +61,7 @@ def parse_people_csv(data: bytes) -> tuple[list[Person], list[str]]:
             if not any(field.strip() for field in fields):
                 continue
             try:
-                person = _person(dict(zip(header, fields, strict=True)))
+                person = _person(dict(zip(header, fields, strict=True)), institutional)
             except ValueError as error:  # RowError, or zip's count of fields
                 errors.append(_line(reader.line_num, _row_reason(error, len(header), fields)))
                 continue
@@ -101,9 +103,9 @@ def _header_errors(header: list[str]) -> list[str]:
     return sorted(set(errors), key=errors.index)
 
 
-def _person(row: dict[str, str]) -> Person:
+def _person(row: dict[str, str], institutional: tuple[str, ...]) -> Person:
     status = row["status"].strip().lower()
-    if status not in Status.values:
+    if status not in _STATUSES:
         allowed = ", ".join(Status.values)
         reason = _("statut inconnu « %(status)s » (attendu : %(allowed)s)")
         raise RowError(reason % {"status": status[:40], "allowed": allowed})
@@ -117,7 +119,7 @@ def _person(row: dict[str, str]) -> Person:
         birth_date=_date(row["birth_date"], BIRTH_DATE),
         start_date=_date(row["start_date"], START_DATE),
         end_date=_date(row["end_date"], END_DATE) if row.get("end_date", "").strip() else None,
-        personal_email=_email(row.get("personal_email", "")),
+        personal_email=_email(row.get("personal_email", ""), institutional),
     )
     if person.end_date and person.end_date < person.start_date:
         raise RowError(_("la date de fin précède la date de début"))
@@ -158,7 +160,9 @@ def _name(value: str, label: object, *, required: bool) -> str:
         return ""
     if len(value) > 100:
         raise RowError(_("%(label)s de plus de 100 caractères") % {"label": label})
-    if any(unicodedata.category(char) in {"Cc", "Cf", "Cs", "Co", "Cn"} for char in value):
+    # Whitespace is collapsed to spaces above, so what is not printable is a control character
+    # (Unicode Cc, Cf, Cs, Co, Cn).
+    if not value.isprintable():
         raise RowError(_("%(label)s contient un caractère de contrôle") % {"label": label})
     return value
 
@@ -182,7 +186,7 @@ def _date(value: str, label: object) -> date:
     return parsed
 
 
-def _email(value: str) -> str:
+def _email(value: str, institutional: tuple[str, ...]) -> str:
     value = value.strip()
     if not value:
         return ""
@@ -195,7 +199,6 @@ def _email(value: str) -> str:
         raise RowError(reason % {"value": value[:80]}) from None
     local, domain = value.rsplit("@", 1)
     domain = domain.lower()
-    institutional = (settings.SEUIL_MAIL_DOMAIN, settings.SEUIL_STUDENT_MAIL_DOMAIN)
     if any(domain == d or domain.endswith("." + d) for d in institutional):
         reason = _("« %(value)s » est une adresse de l'établissement, pas une adresse personnelle")
         raise RowError(reason % {"value": value})

@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
@@ -43,6 +44,7 @@ def _kept(char: str) -> bool:
 _ASCII_DROPPED = {code: None for code in range(128) if not _kept(chr(code))}
 
 
+@lru_cache(maxsize=65_536)  # names repeat: a September's feed has a few thousand first names
 def ascii_lower(text: str) -> str:
     """Transliterate (œ→oe, ß→ss, ł→l…) then lower-case.
 
@@ -119,6 +121,7 @@ class Taken:
 
     names: set[str]
     reserved: frozenset[str] = frozenset()
+    max_length: int = 0  # of a login (SEUIL_LOGIN_MAX_LENGTH); addresses keep RFC 5321's
     _series: dict[str, Iterator[str]] = field(default_factory=dict)
 
     def claim(self, candidates: Iterator[str]) -> str:

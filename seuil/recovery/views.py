@@ -76,7 +76,6 @@ def link(request: HttpRequest, uid: str, token: str) -> HttpResponse:
 
 
 @sensitive_post_parameters("password1", "password2")
-@no_referrer
 @never_cache
 def reset(request: HttpRequest) -> HttpResponse:
     account = _granted(request)

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 import redis
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
@@ -34,10 +34,12 @@ def attempt(
     locked account gets exactly the answer of a wrong secret. A failure counts; a success resets.
     """
     key = key.strip().lower()[:150]
-    locked = is_locked(key)
+    failed_before, until = _lock_state(key)
+    locked = until is not None
     result = check()
     if result is not None and not locked:
-        reset(key)
+        if failed_before:  # most successes have no failure to forget: spare them a write
+            reset(key)
         return result
     if result is None:
         failures, wait = _count_failure(key)
@@ -63,13 +65,21 @@ def is_locked(key: str) -> bool:
 
 
 def locked_until(key: str) -> datetime | None:
-    now = timezone.now()
+    return _lock_state(key)[1]
+
+
+def _lock_state(key: str) -> tuple[bool, datetime | None]:
+    """Whether the key has failures on record, and until when it is locked (None: it is not)."""
     if settings.SEUIL_REDIS_URL:
-        raw = _redis().hget(_lock_key(key), "until")
+        state = _redis().hgetall(_lock_key(key))
+        raw = state.get(b"until")
         until = datetime.fromtimestamp(float(raw), tz=UTC) if raw else None
+        exists = bool(state)
     else:
-        until = Lockout.objects.filter(key=key).values_list("locked_until", flat=True).first()
-    return until if until and until > now else None
+        row = Lockout.objects.filter(key=key).values_list("locked_until", flat=True)
+        found = list(row[:1])
+        exists, until = bool(found), found[0] if found else None
+    return exists, (until if until and until > timezone.now() else None)
 
 
 def reset(key: str) -> None:
@@ -111,14 +121,19 @@ def ip_allowed(address: str) -> bool:
         pipe.incr(name)
         pipe.expire(name, seconds)
         return int(pipe.execute()[0]) <= limit
-    with transaction.atomic():
-        row, _ = RateWindow.objects.select_for_update().get_or_create(
-            key=address, defaults={"window": window}
-        )
-        row.hits = row.hits + 1 if row.window == window else 1
-        row.window = window
-        row.save(update_fields=["hits", "window"])
-    return row.hits <= limit
+    # One statement, run on every public POST: an upsert that starts a new window or counts in
+    # the current one (PostgreSQL, and SQLite since 3.35).
+    t = connection.ops.quote_name(RateWindow._meta.db_table)
+    # Only the model's own table name is interpolated; the key and window are parameters.
+    sql = (
+        f'INSERT INTO {t} ("key", "window", "hits") VALUES (%s, %s, 1) '  # noqa: S608 # nosec B608
+        f'ON CONFLICT ("key") DO UPDATE SET "hits" = CASE WHEN {t}."window" = excluded."window" '
+        f'THEN {t}."hits" + 1 ELSE 1 END, "window" = excluded."window" RETURNING "hits"'
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [address, window])
+        hits = cursor.fetchone()[0]
+    return int(hits) <= limit
 
 
 def purge_stale() -> int:

@@ -134,7 +134,9 @@
       toggle.textContent = policy.messages.show;
       toggle.setAttribute("aria-pressed", "false");
       toggle.setAttribute("aria-controls", field.id);
-      toggle.setAttribute("aria-label", policy.messages.show + " : " + (document.querySelector("label[for=" + field.id + "]") || {}).textContent);
+      var label = document.querySelector("label[for=" + field.id + "]");
+      var name = label && label.firstChild ? label.firstChild.textContent.trim() : "";
+      toggle.setAttribute("aria-label", policy.messages.show + " : " + name.toLowerCase());
       toggle.addEventListener("click", function () {
         var hidden = field.type === "password";
         field.type = hidden ? "text" : "password";

@@ -1,19 +1,34 @@
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
 from seuil.accounts.models import Account
 from seuil.audit.models import Action, AuditEvent
 from seuil.security.middleware import no_referrer
 
+TOKEN = "confirm_email_token"  # noqa: S105 -- a session key, not a secret
+
 
 @no_referrer
 @never_cache
-def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+def confirm_link(request: HttpRequest, token: str) -> HttpResponse:
+    """Keep the token in the session and drop it from the address, which could leak it. (The
+    page with the form cannot itself send no-referrer: browsers would then post Origin: null,
+    which CSRF protection rightly refuses.)"""
+    request.session[TOKEN] = token[:500]
+    return redirect("accounts:confirm-email")
+
+
+@never_cache
+def confirm_email(request: HttpRequest) -> HttpResponse:
     """GET shows a button and POST confirms: mail scanners that follow links confirm nothing."""
-    if request.method != "POST":
-        return render(request, "accounts/confirm_email.html", {"done": False})
+    token = request.session.get(TOKEN)
+    if request.method != "POST" or token is None:
+        return render(
+            request, "accounts/confirm_email.html", {"done": token is None, "account": None}
+        )
     account = Account.confirm_email(token)
+    request.session.pop(TOKEN, None)
     if account:
         AuditEvent.record(Action.EMAIL_CONFIRMED, account=account, request=request)
     return render(request, "accounts/confirm_email.html", {"done": True, "account": account})
