@@ -20,12 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 import psycopg
 import pytest
+import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.utils import timezone, translation
 
+from seuil.accounts.models import Account
 from seuil.people.models import Person
+from seuil.portal.models import Service
+from seuil.security import throttle
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -45,6 +49,31 @@ def need(component: str, available: bool, how: str) -> None:
     if REQUIRE_ALL:
         pytest.fail(message + " (SEUIL_REQUIRE_ALL=1 makes this a failure)", pytrace=False)
     pytest.skip(message)
+
+
+def need_redis(url: str) -> None:
+    try:
+        reachable = bool(redis.Redis.from_url(url, socket_timeout=1).ping())
+    except redis.RedisError:
+        reachable = False
+    need("Redis", reachable, f"no Redis at {url}")
+
+
+THROTTLE_REDIS = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(params=["database", "redis"])
+def throttle_backend(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
+    """Run the test with the throttle's counters in the database, then in Redis."""
+    if request.param == "redis":
+        need_redis(THROTTLE_REDIS)
+        settings.SEUIL_REDIS_URL = THROTTLE_REDIS
+        throttle._redis.cache_clear()
+        throttle._redis().flushdb()
+    yield request.param
+    if request.param == "redis":
+        throttle._redis().flushdb()
+        throttle._redis.cache_clear()
 
 
 def on_postgres() -> bool:
@@ -160,6 +189,23 @@ class _Collector:
         message = message_from_bytes(envelope.content, _class=EmailMessage, policy=default)
         self.inbox.messages.append(message)
         return "250 OK"
+
+
+@pytest.fixture
+def researcher(make_person: Callable[..., Person]) -> Account:
+    """Jean Dupont, teacher-researcher, activated with Lbmx4kr7Tq and a confirmed address, and a
+    research service on the catalogue for the portal to show."""
+    account = make_person(status="enseignant-chercheur", password="Lbmx4kr7Tq").account
+    account.recovery_email = "jean@example.org"
+    account.save()
+    Service.objects.create(
+        name="Archive ouverte",
+        description="Publications.",
+        url="https://archive.example/",
+        theme="recherche",
+        for_enseignant_chercheur=True,
+    )
+    return account
 
 
 @pytest.fixture

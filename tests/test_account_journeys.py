@@ -1,7 +1,7 @@
 """Life after activation, end to end over HTTP, with mail through a real SMTP server on loopback."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -9,8 +9,6 @@ import pytest
 from django.contrib.auth.hashers import make_password
 
 from seuil.accounts.models import Account
-from seuil.people.models import Person
-from seuil.portal.models import Service
 from tests.conftest import Inbox, text_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,16 +40,6 @@ def browser(live_server: Any, settings: Any) -> Iterator[Browser]:
     client.http.close()
 
 
-@pytest.fixture
-def jean(make_person: Callable[..., Person]) -> Account:
-    account = make_person(status="enseignant-chercheur", password="Lbmx4kr7Tq").account
-    account.recovery_email = "jean@example.org"
-    account.save()
-    Service.objects.create(name="Archive ouverte", description="Publications.", url="https://archive.example/",
-                           theme="recherche", for_enseignant_chercheur=True)  # fmt: skip
-    return account
-
-
 def link(message: Any) -> str:
     match = re.search(r"https?://\S+?/gestion-de-compte/\S+/", text_of(message))
     assert match
@@ -64,7 +52,7 @@ def sign_in(browser: Browser, password: str = "Lbmx4kr7Tq") -> httpx.Response:
     )
 
 
-def test_sign_in_portal_and_sign_out(browser: Browser, jean: Account) -> None:
+def test_sign_in_portal_and_sign_out(browser: Browser, researcher: Account) -> None:
     portal = sign_in(browser)
     assert portal.url.path == "/mon-ent/"
     assert "Archive ouverte" in portal.text
@@ -74,7 +62,7 @@ def test_sign_in_portal_and_sign_out(browser: Browser, jean: Account) -> None:
     assert browser.get("/mon-ent/").url.path == "/gestion-de-compte/se-connecter/"
 
 
-def test_change_of_password(browser: Browser, jean: Account, smtp_server: Inbox) -> None:
+def test_change_of_password(browser: Browser, researcher: Account, smtp_server: Inbox) -> None:
     sign_in(browser)
     done = browser.submit(
         "/gestion-de-compte/changer-mon-mot-de-passe/",
@@ -89,7 +77,7 @@ def test_change_of_password(browser: Browser, jean: Account, smtp_server: Inbox)
 
 
 def test_forgotten_password_by_email_link(
-    browser: Browser, jean: Account, smtp_server: Inbox
+    browser: Browser, researcher: Account, smtp_server: Inbox
 ) -> None:
     sent = browser.submit(
         "/gestion-de-compte/mot-de-passe-oublie/", {"identifier": "jean.dupont@univ-montp3.fr"}
@@ -109,12 +97,12 @@ def test_forgotten_password_by_email_link(
 
 
 def test_forgotten_password_by_secret_question(
-    browser: Browser, jean: Account, smtp_server: Inbox
+    browser: Browser, researcher: Account, smtp_server: Inbox
 ) -> None:
-    jean.recovery_email = ""
-    jean.secret_question = "Dans quelle rue avez-vous grandi ?"
-    jean.secret_answer = make_password("rue des lilas")
-    jean.save()
+    researcher.recovery_email = ""
+    researcher.secret_question = "Dans quelle rue avez-vous grandi ?"
+    researcher.secret_answer = make_password("rue des lilas")
+    researcher.save()
     browser.submit("/gestion-de-compte/mot-de-passe-oublie/", {"identifier": "jdupont"})
     question = browser.get("/gestion-de-compte/mot-de-passe-oublie/question/")
     assert "Dans quelle rue avez-vous grandi ?" in question.text
@@ -128,7 +116,7 @@ def test_forgotten_password_by_secret_question(
 
 
 def test_change_of_personal_email_with_confirmation(
-    browser: Browser, jean: Account, smtp_server: Inbox
+    browser: Browser, researcher: Account, smtp_server: Inbox
 ) -> None:
     sign_in(browser)
     done = browser.submit(
@@ -146,5 +134,5 @@ def test_change_of_personal_email_with_confirmation(
     button = browser.get(link(confirmation))
     confirmed = browser.submit(button.url.path, {}, page=button)
     assert "est confirmé" in confirmed.text
-    jean.refresh_from_db()
-    assert (jean.recovery_email, jean.pending_email) == ("jean.new@example.net", "")
+    researcher.refresh_from_db()
+    assert (researcher.recovery_email, researcher.pending_email) == ("jean.new@example.net", "")

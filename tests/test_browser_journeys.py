@@ -14,7 +14,6 @@ from playwright.sync_api import Locator, Page, Request, expect
 
 from seuil.accounts.models import Account
 from seuil.people.models import Person
-from seuil.portal.models import Service
 from tests.conftest import Inbox, text_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -108,16 +107,6 @@ def test_no_request_carries_the_password_before_valider(
     assert secret in (posts[0].post_data or ""), "it leaves with Valider, and only then"
 
 
-@pytest.fixture
-def jean(make_person: Callable[..., Person]) -> Account:
-    account = make_person(status="enseignant-chercheur", password="Lbmx4kr7Tq").account
-    account.recovery_email = "jean@example.org"
-    account.save()
-    Service.objects.create(name="Archive ouverte", description="Publications.", url="https://archive.example/",
-                           theme="recherche", for_enseignant_chercheur=True)  # fmt: skip
-    return account
-
-
 def sign_in(page: Page, site: str, password: str = "Lbmx4kr7Tq") -> None:
     page.goto(site + "/")
     page.get_by_role("link", name="Se connecter").first.click()
@@ -127,7 +116,7 @@ def sign_in(page: Page, site: str, password: str = "Lbmx4kr7Tq") -> None:
 
 
 def test_sign_in_portal_and_sign_out(
-    page: Page, site: str, jean: Account, console_errors: list[str]
+    page: Page, site: str, researcher: Account, console_errors: list[str]
 ) -> None:
     sign_in(page, site)
     expect(page.get_by_role("heading", name="Mon ENT")).to_be_visible()
@@ -141,7 +130,7 @@ def test_sign_in_portal_and_sign_out(
     assert console_errors == []
 
 
-def test_change_of_password(page: Page, site: str, jean: Account, smtp_server: Inbox) -> None:
+def test_change_of_password(page: Page, site: str, researcher: Account, smtp_server: Inbox) -> None:
     sign_in(page, site)
     page.get_by_role("link", name="Changer mon mot de passe").click()
     field(page, "Mot de passe actuel").fill("Lbmx4kr7Tq")
@@ -154,7 +143,7 @@ def test_change_of_password(page: Page, site: str, jean: Account, smtp_server: I
 
 
 def test_forgotten_password_through_the_mailed_link(
-    page: Page, site: str, jean: Account, smtp_server: Inbox
+    page: Page, site: str, researcher: Account, smtp_server: Inbox
 ) -> None:
     page.goto(site + "/")
     page.get_by_role("link", name="Mot de passe oublié").first.click()

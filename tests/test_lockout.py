@@ -3,12 +3,11 @@
 It runs twice: with the counters in the database, and in Redis."""
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import redis
 import time_machine
 from django.test import Client
 from django.utils import timezone
@@ -18,30 +17,15 @@ from seuil.activation.models import Sesame
 from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
 from seuil.security import throttle
-from tests.conftest import need
 
 pytestmark = pytest.mark.django_db
 URL = "/gestion-de-compte/validation-personnel/"
-REDIS = "redis://127.0.0.1:6379/15"
 
 
-@pytest.fixture(params=["database", "redis"])
-def backend(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
+@pytest.fixture
+def backend(throttle_backend: str, settings: Any) -> str:
     settings.SEUIL_RATE_LIMIT = (10_000, 60)
-    if request.param == "redis":
-        try:
-            redis.Redis.from_url(REDIS, socket_timeout=1).ping()
-            reachable = True
-        except redis.RedisError:
-            reachable = False
-        need("Redis", reachable, f"no Redis at {REDIS}")
-        settings.SEUIL_REDIS_URL = REDIS
-        throttle._redis.cache_clear()
-        throttle._redis().flushdb()
-    yield request.param
-    if request.param == "redis":
-        throttle._redis().flushdb()
-        throttle._redis.cache_clear()
+    return throttle_backend
 
 
 def form(login: str, sesame: str) -> dict[str, str]:

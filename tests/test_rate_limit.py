@@ -1,42 +1,24 @@
 """Every public POST is limited per client address (30 a minute by default), behind proxies too."""
 
 import ipaddress
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-import redis
 import time_machine
 from django.test import Client, RequestFactory
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seuil.security import throttle
 from seuil.security.ip import client_ip
-from tests.conftest import need
 
 URL = "/gestion-de-compte/validation-personnel/"
-REDIS = "redis://127.0.0.1:6379/15"
 
 
-@pytest.fixture(params=["database", "redis"])
-def backend(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
-    if request.param == "redis":
-        try:
-            redis.Redis.from_url(REDIS, socket_timeout=1).ping()
-            reachable = True
-        except redis.RedisError:
-            reachable = False
-        need("Redis", reachable, f"no Redis at {REDIS}")
-        settings.SEUIL_REDIS_URL = REDIS
-        throttle._redis.cache_clear()
-        throttle._redis().flushdb()
-    yield request.param
-    if request.param == "redis":
-        throttle._redis().flushdb()
-        throttle._redis.cache_clear()
+@pytest.fixture
+def backend(throttle_backend: str) -> str:
+    return throttle_backend
 
 
 @pytest.mark.django_db

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from seuil.people.models import Person
-from tests.conftest import need
+from tests.conftest import need_redis
 from tests.test_settings import BASE
 
 pytestmark = pytest.mark.django_db
@@ -23,12 +23,8 @@ SIGN_IN = "/gestion-de-compte/se-connecter/"
 
 @pytest.fixture
 def redis_sessions(settings: Any) -> Iterator[redis.Redis]:
+    need_redis(REDIS)
     server = redis.Redis.from_url(REDIS, socket_timeout=1)
-    try:
-        reachable = bool(server.ping())
-    except redis.RedisError:
-        reachable = False
-    need("Redis", reachable, f"no Redis at {REDIS}")
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",

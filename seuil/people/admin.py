@@ -14,24 +14,13 @@ from seuil.accounts.models import Account, StateChange
 from seuil.activation.services import issue_letters
 from seuil.audit.models import Action, AuditEvent
 from seuil.people import naming
-from seuil.people.models import Person
+from seuil.people.models import FEED_FIELDS, Person
 
 
 class PersonForm(forms.ModelForm[Person]):
     class Meta:
         model = Person
-        fields = (
-            "status",
-            "external_id",
-            "civility",
-            "first_name",
-            "last_name",
-            "birth_name",
-            "birth_date",
-            "start_date",
-            "end_date",
-            "personal_email",
-        )
+        fields = ("external_id", *FEED_FIELDS)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
