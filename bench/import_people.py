@@ -9,17 +9,15 @@ time and rows/s of each run; the goal is 100,000 rows in 10 s or less on SQLite.
 """
 
 import argparse
-import contextlib
 import os
 import random
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
+from throwaway import fresh_database
 
 FIRST = (
     "Jean Marie Éloïse Zoë Noël François Anne-Sophie Jean-Pierre Léa Hugo Chloé Lucas Inès Théo "
@@ -59,22 +57,6 @@ def seuil(env: dict[str, str], *args: str) -> float:
     return time.perf_counter() - started
 
 
-@contextlib.contextmanager
-def fresh_database(server: str | None) -> Iterator[str | None]:
-    """A throw-away database on the PostgreSQL server at `server`, dropped afterwards."""
-    if not server:
-        yield None
-        return
-    name = f"bench_import_{os.getpid()}"
-    with psycopg.connect(server, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield server.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(server, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
@@ -82,8 +64,7 @@ def main() -> None:
         "--postgres", metavar="URL", help="a PostgreSQL server to use instead of SQLite"
     )
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder, fresh_database(options.postgres) as fresh:
-        url = fresh or f"sqlite:///{folder}/bench.sqlite3"
+    with tempfile.TemporaryDirectory() as folder, fresh_database(options.postgres) as url:
         env = {**os.environ, "DATABASE_URL": url, "SEUIL_SECRET_KEY": "bench-" + "x" * 50}
         path = Path(folder) / "people.csv"
         path.write_text(feed(options.rows), encoding="utf-8")

@@ -1,6 +1,6 @@
 """How long the daily job takes on a September's worth of students.
 
-    .venv/bin/python bench/lifecycle.py [--students 30000] [--database-url URL]
+    .venv/bin/python bench/lifecycle.py [--students 30000] [--postgres URL]
 
 Registers the students through the import, activates 90 % of them, then times `seuil
 run_lifecycle` in four situations, each a real run of the command on a fresh database:
@@ -25,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
+from throwaway import fresh_database
 
 HEADER = "status;external_id;first_name;last_name;birth_date;start_date;end_date;personal_email\n"
 
@@ -64,7 +65,9 @@ def sql(env: dict[str, str], statement: str, *params: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=30_000)
-    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--postgres", metavar="URL", help="a PostgreSQL server to use instead of SQLite"
+    )
     options = parser.parse_args()
     today = datetime.now(ZoneInfo("Europe/Paris")).date()  # seuil's days are Paris days
     with socket.socket() as probe:
@@ -74,8 +77,7 @@ def main() -> None:
     smtp = Controller(counter, hostname="127.0.0.1", port=port)
     smtp.start()
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            url = options.database_url or f"sqlite:///{folder}/bench.sqlite3"
+        with tempfile.TemporaryDirectory() as folder, fresh_database(options.postgres) as url:
             env = {**os.environ, "DATABASE_URL": url, "SEUIL_SECRET_KEY": "bench-" + "x" * 50,
                    "SEUIL_EMAIL_HOST": "127.0.0.1", "SEUIL_EMAIL_PORT": str(port)}  # fmt: skip
             feed = Path(folder) / "students.csv"

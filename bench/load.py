@@ -30,7 +30,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -39,7 +38,7 @@ from pathlib import Path
 from queue import Empty, Queue
 
 import httpx
-import psycopg
+from throwaway import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CORES = os.cpu_count() or 1
@@ -275,22 +274,6 @@ def serve(app: str, env: dict[str, str], options: argparse.Namespace) -> Iterato
         server.wait()
 
 
-@contextlib.contextmanager
-def database(kind: str, options: argparse.Namespace, folder: Path) -> Iterator[str]:
-    """A fresh database: a file for SQLite, a throw-away database on the PostgreSQL server."""
-    if kind == "sqlite":
-        yield f"sqlite:///{folder}/bench.sqlite3"
-        return
-    name = f"bench_load_{os.getpid()}"
-    with psycopg.connect(options.postgres, autocommit=True) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield options.postgres.rsplit("/", 1)[0] + f"/{name}"
-    finally:
-        with psycopg.connect(options.postgres, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def prepare(env: dict[str, str], count: int) -> "Queue[dict[str, str]]":
     """Migrate, collect static files, register `count` people and issue their Sésames."""
     for command in (["migrate"], ["collectstatic", "--no-input"]):
@@ -331,8 +314,8 @@ def control(options: argparse.Namespace, bound: float) -> dict[str, float | int 
     return phase.summary(bound)
 
 
-def run(kind: str, options: argparse.Namespace, folder: Path) -> dict[str, object]:
-    with database(kind, options, folder) as url:
+def run(kind: str, options: argparse.Namespace) -> dict[str, object]:
+    with fresh_database(options.postgres if kind == "postgresql" else None) as url:
         env = {
             **os.environ,
             "DATABASE_URL": url,
@@ -401,9 +384,8 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=1)
     options = parser.parse_args()
     results = []
-    with tempfile.TemporaryDirectory() as folder:
-        for database in options.databases.split(","):
-            results.append(run(database, options, Path(folder)))
+    for database in options.databases.split(","):
+        results.append(run(database, options))
     machine = {
         "cores": CORES,
         "python": sys.version.split()[0],

@@ -35,6 +35,21 @@ def test_mail_leaves_only_after_the_commit(account: Any) -> None:
     assert OutgoingMail.objects.get().sent_at is not None
 
 
+def test_a_batch_reads_its_messages_and_accounts_in_one_query(
+    make_person: Callable[..., Person], django_assert_num_queries: Any
+) -> None:
+    people = [make_person(last_name=name) for name in ("Roux", "Blanc", "Noir")]
+    with transaction.atomic():
+        for person in people:
+            OutgoingMail.objects.create(
+                kind="accounts.confirm_email", to="x@example.org", account=person.account
+            )
+    # One read, then a claim and a record of the sending for each message.
+    with django_assert_num_queries(1 + 2 * len(people)):
+        assert OutgoingMail.objects.send_due() == (3, 0)
+    assert len(mail.outbox) == 3
+
+
 def test_a_rolled_back_change_sends_nothing(account: Any) -> None:
     def change_that_fails() -> None:
         with transaction.atomic():

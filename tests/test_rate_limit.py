@@ -83,4 +83,4 @@ def test_any_forwarded_header_gives_a_real_address(forwarded: str, remote: str) 
         SEUIL_TRUSTED_PROXIES=[ipaddress.ip_network("0.0.0.0/0"), ipaddress.ip_network("::/0")]
     ):
         address = client_ip(request(remote, forwarded))
-    ipaddress.ip_address(address)
+    ipaddress.ip_address(address)  # raises ValueError unless it is an address

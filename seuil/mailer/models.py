@@ -30,7 +30,12 @@ class OutgoingMailQuerySet(models.QuerySet["OutgoingMail"]):
 
     def send_due(self) -> tuple[int, int]:
         """Send what is due; return (sent, failed)."""
-        due = self.pending().filter(next_attempt_at__lte=timezone.now()).order_by("pk")
+        due = (
+            self.pending()
+            .filter(next_attempt_at__lte=timezone.now())
+            .select_related("account")  # every builder reads it: one query, not one a message
+            .order_by("pk")
+        )
         claimed = [mail for mail in due.iterator(chunk_size=500) if mail.claim()]
         if not claimed:
             return 0, 0
