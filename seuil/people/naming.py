@@ -53,7 +53,10 @@ def ascii_lower(text: str) -> str:
     """
     if text.isascii():  # most names: the same filter, at C speed, and nothing to transliterate
         return text.translate(_ASCII_DROPPED).lower()
-    return anyascii("".join(char for char in text if _kept(char))).lower()
+    # anyascii spells what it cannot transliterate as "?" (Tangut, for one): filter its output
+    # like an ASCII name, so that the result is stable under a second pass.
+    kept = "".join(char for char in text if _kept(char))
+    return anyascii(kept).translate(_ASCII_DROPPED).lower()
 
 
 def login_base(first_name: str, last_name: str, birth_name: str = "") -> str:
