@@ -273,7 +273,10 @@ def test_it_asks_for_one_recovery_contact_not_both(
             secret_answer="ab",
         ),
     )
-    assert errors(short, "secret_answer") == ["Donnez une réponse d'au moins 3 caractères."]
+    assert errors(short, "secret_answer") == [
+        "Donnez une réponse d'au moins 3 lettres ou chiffres : la ponctuation, les espaces et "
+        "les symboles ne comptent pas."
+    ]
 
 
 def test_it_hashes_a_normalised_secret_answer(client: Client, staff: tuple[Person, str]) -> None:

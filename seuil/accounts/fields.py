@@ -14,6 +14,10 @@ from seuil.accounts.emails import validate_personal_email
 from seuil.security import throttle
 
 SECRET_MAX = 256  # secrets are refused past this, before any hashing
+ANSWER_TOO_SHORT = _(
+    "Donnez une réponse d'au moins 3 lettres ou chiffres : la ponctuation, les espaces et les "
+    "symboles ne comptent pas."
+)
 DEFAULT_QUESTIONS = [
     gettext_noop("Quel est le nom de votre premier animal de compagnie ?"),
     gettext_noop("Quel est le prénom de votre grand-mère maternelle ?"),
@@ -95,8 +99,8 @@ class RecoveryFields(forms.Form):
             self.add_error(
                 "personal_email", _("Donnez un mail personnel ou, à défaut, une question secrète.")
             )
-        elif question and len(answer) < 3:
-            self.add_error("secret_answer", _("Donnez une réponse d'au moins 3 caractères."))
+        elif question and not passwords.answer_long_enough(answer):
+            self.add_error("secret_answer", ANSWER_TOO_SHORT)
 
 
 class CurrentPasswordField(forms.Form):

@@ -9,8 +9,15 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from seuil.accounts.emails import normalise_email, validate_personal_email
-from seuil.accounts.fields import CurrentPasswordField, NewPasswordFields, secret, secret_questions
+from seuil.accounts.fields import (
+    ANSWER_TOO_SHORT,
+    CurrentPasswordField,
+    NewPasswordFields,
+    secret,
+    secret_questions,
+)
 from seuil.accounts.models import Account
+from seuil.accounts.passwords import answer_long_enough
 from seuil.audit.models import Action
 
 WRONG_CREDENTIALS = _("Identifiant ou mot de passe incorrect.")
@@ -83,7 +90,6 @@ class QuestionChangeForm(AccountForm, CurrentPasswordField):
     secret_question = forms.ChoiceField(label=_("Question secrète"))
     secret_answer = forms.CharField(
         label=_("Réponse"),
-        min_length=3,
         max_length=200,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
@@ -93,6 +99,13 @@ class QuestionChangeForm(AccountForm, CurrentPasswordField):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["secret_question"].choices = secret_questions()  # type: ignore[attr-defined]
+
+    @sensitive_variables()
+    def clean_secret_answer(self) -> str:
+        answer: str = self.cleaned_data["secret_answer"]
+        if not answer_long_enough(answer):
+            raise forms.ValidationError(ANSWER_TOO_SHORT)
+        return answer
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

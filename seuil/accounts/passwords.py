@@ -15,6 +15,7 @@ from typing import Any
 
 import zxcvbn.scoring
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +26,7 @@ from seuil.people.naming import ascii_lower
 
 SPECIALS = string.punctuation + " "  # the 33 printable ASCII characters that are not alphanumeric
 PERSONAL_MIN = 3  # a shorter name ("Li") would forbid too many passwords
+ANSWER_MIN = 3  # letters or digits a secret answer keeps once normalised
 FRENCH_COMMON = Path(__file__).with_name("common-passwords-fr.txt")
 
 
@@ -58,6 +60,20 @@ def _split(text: str) -> list[str]:
 def normalise_answer(answer: str) -> str:
     """A secret answer as compared: no case, no accents, single spaces, no punctuation."""
     return " ".join(_split(ascii_lower(answer)))
+
+
+@sensitive_variables()
+def answer_long_enough(answer: str) -> bool:
+    """Whether the answer keeps ANSWER_MIN letters or digits once normalised. Judged on the raw
+    text, "???" and "😀😀😀" would pass and all become "", which every other such answer matches."""
+    return len(normalise_answer(answer).replace(" ", "")) >= ANSWER_MIN
+
+
+@sensitive_variables()
+def answer_matches(answer: str, encoded: str) -> bool:
+    """Whether the answer is the one hashed in `encoded` (one hash either way). A too-short
+    answer never matches, even an answer stored before the rule: it would match every other."""
+    return check_password(normalise_answer(answer), encoded) and answer_long_enough(answer)
 
 
 _SEPARATORS = {ord(c): None for c in " \t\n\r\f\v-"}  # ASCII only: password.js strips the same

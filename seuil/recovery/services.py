@@ -6,7 +6,7 @@ identifier, which fails like a wrong answer at the same cost."""
 
 from datetime import timedelta
 
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, check_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from seuil.accounts.fields import secret_questions
 from seuil.accounts.models import Account
-from seuil.accounts.passwords import normalise_answer
+from seuil.accounts.passwords import answer_matches
 from seuil.audit.models import Action, AuditEvent, Outcome
 from seuil.mailer.models import OutgoingMail
 from seuil.security import throttle
@@ -80,7 +80,7 @@ def check_answer(*, identifier: str, answer: str, request: HttpRequest) -> Accou
     def check() -> Account | None:
         usable = account is not None and account.secret_question and account.is_active
         encoded = account.secret_answer if account and usable else UNUSABLE_PASSWORD_PREFIX
-        return account if check_password(normalise_answer(answer), encoded) and usable else None
+        return account if answer_matches(answer, encoded) and usable else None
 
     return throttle.attempt(
         key_of(identifier, account), check, action=Action.SECRET_ANSWER, request=request

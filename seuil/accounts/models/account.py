@@ -1,7 +1,7 @@
 from datetime import timedelta
 from typing import Any, ClassVar
 
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, check_password
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, check_password, is_password_usable
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.core import signing
 from django.db import NotSupportedError, models
@@ -117,6 +117,12 @@ class Account(Lifecycle, AbstractBaseUser, PermissionsMixin):
         person = getattr(self, "person", None)
         names = (person.first_name, person.last_name, person.birth_name) if person else ()
         return Context(login=self.login, words=personal_words(*names))
+
+    @property
+    def answer_void(self) -> bool:
+        """A secret question whose answer was voided (too short to protect anything): the
+        question path is closed until the person chooses another answer."""
+        return bool(self.secret_question) and not is_password_usable(self.secret_answer)
 
     @property
     def is_active(self) -> bool:  # type: ignore[override]
