@@ -132,6 +132,14 @@ for _name in SEUIL_RESERVED_NAMES:
     if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", _name):
         raise ImproperlyConfigured(f"SEUIL_RESERVED_NAMES holds an impossible login: {_name!r}")
 
+# What the directory, OpenID Connect and CAS publish (seuil/people/attributes.py).
+# supannEtablissement: the institution's code, {UAI} followed by its UAI (RNE) number.
+SEUIL_UAI = env_str("SEUIL_UAI", "{UAI}0341089Z")
+if not re.fullmatch(r"\{[A-Z][A-Z0-9]*\}[A-Za-z0-9]+", SEUIL_UAI):
+    raise ImproperlyConfigured(f"SEUIL_UAI must read like {{UAI}}0341089Z, not {SEUIL_UAI!r}")
+# The eduPersonPrincipalName and scoped affiliations' @domain.
+SEUIL_EPPN_SCOPE = env_domain("SEUIL_EPPN_SCOPE", SEUIL_MAIL_DOMAIN)
+
 # --- Defences --------------------------------------------------------------------------------
 
 # Progressive per-account lockout after failed secrets (Sésame, password, answer, student code).

@@ -1,0 +1,108 @@
+"""One mapping from an account to its published attributes, with SupAnn and eduPerson's LDAP names.
+
+The directory entry, the OpenID Connect claims and the CAS attributes all derive from it, so a
+service sees the same person whichever way it asks. docs/directory.md holds the table.
+
+Values are lists of strings, as LDAP holds them; an attribute without a value is left out.
+"""
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from seuil.accounts.states import LETTER, Substate
+from seuil.people.models import Status
+
+# eduPersonAffiliation by status (domain-notes.md §5); the first value is the primary one.
+AFFILIATIONS: dict[str, tuple[str, ...]] = {
+    Status.ADMINISTRATIF: ("staff", "employee", "member"),
+    Status.ENSEIGNANT: ("faculty", "teacher", "employee", "member"),
+    Status.ENSEIGNANT_CHERCHEUR: ("faculty", "researcher", "teacher", "employee", "member"),
+    Status.ETUDIANT: ("student", "member"),
+}
+
+
+def attributes_of(account: Any, today: date | None = None) -> dict[str, list[str]]:
+    """The account's attributes on a day (today by default), keyed by LDAP name.
+
+    An operator (no person) gets its login, names and state only: it has no affiliation.
+    """
+    today = today or timezone.localdate()
+    person = getattr(account, "person", None)
+    scope = settings.SEUIL_EPPN_SCOPE
+    state = account.state_on(today)
+    attributes: dict[str, list[str]] = {
+        "uid": [account.login],
+        "eduPersonPrincipalName": [f"{account.login}@{scope}"],
+        "supannEtablissement": [settings.SEUIL_UAI],
+    }
+    if person is None:
+        attributes |= {"cn": [account.login], "sn": [account.login]}
+        attributes["displayName"] = [account.login]
+    else:
+        affiliations = AFFILIATIONS[person.status]
+        number = "supannEtuId" if person.is_student else "supannEmpId"
+        attributes |= {
+            "cn": [f"{person.last_name} {person.first_name}"],
+            "sn": [person.last_name],
+            "givenName": [person.first_name],
+            "displayName": [f"{person.first_name} {person.last_name}"],
+            "eduPersonAffiliation": list(affiliations),
+            "eduPersonPrimaryAffiliation": [affiliations[0]],
+            "eduPersonScopedAffiliation": [f"{a}@{scope}" for a in affiliations],
+            number: [person.external_id],
+        }
+        if person.civility:
+            attributes["supannCivilite"] = [person.civility]
+    # The mailbox is created when the account is taken possession of (Account.activate).
+    mailbox = account.mail and account.activated_at is not None
+    if mailbox:
+        attributes["mail"] = [account.mail]
+    if account.recovery_email:  # the confirmed address only, never one awaiting its link
+        attributes["supannMailPerso"] = [account.recovery_email]
+    etat = _etat(account, person, state)
+    attributes["supannRessourceEtatDate"] = [f"{{COMPTE}}{etat}"]
+    if mailbox:
+        attributes["supannRessourceEtatDate"].append(f"{{MAIL}}{etat}")
+    return attributes
+
+
+def _etat(account: Any, person: Any, state: Substate) -> str:
+    """STATE:SUBSTATE:START:END, the dates bounding the sub-state (END empty when open)."""
+    start, end = _bounds(account, person, state)
+    return f"{LETTER[state]}:{state.value}:{_day(start)}:{_day(end)}"
+
+
+def _bounds(account: Any, person: Any, state: Substate) -> tuple[date | None, date | None]:
+    # Computed from the dates the state derives from, so that the value is the same every day
+    # the state lasts: a reconciliation then finds nothing to change.
+    created = timezone.localdate(account.created_at)
+    activated = timezone.localdate(account.activated_at) if account.activated_at else None
+    closes = account.closes_on()
+    if state == Substate.SUPPR_DONNEES:
+        return timezone.localdate(account.purged_at), None
+    if state == Substate.VERROU_ADMIN:
+        return timezone.localdate(account.locked_at), None
+    if person is None:
+        return created, None
+    early = timedelta(days=settings.SEUIL_EARLY_DAYS)
+    day = timedelta(days=1)
+    match state:
+        case Substate.EXPIRE:
+            return (closes + day if closes else None), None
+        case Substate.PRECREE:
+            return created, person.start_date - early - day
+        case Substate.CREE:
+            return max(created, person.start_date - early), closes
+        case Substate.ANTICIPE:
+            return activated, person.start_date - day
+        case Substate.SURSIS:
+            return person.end_date + day, closes
+        case _:  # SupannActif
+            return max(person.start_date, activated or person.start_date), person.end_date
+
+
+def _day(value: date | None) -> str:
+    return f"{value:%Y%m%d}" if value else ""
