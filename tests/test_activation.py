@@ -200,8 +200,12 @@ def test_each_error_sits_next_to_its_field(client: Client, staff: tuple[Person, 
             "elefevre", staff[1], password1="Éloïse#1", password2="x", personal_email="", charter=""
         ),
     )
-    assert "Aucun accent (« É » refusé)" in errors(response, "password1")
-    assert "Aucun caractère spécial (« # » refusé)" in errors(response, "password1")
+    assert "Il contient un accent (« É ») : les accents sont refusés" in errors(
+        response, "password1"
+    )
+    assert "Il contient un caractère spécial (« # ») : lettres et chiffres seulement" in errors(
+        response, "password1"
+    )
     assert errors(response, "password2") == ["Les deux mots de passe ne sont pas identiques."]
     assert errors(response, "personal_email") == [
         "Donnez un mail personnel ou, à défaut, une question secrète."
@@ -222,7 +226,7 @@ def test_the_password_may_not_hold_the_persons_name(
     response = client.post(
         URL, form("elefevre", staff[1], password1="Lefevre7KqZm", password2="Lefevre7KqZm")
     )
-    assert "Ni votre identifiant ni votre nom" in errors(response, "password1")
+    assert "Il contient votre identifiant ou votre nom" in errors(response, "password1")
 
 
 @pytest.mark.parametrize(

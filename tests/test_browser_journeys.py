@@ -68,7 +68,7 @@ def test_staff_activation_with_the_live_indicator(
     expect(indicator).to_contain_text("non conforme")
     password.fill("")
     password.press_sequentially("Lbmx4kr7Té")
-    expect(indicator).to_contain_text("Aucun accent (« é » refusé)")
+    expect(indicator).to_contain_text("Il contient un accent (« é »)")
     password.fill("")
     password.press_sequentially("Lbmx4kr7Tq")
     field(page, "Confirmation du nouveau mot de passe").press_sequentially("Lbmx4kr7Tq")

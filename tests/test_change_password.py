@@ -61,7 +61,9 @@ def test_it_wants_the_right_current_password(jean: Person) -> None:
 
 def test_the_new_password_follows_the_same_rules(jean: Person) -> None:
     response = change(signed_in(jean), "Lbmx4kr7Tq", "Dupont7KqZmx")
-    assert "Ni votre identifiant ni votre nom" in response.context["form"].errors["password1"]
+    assert (
+        "Il contient votre identifiant ou votre nom" in response.context["form"].errors["password1"]
+    )
     mismatch = change(signed_in(jean), "Lbmx4kr7Tq", "Zq8vNw3kLp", "Zq8vNw3kLq")
     assert mismatch.context["form"].errors["password2"] == [
         "Les deux mots de passe ne sont pas identiques."

@@ -29,15 +29,70 @@ def test_a_strong_password_meets_every_criterion() -> None:
     assert codes("Lbmx4kr7Tq") == []
 
 
-@pytest.mark.parametrize("password", ["Lb4kr", "Lbmx4kr7TqZw8Pn3", "x" * 1000])
-def test_it_holds_the_page_rule_of_six_to_fifteen_characters(password: str) -> None:
+@pytest.mark.parametrize(
+    ("password", "said"),
+    [("Lb4kr", "Trop court : il faut au moins 9 caractères"),
+     ("Xk7pQ2mZ", "Trop court : il faut au moins 9 caractères"),
+     ("Lbmx4kr7TqZw8Pn3", "Trop long : 15 caractères au plus"),
+     ("x" * 1000, "Trop long : 15 caractères au plus")],
+)  # fmt: skip
+def test_it_holds_nine_to_fifteen_characters_and_says_which_end_is_wrong(
+    password: str, said: str
+) -> None:
     assert "length" in codes(password)
-    assert message(password, "length") == "Entre 6 et 15 caractères"
+    assert message(password, "length") == said
+
+
+@override_settings(SEUIL_PASSWORD_MIN_LENGTH=6)
+def test_the_stated_minimum_is_the_real_one_when_entropy_forbids_shorter_ones() -> None:
+    """The page's 6 would be a lie: at 50 bits, no 6-, 7- or 8-character password can pass."""
+    assert passwords.shortest_length() == 9
+    assert passwords.rule_text().startswith("au moins 9 caractères (15 au plus)")
+    assert codes("Xk7pQ2") == ["entropy"]
+    assert codes("Xk7pQ2mZ") == ["entropy"]
+    assert codes("Xk7pQ2mZ9") == []
+    assert message("Xk7pQ2", "entropy").startswith("Trop simple pour sa longueur")
+    assert "bits" not in message("Xk7pQ2", "entropy")
+
+
+@override_settings(SEUIL_PASSWORD_MIN_ENTROPY=0, SEUIL_PASSWORD_MIN_LENGTH=6)
+def test_without_the_entropy_criterion_the_configured_minimum_is_the_rule() -> None:
+    assert passwords.shortest_length() == 6
+
+
+@pytest.mark.parametrize(
+    ("password", "code", "said"),
+    [("Soleil2024", "common", "C'est un mot de passe trop courant"),
+     ("Lefevre2025Xq", "personal", "Il contient votre identifiant ou votre nom"),
+     ("v0w7y2bgedmna", "sesame", "C'est votre Sésame : choisissez un autre mot de passe")],
+)  # fmt: skip
+def test_every_refusal_is_worded_as_the_problem(password: str, code: str, said: str) -> None:
+    assert message(password, code) == said
+
+
+@pytest.mark.parametrize(
+    ("password", "reason"),
+    [("Juillet1987", "une date ou une année"), ("aaaaaaaaaaaB1", "une répétition"),
+     ("abcdefgh1234A", "une suite de lettres ou de chiffres")],
+)  # fmt: skip
+def test_a_guessable_password_is_told_why(password: str, reason: str) -> None:
+    said = message(password, "guessable")
+    assert said.startswith("Trop facile à deviner : il contient ")
+    assert reason in said
+
+
+def test_the_family_name_a_login_is_made_of_is_refused_without_knowing_the_person() -> None:
+    """The browser knows only the login: elefevre2 is e + lefevre + 2."""
+    assert passwords.login_words("elefevre2") == ("lefevre",)
+    assert codes("Lefevre2025Xq", context=Context(login="elefevre2")) == ["personal"]
 
 
 def test_it_names_the_accented_letter_it_refuses() -> None:
-    assert message("Éloïse2026Kx", "accent") == "Aucun accent (« É » refusé)"
-    assert message("e\u0301tudiantKq7Z", "accent") == "Aucun accent (« \u0301 » refusé)"
+    assert (
+        message("Éloïse2026Kx", "accent")
+        == "Il contient un accent (« É ») : les accents sont refusés"
+    )
+    assert message("e\u0301tudiantKq7Z", "accent").startswith("Il contient un accent (« \u0301 »)")
 
 
 @pytest.mark.parametrize(
@@ -45,7 +100,8 @@ def test_it_names_the_accented_letter_it_refuses() -> None:
     [("Lbmx4kr7#Tq", "#"), ("Lbmx4kr7 Tq", "espace"), ("Lbmx-4kr7Tq", "-"), ("Lbmx4kr7😀Tq", "😀")],
 )
 def test_it_names_the_special_character_it_refuses(password: str, shown: str) -> None:
-    assert message(password, "special") == f"Aucun caractère spécial (« {shown} » refusé)"
+    said = f"Il contient un caractère spécial (« {shown} ») : lettres et chiffres seulement"
+    assert message(password, "special") == said
 
 
 @override_settings(SEUIL_PASSWORD_ALPHABET="ascii", SEUIL_PASSWORD_MAX_LENGTH=64)
@@ -124,3 +180,17 @@ def test_any_text_gets_a_verdict_and_never_an_error(password: str, confirmation:
     assert all(u.message for u in result)
     if password.isascii() and password.isalnum() and 6 <= len(password) <= 15 and not result:
         assert passwords.entropy(password) >= 50
+
+
+def check_ids() -> list[str]:
+    from django.core.checks import run_checks
+
+    return [message.id or "" for message in run_checks() if message.id and "seuil" in message.id]
+
+
+def test_seuil_check_warns_when_the_minimum_length_is_below_what_entropy_allows() -> None:
+    assert "seuil.W001" not in check_ids()
+    with override_settings(SEUIL_PASSWORD_MIN_LENGTH=6):
+        assert "seuil.W001" in check_ids()
+    with override_settings(SEUIL_PASSWORD_MAX_LENGTH=8):
+        assert "seuil.E002" in check_ids()

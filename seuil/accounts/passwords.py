@@ -8,6 +8,7 @@ the authority: the server checks every password with it, whatever the browser sa
 import math
 import string
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -19,6 +20,7 @@ from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import CommonPasswordValidator
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 from zxcvbn import zxcvbn as guess
 
@@ -92,10 +94,10 @@ def unmet(password: str, confirmation: str, context: Context) -> list[Unmet]:
     rule = settings
     found: list[Unmet] = []
     if not rule.SEUIL_PASSWORD_MIN_LENGTH <= len(password) <= rule.SEUIL_PASSWORD_MAX_LENGTH:
-        found.append(Unmet("length", length_message()))
+        found.append(Unmet("length", length_message(len(password))))
     accent, special = _refused_characters(password)
     if accent:
-        found.append(Unmet("accent", _("Aucun accent (« %(char)s » refusé)") % {"char": accent}))
+        found.append(Unmet("accent", accent_message() % {"char": accent}))
     if special:
         found.append(Unmet("special", special_message(special)))
     if rule.SEUIL_PASSWORD_MIN_ENTROPY and entropy(password) < rule.SEUIL_PASSWORD_MIN_ENTROPY:
@@ -103,7 +105,7 @@ def unmet(password: str, confirmation: str, context: Context) -> list[Unmet]:
     if not found:  # the costlier criteria only once the rule itself holds
         found += _quality(password, context)
     if password != confirmation:
-        found.append(Unmet("match", _("Confirmation identique au mot de passe")))
+        found.append(Unmet("match", MESSAGES["match"]()))
     return found
 
 
@@ -140,40 +142,120 @@ def _quality(password: str, context: Context) -> list[Unmet]:
     found: list[Unmet] = []
     lowered = password.lower()
     if settings.SEUIL_PASSWORD_REFUSE_COMMON and lowered in common_passwords():
-        found.append(Unmet("common", _("Pas un mot de passe courant")))
+        found.append(Unmet("common", MESSAGES["common"]()))
     if settings.SEUIL_PASSWORD_MIN_ZXCVBN:
         # The browser's zxcvbn dates years from the current one; the Python port fixes it at 2017.
         zxcvbn.scoring.REFERENCE_YEAR = timezone.localdate().year
         inputs = [w for w in (context.login, *context.words, context.sesame) if w]
-        if guess(password, user_inputs=inputs)["score"] < settings.SEUIL_PASSWORD_MIN_ZXCVBN:
-            found.append(Unmet("guessable", _("Difficile à deviner")))
-    words = [w.lower() for w in (context.login, *context.words) if len(w) >= PERSONAL_MIN]
+        result = guess(password, user_inputs=inputs)
+        if result["score"] < settings.SEUIL_PASSWORD_MIN_ZXCVBN:
+            patterns = [match["pattern"] for match in result["sequence"]]
+            found.append(Unmet("guessable", guessable_message(patterns)))
+    words = [
+        w.lower()
+        for w in (context.login, *context.words, *login_words(context.login))
+        if len(w) >= PERSONAL_MIN
+    ]
     if any(word in lowered for word in words):
-        found.append(Unmet("personal", _("Ni votre identifiant ni votre nom")))
+        found.append(Unmet("personal", MESSAGES["personal"]()))
     if context.sesame and normalise_sesame(password) == normalise_sesame(context.sesame):
-        found.append(Unmet("sesame", _("Différent du Sésame")))
+        found.append(Unmet("sesame", MESSAGES["sesame"]()))
     return found
 
 
-def length_message() -> str:
-    return _("Entre %(min)d et %(max)d caractères") % {
-        "min": settings.SEUIL_PASSWORD_MIN_LENGTH,
-        "max": settings.SEUIL_PASSWORD_MAX_LENGTH,
-    }
+def login_words(login: str) -> tuple[str, ...]:
+    """The family name a login is made of (seuil.people.naming: an initial, the name, perhaps a
+    number), which the browser can check before it knows the person: "elefevre2" gives lefevre."""
+    family = login.strip().lower()[1:].rstrip(string.digits)
+    return (family,) if len(family) >= PERSONAL_MIN else ()
+
+
+# What zxcvbn recognised in a guessable password, said in the reader's words, in this order.
+# password.js receives the same table (browser_policy), so both sides give the same reason.
+REASONS = {
+    "date": _lazy("une date ou une année"),
+    "regex": _lazy("une date ou une année"),
+    "spatial": _lazy("une suite de touches du clavier"),
+    "sequence": _lazy("une suite de lettres ou de chiffres (abc, 1234…)"),
+    "repeat": _lazy("une répétition"),
+    "dictionary": _lazy("un mot, un prénom ou un nom courant"),
+}
+
+
+def guessable_message(patterns: list[str]) -> str:
+    reasons: list[str] = []
+    for pattern, reason in REASONS.items():
+        if pattern in patterns and str(reason) not in reasons:
+            reasons.append(str(reason))
+    if not reasons:
+        return str(MESSAGES["guessable"]())
+    return _("Trop facile à deviner : il contient %(reasons)s") % {"reasons": _(", ").join(reasons)}
+
+
+def shortest_length() -> int:
+    """The real minimum length: the configured one, or the shortest length at which the entropy
+    criterion can be met at all, with every character class the alphabet allows (9 for the
+    default 50 bits over letters and digits)."""
+    bits = settings.SEUIL_PASSWORD_MIN_ENTROPY
+    widest = _alphabet(string.ascii_letters + string.digits)
+    if settings.SEUIL_PASSWORD_ALPHABET == "ascii":  # noqa: S105
+        widest = _alphabet(string.ascii_letters + string.digits + SPECIALS)
+    length = settings.SEUIL_PASSWORD_MIN_LENGTH
+    while bits and length * math.log2(widest) < bits:
+        length += 1
+    return length
+
+
+def rule_text() -> str:
+    """The rule as every page, letter and mail states it, derived from the active policy."""
+    values = {"min": shortest_length(), "max": settings.SEUIL_PASSWORD_MAX_LENGTH}
+    if settings.SEUIL_PASSWORD_ALPHABET == "ascii":  # noqa: S105
+        return _("au moins %(min)d caractères (%(max)d au plus), sans accents") % values
+    return (
+        _("au moins %(min)d caractères (%(max)d au plus), sans accents et sans caractères spéciaux")
+        % values
+    )
+
+
+def length_message(length: int) -> str:
+    if length > settings.SEUIL_PASSWORD_MAX_LENGTH:
+        return MESSAGES["long"]() % {"max": settings.SEUIL_PASSWORD_MAX_LENGTH}
+    return MESSAGES["short"]() % {"min": shortest_length()}
+
+
+def accent_message() -> str:
+    return _("Il contient un accent (« %(char)s ») : les accents sont refusés")
 
 
 def special_message(char: str) -> str:
     shown = _("espace") if char == " " else char
     if settings.SEUIL_PASSWORD_ALPHABET == "ascii":  # noqa: S105
-        return _("Caractères ASCII imprimables seulement (« %(char)s » refusé)") % {"char": shown}
-    return _("Aucun caractère spécial (« %(char)s » refusé)") % {"char": shown}
+        return _(
+            "Il contient « %(char)s » : seuls les caractères ASCII imprimables sont acceptés"
+        ) % {"char": shown}
+    return _("Il contient un caractère spécial (« %(char)s ») : lettres et chiffres seulement") % {
+        "char": shown
+    }
 
 
 def entropy_message() -> str:
-    return _(
-        "Au moins %(bits)d bits d'entropie : mêlez minuscules, majuscules et chiffres, "
-        "ou allongez-le"
-    ) % {"bits": settings.SEUIL_PASSWORD_MIN_ENTROPY}
+    return MESSAGES["entropy"]()
+
+
+# Every refusal says what is wrong, not what is wanted: next to a ✗, "Pas un mot de passe courant"
+# would read as the opposite of what it means.
+MESSAGES: dict[str, Callable[[], str]] = {
+    "short": lambda: _("Trop court : il faut au moins %(min)d caractères"),
+    "long": lambda: _("Trop long : %(max)d caractères au plus"),
+    "entropy": lambda: _(
+        "Trop simple pour sa longueur : mêlez minuscules, majuscules et chiffres, ou allongez-le"
+    ),
+    "common": lambda: _("C'est un mot de passe trop courant"),
+    "guessable": lambda: _("Trop facile à deviner : choisissez une suite moins prévisible"),
+    "personal": lambda: _("Il contient votre identifiant ou votre nom"),
+    "sesame": lambda: _("C'est votre Sésame : choisissez un autre mot de passe"),
+    "match": lambda: _("La confirmation ne correspond pas au mot de passe"),
+}
 
 
 @cache
@@ -216,20 +298,24 @@ def browser_policy(context: Context) -> dict[str, Any]:
         "common": decisive_common_passwords() if refuse_common else [],
         "words": list(context.words),
         "login": context.login,
+        "shortest": shortest_length(),
+        "rule": rule_text(),
         "messages": {
-            "length": length_message(),
-            "accent": _("Aucun accent (« %(char)s » refusé)"),
+            **{code: message() for code, message in MESSAGES.items()},
+            "short": length_message(0),
+            "long": length_message(settings.SEUIL_PASSWORD_MAX_LENGTH + 1),
+            "accent": accent_message(),
             "special": special_message("%(char)s"),
             "space": _("espace"),
-            "entropy": entropy_message(),
-            "common": _("Pas un mot de passe courant"),
-            "guessable": _("Difficile à deviner"),
-            "personal": _("Ni votre identifiant ni votre nom"),
-            "sesame": _("Différent du Sésame"),
-            "match": _("Confirmation identique au mot de passe"),
-            "rule": [criterion.message for criterion in unmet("", "", context)],
+            "reasons": {pattern: str(reason) for pattern, reason in REASONS.items()},
+            "because": _("Trop facile à deviner : il contient %(reasons)s"),
+            "and": _(", "),
+            "rule": [c.message for c in unmet("", "", context) if c.code != "match"],
             "valid": _("conforme"),
             "show": _("Afficher"),
             "invalid": _("non conforme"),
+            "matches": _("✓ Confirmation identique"),
+            "differs": _("✗ La confirmation ne correspond pas au mot de passe"),
+            "pending": _("Confirmation : retapez le mot de passe"),
         },
     }

@@ -24,6 +24,7 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
 from reportlab.platypus.flowables import Flowable
 
+from seuil.accounts import passwords
 from seuil.people.models import Person
 
 DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -130,11 +131,11 @@ def _letter(letter: Letter, styles: dict[str, ParagraphStyle]) -> list[Flowable]
         _("Dans le menu « Gestion de compte », cliquez sur le lien « Validation Personnel »."),
         _("Dans les deux premières zones, saisissez votre identifiant et le Sésame ci-dessus."),
         _(
-            "Dans les deux zones suivantes, choisissez un mot de passe entre %(min)d et %(max)d "
-            "caractères, sans accents et sans caractères spéciaux. S'il répond aux critères de "
-            "sécurité, une pastille verte apparaîtra à droite du mot de passe saisi."
+            "Dans les deux zones suivantes, choisissez un mot de passe de %(rule)s. S'il "
+            "répond aux critères de sécurité, une pastille verte apparaîtra à droite du mot de "
+            "passe saisi."
         )
-        % {"min": settings.SEUIL_PASSWORD_MIN_LENGTH, "max": settings.SEUIL_PASSWORD_MAX_LENGTH},
+        % {"rule": passwords.rule_text()},
         _(
             "Saisissez votre mail personnel (ou, à défaut, une question secrète) : il vous "
             "permettra de créer un nouveau mot de passe en cas de perte."

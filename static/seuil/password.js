@@ -54,10 +54,13 @@
     if (common.has(lowered)) { found.push({ code: "common", message: m.common }); }
     if (policy.minZxcvbn) {
       var inputs = [context.login].concat(context.words, [context.sesame]).filter(Boolean);
-      var score = typeof window.zxcvbn === "function" ? window.zxcvbn(password, inputs).score : -1;
-      if (score < policy.minZxcvbn) { found.push({ code: "guessable", message: m.guessable }); }
+      var result = typeof window.zxcvbn === "function" ? window.zxcvbn(password, inputs) : null;
+      if (!result || result.score < policy.minZxcvbn) {
+        found.push({ code: "guessable", message: guessableMessage(m, result ? result.sequence : []) });
+      }
     }
-    var words = [context.login].concat(context.words).filter(function (w) { return chars(w).length >= PERSONAL_MIN; });
+    var words = [context.login].concat(context.words, loginWords(context.login))
+      .filter(function (w) { return chars(w).length >= PERSONAL_MIN; });
     if (words.some(function (w) { return lowered.indexOf(w.toLowerCase()) >= 0; })) {
       found.push({ code: "personal", message: m.personal });
     }
@@ -67,6 +70,23 @@
     return found;
   }
 
+  /* Why zxcvbn finds it guessable, in the order and words of passwords.REASONS. */
+  function guessableMessage(m, sequence) {
+    var patterns = sequence.map(function (match) { return match.pattern; });
+    var reasons = [];
+    Object.keys(m.reasons).forEach(function (pattern) {
+      var reason = m.reasons[pattern];
+      if (patterns.indexOf(pattern) >= 0 && reasons.indexOf(reason) < 0) { reasons.push(reason); }
+    });
+    return reasons.length ? format(m.because, { reasons: reasons.join(m.and) }) : m.guessable;
+  }
+
+  /* The family name a login is made of, as passwords.login_words() finds it: "elefevre2" → lefevre. */
+  function loginWords(login) {
+    var family = (login || "").trim().toLowerCase().slice(1).replace(/[0-9]+$/, "");
+    return chars(family).length >= PERSONAL_MIN ? [family] : [];
+  }
+
   var commonSets = new WeakMap();
 
   /* Every criterion not met, in the order passwords.unmet() gives them. */
@@ -74,7 +94,9 @@
     var m = policy.messages;
     var found = [];
     var length = chars(password).length;
-    if (length < policy.min || length > policy.max) { found.push({ code: "length", message: m.length }); }
+    if (length < policy.min || length > policy.max) {
+      found.push({ code: "length", message: length > policy.max ? m.long : m.short });
+    }
     var bad = refused(policy, password);
     if (bad.accent) { found.push({ code: "accent", message: format(m.accent, { char: bad.accent }) }); }
     if (bad.special) {
@@ -88,7 +110,9 @@
       if (!commonSets.has(policy)) { commonSets.set(policy, new Set(policy.common)); }
       found = found.concat(quality(policy, password, context, commonSets.get(policy)));
     }
-    if (password !== confirmation) { found.push({ code: "match", message: m.match }); }
+    if (confirmation !== null && password !== confirmation) {
+      found.push({ code: "match", message: m.match });
+    }
     return found;
   }
 
@@ -103,25 +127,31 @@
     var sesame = document.getElementById("id_sesame");
     var word = indicator.querySelector(".indicator__word");
     var list = indicator.querySelector(".indicator__unmet");
-    var shownCodes = null;
+    var match = indicator.querySelector(".indicator__match");
+    var shown = null;
 
+    /* The password's own verdict first, next to the field being typed; the confirmation is a
+       separate line, so a valid first password turns the dot green at once. */
     function update() {
       var context = {
         login: login ? login.value.trim().toLowerCase() : policy.login,
         words: policy.words,
         sesame: sesame ? sesame.value : ""
       };
-      var unmet = evaluate(policy, first.value, second.value, context);
-      var codes = unmet.map(function (u) { return u.message; }).join("\n");
-      if (codes === shownCodes) { return; }  // a live region should speak only of changes
-      shownCodes = codes;
+      var unmet = evaluate(policy, first.value, null, context);
+      var pairing = !second.value ? "pending" : (second.value === first.value ? "matches" : "differs");
+      var text = unmet.map(function (u) { return u.message; }).concat([pairing]).join("\n");
+      if (text === shown) { return; }  // a live region should speak only of changes
+      shown = text;
       indicator.setAttribute("data-valid", unmet.length ? "false" : "true");
+      indicator.setAttribute("data-match", pairing);
       word.textContent = unmet.length ? policy.messages.invalid : policy.messages.valid;
       list.replaceChildren.apply(list, unmet.map(function (u) {
         var item = document.createElement("li");
         item.textContent = u.message;
         return item;
       }));
+      if (match) { match.textContent = policy.messages[pairing]; }
     }
 
     [first, second, login, sesame].forEach(function (field) {
