@@ -112,6 +112,7 @@ def test_the_recap_confirms_the_account_and_the_mailbox_once(
     assert "elefevre" in page
     assert "eloise.lefevre-martin@univ-montp3.fr" in page
     assert "ne pourra pas vous être envoyé" in page
+    assert 'href="/gestion-de-compte/se-connecter/">Se connecter</a>' in page, "the next step"
     assert STRONG not in page
     assert client.get(f"{URL}recapitulatif/").status_code == 302, "the recap is shown once"
 

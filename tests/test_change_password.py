@@ -81,3 +81,14 @@ def test_no_notice_without_a_confirmed_address(make_person: Callable[..., Person
     person = make_person(password="Lbmx4kr7Tq")
     change(signed_in(person), "Lbmx4kr7Tq", "Zq8vNw3kLp")
     assert mail.outbox == []
+
+
+def test_the_current_password_is_refused_as_the_new_one(
+    jean: Person, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        response = change(signed_in(jean), "Lbmx4kr7Tq", "Lbmx4kr7Tq")
+    assert response.context["form"].errors["password1"] == [
+        "C'est votre mot de passe actuel : choisissez-en un nouveau."
+    ]
+    assert mail.outbox == [], "no notice of a change that did not happen"

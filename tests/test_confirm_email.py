@@ -43,6 +43,7 @@ def test_following_the_link_shows_a_button_and_confirms_nothing(
 ) -> None:
     page = client.get(url(pending), follow=True).content.decode()
     assert "Confirmer mon mail personnel" in page
+    assert "<strong>jean@example.org</strong>" in page, "the page says which address it confirms"
     pending.refresh_from_db()
     assert pending.recovery_email == ""
 

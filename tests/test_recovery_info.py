@@ -85,4 +85,16 @@ def test_the_page_shows_what_is_on_file(client: Client, jean: Account) -> None:
     page = client.get(URL).content.decode()
     assert "old@example.org" in page
     assert "Changer de mail personnel" in page
-    assert "Remplacer ma question secrète" in page
+    assert "Choisir une question secrète" in page, "there is none to replace"
+    assert "Remplacer ma question secrète" not in page
+    jean.secret_question = "Dans quelle rue avez-vous grandi ?"
+    jean.save()
+    assert "Remplacer ma question secrète" in client.get(URL).content.decode()
+
+
+def test_each_label_focuses_its_own_forms_field(client: Client, jean: Account) -> None:
+    """Both forms ask for the current password: the second used to take the first one's id."""
+    page = client.get(URL).content.decode()
+    assert page.count('id="id_current_password"') == 1
+    assert page.count('id="id_question_current_password"') == 1
+    assert 'for="id_question_current_password"' in page

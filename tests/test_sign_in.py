@@ -152,3 +152,32 @@ def test_the_admin_sign_in_is_under_the_lockout_too(client: Client) -> None:
         client.post("/admin/login/", {"username": "it-admin", "password": "wrong"})
     client.post("/admin/login/", {"username": "it-admin", "password": "Xk8vNq2wLp9z"})
     assert not client.get("/admin/").wsgi_request.user.is_authenticated
+
+
+def test_it_signs_in_with_the_university_address_too(client: Client, jean: Person) -> None:
+    """ "Mot de passe oublié" accepts the address; so does "Se connecter"."""
+    response = sign_in(client, " Jean.Dupont@univ-montp3.fr", "Lbmx4kr7Tq")
+    assert jean.account.mail == "jean.dupont@univ-montp3.fr"
+    assert response["Location"] == "/mon-ent/"
+    assert WRONG in sign_in(Client(), "jean.dupont@univ-montp3.fr", "Wrong7KqZm").content.decode()
+
+
+def test_failures_by_login_and_by_address_count_against_one_account(
+    jean: Person, settings: Any
+) -> None:
+    from seuil.security import throttle
+
+    for identifier in ["jdupont", "jean.dupont@univ-montp3.fr"] * 3:
+        sign_in(Client(), identifier, "Wrong7KqZm")
+    assert throttle.is_locked("jdupont"), "5 failures, whichever spelling, lock the account"
+
+
+def test_the_page_always_says_that_access_pauses_after_repeated_failures(client: Client) -> None:
+    page = client.get(URL).content.decode()
+    assert "Après plusieurs échecs, l'accès au compte est suspendu pendant quelques minutes" in page
+
+
+def test_signing_out_says_so(client: Client, jean: Person) -> None:
+    sign_in(client, "jdupont", "Lbmx4kr7Tq")
+    page = client.post("/gestion-de-compte/se-deconnecter/", follow=True).content.decode()
+    assert "Vous êtes déconnecté." in page

@@ -22,6 +22,7 @@ class AccountBackend(ModelBackend):
     ) -> Account | None:
         if not username or password is None:
             return None
+        username = Account.objects.login_of(username)  # the university address works too
         return throttle.attempt(
             username,
             lambda: Account.objects.authenticate(username, password),

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth import authenticate
 from django.http import HttpRequest
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -25,8 +26,8 @@ WRONG_CREDENTIALS = _("Identifiant ou mot de passe incorrect.")
 
 class SignInForm(forms.Form):
     login = forms.CharField(
-        label=_("Identifiant"),
-        max_length=64,
+        label=_("Identifiant ou adresse de messagerie universitaire"),
+        max_length=254,
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
     password = secret(_("Mot de passe"), "current-password")
@@ -61,10 +62,24 @@ class AccountForm(forms.Form):
 class ChangePasswordForm(AccountForm, CurrentPasswordField, NewPasswordFields):
     field_order = ["current_password", "password1", "password2"]
 
+    @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         self.check_current(self.account, self.request, Action.PASSWORD_CHANGED)
         self.check_password(self.account.password_context())
+        current, new = data.get("current_password"), data.get("password1")
+        # Once the current password is verified, the same typed twice is no change: refuse it,
+        # rather than mail a notice that the password was changed.
+        if (
+            current
+            and new
+            and "current_password" not in self.errors
+            and constant_time_compare(current, new)
+        ):
+            self.add_error(
+                "password1",
+                _("C'est votre mot de passe actuel : choisissez-en un nouveau."),
+            )
         return data
 
 
@@ -97,6 +112,9 @@ class QuestionChangeForm(AccountForm, CurrentPasswordField):
     field_order = ["secret_question", "secret_answer", "current_password"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # It shares a page with EmailChangeForm: its own ids, so that each label focuses its own
+        # field (both have a current_password).
+        kwargs.setdefault("auto_id", "id_question_%s")
         super().__init__(*args, **kwargs)
         self.fields["secret_question"].choices = secret_questions()  # type: ignore[attr-defined]
 

@@ -21,6 +21,14 @@ class AccountQuerySet(LifecycleQuerySet["Account"]):
     def delete(self) -> tuple[int, dict[str, int]]:
         raise NotSupportedError("accounts are tombstones: a login or address is never freed")
 
+    def login_of(self, identifier: str) -> str:
+        """The login an identifier names: itself, or the login whose institutional address was
+        typed instead. The lockout then counts both spellings as one account."""
+        key = identifier.strip().lower()
+        if "@" not in key:
+            return key
+        return self.filter(mail=key).values_list("login", flat=True).first() or key
+
     @sensitive_variables("password")
     def authenticate(self, login: str, password: str) -> "Account | None":
         """The account if the password is its own. Whether the login is unknown, the account not
@@ -100,13 +108,24 @@ class Account(Lifecycle, AbstractBaseUser, PermissionsMixin):
         return signing.dumps([self.pk, self.pending_email], salt=CONFIRMATION_SALT)
 
     @classmethod
-    def confirm_email(cls, token: str) -> "Account | None":
-        """The account whose pending address the token confirms, now confirmed; else None."""
+    def _confirmable(cls, token: str) -> "Account | None":
         try:
             pk, email = signing.loads(token, salt=CONFIRMATION_SALT, max_age=CONFIRMATION_AGE)
         except (signing.BadSignature, ValueError, TypeError):
             return None
-        account = cls.objects.filter(pk=pk, pending_email=email).first()
+        return cls.objects.filter(pk=pk, pending_email=email).exclude(pending_email="").first()
+
+    @classmethod
+    def address_to_confirm(cls, token: str) -> str:
+        """The address a token would confirm, to show before the button; "" if it cannot."""
+        account = cls._confirmable(token)
+        return account.pending_email if account else ""
+
+    @classmethod
+    def confirm_email(cls, token: str) -> "Account | None":
+        """The account whose pending address the token confirms, now confirmed; else None."""
+        account = cls._confirmable(token)
+        email = account.pending_email if account else ""
         if account and email:
             account.recovery_email, account.pending_email = email, ""
             account.save(update_fields=["recovery_email", "pending_email"])

@@ -24,9 +24,9 @@ def confirm_email(request: HttpRequest) -> HttpResponse:
     """GET shows a button and POST confirms: mail scanners that follow links confirm nothing."""
     token = request.session.get(TOKEN)
     if request.method != "POST" or token is None:
-        return render(
-            request, "accounts/confirm_email.html", {"done": token is None, "account": None}
-        )
+        address = Account.address_to_confirm(token) if token else ""
+        context = {"done": token is None or not address, "account": None, "address": address}
+        return render(request, "accounts/confirm_email.html", context)
     account = Account.confirm_email(token)
     request.session.pop(TOKEN, None)
     if account:

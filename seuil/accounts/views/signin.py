@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -39,4 +41,5 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         AuditEvent.record(Action.SIGN_OUT, account=request.user, request=request)
     logout(request)  # the session is deleted on the server, not only forgotten by the browser
+    messages.success(request, _("Vous êtes déconnecté. À bientôt !"))
     return redirect("portal:home")
