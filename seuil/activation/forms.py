@@ -24,6 +24,7 @@ def not_yet_message(opens: date) -> str:
     return gettext("L'activation de votre compte sera possible à partir du %(day)s.") % {"day": day}
 
 
+PROOF = "activation_sesame_verified"  # session key: Sesame.proof() of the last verified Sésame
 WRONG_SESAME = _(
     "Identifiant ou mot de passe provisoire incorrect. Le Sésame est peut-être expiré ou déjà "
     "utilisé : la DRH (ou la scolarité) peut vous en remettre un nouveau."
@@ -59,12 +60,21 @@ class ActivationForm(NewPasswordFields, RecoveryFields):
     def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
         self.request = request
         super().__init__(*args, **kwargs)
+        # A Sésame verified by an earlier, refused submission need not be typed again.
+        self.fields["sesame"].required = PROOF not in request.session
 
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         self.clean_recovery()
         login, code = data.get("login", "").strip().lower(), data.get("sesame", "")
+        proven = Sesame.objects.proven(self.request.session.get(PROOF), login) if login else None
+        if proven and not code:
+            self.sesame_found = proven
+            if proven.matches(data.get("password1") or ""):  # the code is gone; its hash is not
+                self.add_error("password1", passwords.MESSAGES["sesame"]())
+        elif login and not code and "sesame" not in self.errors:
+            self.add_error("sesame", self.fields["sesame"].error_messages["required"])
         if login and code:
             self.sesame_found = throttle.attempt(
                 login,
@@ -74,8 +84,8 @@ class ActivationForm(NewPasswordFields, RecoveryFields):
             )
             if self.sesame_found is None:
                 self.add_error("sesame", WRONG_SESAME)
-            elif (opens := self.sesame_found.account.opens_on()) is not None:
-                self.add_error(None, not_yet_message(opens))
+        if self.sesame_found and (opens := self.sesame_found.account.opens_on()) is not None:
+            self.add_error(None, not_yet_message(opens))
         self.check_password(self.context(login, code))
         return data
 

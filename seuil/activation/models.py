@@ -3,6 +3,7 @@ from datetime import timedelta
 from typing import ClassVar
 
 from django.conf import settings
+from django.core import signing
 from django.db import models, transaction
 from django.db.models import Q
 from django.http import HttpRequest
@@ -16,6 +17,8 @@ from seuil.accounts.passwords import normalise_sesame
 from seuil.accounts.states import CLOSED
 from seuil.audit.models import Action, AuditEvent
 
+_PROOF_SALT = "seuil.activation.sesame-verified"
+PROOF_SECONDS = 30 * 60  # long enough to fix a form, short enough to leave no lasting key
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread
 SESAME_LENGTH = 13  # 65 bits
 _DIGEST_SALT = "seuil.activation.sesame"
@@ -51,6 +54,26 @@ class SesameQuerySet(models.QuerySet["Sesame"]):
         matches = constant_time_compare(digest, sesame.digest if sesame else _NO_SESAME)
         # Void for a closed account even before the nightly job revokes it.
         return sesame if sesame and matches and sesame.account.state_on() not in CLOSED else None
+
+    def proven(self, proof: str | None, login: str) -> "Sesame | None":
+        """The Sésame a proof (Sesame.proof) says was verified for this login in the last
+        PROOF_SECONDS, if it is still live: so a refusal for another field does not make the
+        person type it again. The proof holds no secret, and is signed and timed."""
+        if not proof:
+            return None
+        try:
+            pk, proven_login = signing.loads(proof, salt=_PROOF_SALT, max_age=PROOF_SECONDS)
+        except (signing.BadSignature, ValueError, TypeError):
+            return None
+        if proven_login != login.strip().lower():
+            return None
+        sesame = (
+            self.live()
+            .filter(pk=pk, account__login=proven_login, expires_at__gt=timezone.now())
+            .select_related("account", "account__person")
+            .first()
+        )
+        return sesame if sesame and sesame.account.state_on() not in CLOSED else None
 
 
 class Sesame(models.Model):
@@ -89,6 +112,14 @@ class Sesame(models.Model):
 
     def __str__(self) -> str:
         return f"Sésame {self.account} ({self.issued_at:%Y-%m-%d})"
+
+    @sensitive_variables()
+    def matches(self, text: str) -> bool:
+        return constant_time_compare(sesame_digest(text), self.digest)
+
+    def proof(self) -> str:
+        """That this Sésame was just verified, for the session to keep (see proven())."""
+        return signing.dumps([self.pk, self.account.login], salt=_PROOF_SALT)
 
     @classmethod
     @sensitive_variables()

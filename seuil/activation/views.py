@@ -6,7 +6,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from seuil.accounts.passwords import Context, browser_policy
 from seuil.activation.charter import load_charter
-from seuil.activation.forms import WRONG_SESAME, ActivationForm
+from seuil.activation.forms import PROOF, WRONG_SESAME, ActivationForm
 from seuil.activation.services import activate_account
 
 RECAP = "activation_recap"
@@ -27,6 +27,7 @@ def activate(request: HttpRequest) -> HttpResponse:
             request=request,
         )
         if activated:
+            request.session.pop(PROOF, None)
             account, replaced = activated
             request.session[RECAP] = {
                 "login": account.login,
@@ -36,6 +37,11 @@ def activate(request: HttpRequest) -> HttpResponse:
             }
             return redirect("activation:recap")
         form.add_error("sesame", WRONG_SESAME)  # a concurrent request used the Sésame first
+        form.sesame_found = None
+    if form.sesame_found:  # refused for something else: keep the fact, never the secret
+        request.session[PROOF] = form.sesame_found.proof()
+    elif request.method == "POST":
+        request.session.pop(PROOF, None)
     policy = browser_policy(Context())
     return render(request, "activation/form.html", {"form": form, "policy": policy})
 
