@@ -28,15 +28,19 @@ static/vendor/zxcvbn.js: node_modules/.installed
 	mkdir -p static/vendor
 	cp node_modules/zxcvbn/dist/zxcvbn.js node_modules/zxcvbn/dist/zxcvbn.js.map static/vendor/
 
-run: export SEUIL_DEBUG ?= true
-run: export SEUIL_EMAIL_BACKEND ?= console
-run: export SEUIL_SECURE_COOKIES ?= false
-run: $(VENV)/.run static/vendor/zxcvbn.js
+run: $(VENV)/.run static/vendor/zxcvbn.js .env
 	mkdir -p var
 	$(BIN)/seuil migrate --verbosity 0
 	$(BIN)/seuil load_demo
 	$(BIN)/seuil runserver 127.0.0.1:8000
 
+# make run's settings, written once: debug, a generated key, mail to the console, plain HTTP on
+# loopback. seuil reads it in this checkout from any terminal, so every command shares the
+# server's key (a Sésame issued in one terminal works in the server). Never for production.
+.env:
+	umask 077 && $(PYTHON) -c 'import secrets; print("# Written by make run, for development only: seuil reads it in this checkout.\n# Production reads only the environment. Delete this file to get a new key.\nSEUIL_DEBUG=true\nSEUIL_SECRET_KEY=" + secrets.token_urlsafe(50) + "\nSEUIL_EMAIL_BACKEND=console\nSEUIL_SECURE_COOKIES=false")' > $@
+
+test: export SEUIL_ENV_FILE =
 test: export SEUIL_SECRET_KEY ?= make-test-only-secret-key-0123456789abcdefghijklmnop
 test: $(VENV)/.dev static/vendor/zxcvbn.js
 	mkdir -p var
@@ -50,6 +54,7 @@ test: $(VENV)/.dev static/vendor/zxcvbn.js
 	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest
 
 # After changing a message: extract (no fuzzy guesses), translate locale/en, compile.
+messages: export SEUIL_ENV_FILE =
 messages: export SEUIL_SECRET_KEY ?= make-messages-only-secret-key-0123456789abcdefghijklmn
 messages: $(VENV)/.dev
 	$(BIN)/seuil makemessages -l en --no-location --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench

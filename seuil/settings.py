@@ -103,6 +103,37 @@ def env_url(name: str, default: str) -> str:
     return value
 
 
+def read_development_env() -> None:
+    """In a checkout, `make run` writes .env (debug, a generated key, mail to the console), so
+    that every `seuil` command, in any terminal, shares the running server's settings. The
+    environment wins over the file. SEUIL_ENV_FILE names another file, or none when empty. An
+    installed seuil (a wheel) never looks for one: production reads only the environment."""
+    default = ROOT_DIR / ".env" if ASSETS_DIR == ROOT_DIR else None
+    named = os.environ.get("SEUIL_ENV_FILE")
+    path = Path(named) if named else (None if named is not None else default)
+    if path is None or not path.is_file():
+        return
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        name, equals, value = line.partition("=")
+        if not equals or not re.fullmatch(r"(SEUIL_[A-Z0-9_]+|DATABASE_URL)", name.strip()):
+            raise ImproperlyConfigured(f"{path}, line {number}: expected SEUIL_NAME=value")
+        values[name.strip()] = value.strip().strip("'\"")
+    if values.get("SEUIL_DEBUG", "").lower() != "true":
+        raise ImproperlyConfigured(
+            f"{path} does not set SEUIL_DEBUG=true: seuil reads a .env only for development "
+            "(make run writes one). In production, set the environment; SEUIL_ENV_FILE= "
+            "(empty) ignores the file."
+        )
+    for name, value in values.items():
+        os.environ.setdefault(name, value)
+
+
+read_development_env()
+
 # Lets annotations such as forms.ModelForm[Person] run, not only type-check.
 django_stubs_ext.monkeypatch()
 

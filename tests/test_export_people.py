@@ -1,6 +1,9 @@
 """`seuil export_people`: one CSV row per person, with login, address and SupAnn state."""
 
 import csv
+import os
+import subprocess
+import sys
 from io import StringIO
 from pathlib import Path
 
@@ -49,3 +52,35 @@ def test_an_empty_registry_exports_the_header_only() -> None:
     out = StringIO()
     call_command("export_people", stdout=out)
     assert out.getvalue() == "external_id,status,first_name,last_name,login,mail,account_state\n"
+
+
+def test_excel_gets_semicolons_a_bom_and_crlf(tmp_path: Path) -> None:
+    (tmp_path / "feed.csv").write_text(FEED)
+    call_command("import_people", str(tmp_path / "feed.csv"), stdout=StringIO())
+    out = StringIO()
+    call_command("export_people", "--excel", stdout=out)
+    text = out.getvalue()
+    assert text.startswith("\ufeffexternal_id;status;first_name;")
+    assert "\r\nE1;etudiant;Zoë;Brontë;zbronte;" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`seuil export_people | head` used to end in a BrokenPipeError traceback."""
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
+           "SEUIL_ENV_FILE": ""}  # fmt: skip
+    seuil = [sys.executable, "-m", "seuil"]
+    subprocess.run([*seuil, "migrate", "-v", "0"], env=env, check=True)
+    rows = "".join(f"administratif;{n};Jean;Dupont{n};1980-05-12;2026-09-01\n" for n in range(3000))
+    (tmp_path / "feed.csv").write_text(FEED.splitlines()[0] + "\n" + rows)
+    subprocess.run([*seuil, "import_people", str(tmp_path / "feed.csv"), "-v", "0"], env=env,
+                   check=True, capture_output=True)  # fmt: skip
+    export = subprocess.Popen(
+        [*seuil, "export_people"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert export.stdout is not None
+    assert export.stdout.readline().startswith(b"external_id,")
+    export.stdout.close()  # what head does after its lines
+    _, errors = export.communicate(timeout=60)
+    assert b"Traceback" not in errors
+    assert b"BrokenPipe" not in errors

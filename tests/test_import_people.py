@@ -46,7 +46,8 @@ def test_it_registers_people_with_logins_and_addresses(tmp_path: Path) -> None:
         tmp_path,
         f"{HEADER}\n{JEAN}\netudiant,E2026001,,Éloïse,Lefèvre-Martin,,2005-03-02,2026-09-01,2027-08-31,\n",
     )
-    assert out.strip().endswith("2 créée(s), 0 mise(s) à jour, 0 inchangée(s)")
+    assert out.strip().endswith("2 personnes créées, 0 mises à jour, 0 inchangées")
+    assert "+ 1001 Jean Dupont → jdupont jean.dupont@univ-montp3.fr" in out, "the logins given"
     jean = Person.objects.get(external_id="1001")
     assert (jean.account.login, jean.account.mail) == ("jdupont", "jean.dupont@univ-montp3.fr")
     assert jean.personal_email == "jean.dupont@example.org"
@@ -79,7 +80,7 @@ def test_reimporting_the_same_file_changes_nothing(tmp_path: Path) -> None:
     run(tmp_path, f"{HEADER}\n{JEAN}\n")
     before = list(Person.objects.values())
     out, _ = run(tmp_path, f"{HEADER}\n{JEAN}\n")
-    assert out.strip() == "0 créée(s), 0 mise(s) à jour, 1 inchangée(s)"
+    assert out.strip() == "0 personnes créées, 0 mises à jour, 1 inchangée"
     assert list(Person.objects.values()) == before
 
 
@@ -89,7 +90,7 @@ def test_an_upsert_updates_the_feed_but_never_the_login_or_address(tmp_path: Pat
         "administratif,1001,M.,Jean,Durand,Dupont,1980-05-12,2026-09-01,2027-06-30,jd@example.net"
     )
     out, _ = run(tmp_path, f"{HEADER}\n{married}\n")
-    assert "0 créée(s), 1 mise(s) à jour" in out
+    assert "0 personnes créées, 1 mise à jour" in out
     jean = Person.objects.get()
     assert (jean.last_name, jean.end_date, jean.personal_email) == (
         "Durand",
@@ -222,9 +223,18 @@ def test_it_names_the_first_line_of_a_repeated_external_id(tmp_path: Path) -> No
 def test_it_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     text = f"{HEADER}\n{JEAN}\nadministratif,2,,Hélène,Dupont,,1980-01-01,2026-09-01,,\n"
     refused(tmp_path, text.encode("latin-1"))
-    assert "ligne 3 : le fichier n'est pas encodé en UTF-8" in errors_of(
-        tmp_path, text.encode("latin-1")
-    )
+    assert (
+        "ligne 3 : le fichier n'est pas encodé en UTF-8 ; s'il vient d'Excel sous Windows, "
+        "relancez avec --encoding cp1252"
+    ) in errors_of(tmp_path, text.encode("latin-1"))
+
+
+def test_a_windows_excel_file_is_read_when_its_encoding_is_named(tmp_path: Path) -> None:
+    text = f"{HEADER}\nadministratif,2,,Hélène,Dupont,,1980-01-01,2026-09-01,,\n"
+    path = tmp_path / "cp1252.csv"
+    path.write_bytes(text.encode("cp1252"))
+    call_command("import_people", str(path), "--encoding", "cp1252", stdout=StringIO())
+    assert Person.objects.get().first_name == "Hélène"
 
 
 @pytest.mark.parametrize(

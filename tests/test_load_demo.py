@@ -52,3 +52,27 @@ def test_a_dry_run_writes_nothing() -> None:
 def test_it_refuses_to_run_in_production() -> None:
     with pytest.raises(CommandError, match="SEUIL_DEBUG=true"):
         call_command("load_demo")
+
+
+@override_settings(DEBUG=True)
+def test_every_run_prints_something_that_works_or_how_to_start_again() -> None:
+    """The second run used to print "Sésame : —" and a student already activated."""
+    from seuil.activation.models import Sesame
+
+    seen = []
+    for _ in range(5):
+        out = StringIO()
+        call_command("load_demo", stdout=out)
+        text = out.getvalue()
+        if "Identifiant: " not in text:
+            assert "Every demo staff member has activated" in text
+            assert "rm var/seuil.sqlite3 && make run" in text
+            break
+        login = text.split("Identifiant: ")[1].split()[0]
+        sesame = text.split("(Sésame): ")[1].split()[0]
+        assert Sesame.objects.verify(login, sesame) is not None, "the printed Sésame works"
+        seen.append(login)
+        account = Account.objects.get(login=login)
+        account.activated_at = account.created_at  # as if the newcomer had activated
+        account.save()
+    assert seen == ["elefevre", "jdupont", "jdupont2", "jdelafon"]

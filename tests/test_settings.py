@@ -3,10 +3,11 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-BASE = {"SEUIL_SECRET_KEY": "k" * 50, "PATH": os.environ["PATH"]}
+BASE = {"SEUIL_SECRET_KEY": "k" * 50, "PATH": os.environ["PATH"], "SEUIL_ENV_FILE": ""}
 
 
 def load(**env: str) -> subprocess.CompletedProcess[str]:
@@ -58,3 +59,51 @@ def test_production_requires_a_secret_key() -> None:
         check=False,
     )
     assert "SEUIL_SECRET_KEY is required" in result.stderr
+
+
+def settings_seen(env_file: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    code = "from django.conf import settings as s; print(s.DEBUG, s.SECRET_KEY, s.EMAIL_BACKEND)"
+    return subprocess.run(
+        [sys.executable, "-c", "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = "
+         f"'seuil.settings'; django.setup(); {code}"],
+        env={"PATH": os.environ["PATH"], "SEUIL_ENV_FILE": str(env_file), **env},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+def test_make_runs_env_file_gives_every_terminal_the_servers_settings(tmp_path: Path) -> None:
+    """A command in a new terminal used to crash for want of SEUIL_SECRET_KEY."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("# make run\nSEUIL_DEBUG=true\nSEUIL_SECRET_KEY=from-the-file-0123456789"
+                        "\nSEUIL_EMAIL_BACKEND=console\n")  # fmt: skip
+    seen = settings_seen(env_file)
+    assert seen.stdout.split() == [
+        "True",
+        "from-the-file-0123456789",
+        "django.core.mail.backends.console.EmailBackend",
+    ], seen.stderr
+    assert settings_seen(env_file, SEUIL_SECRET_KEY="env-wins").stdout.split()[1] == "env-wins"
+
+
+def test_a_env_file_is_for_development_only(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("SEUIL_SECRET_KEY=production-key-0123456789\n")
+    refused = settings_seen(env_file)
+    assert refused.returncode != 0
+    assert "does not set SEUIL_DEBUG=true" in refused.stderr
+    env_file.write_text("SEUIL_DEBUG=true\nPATH=/tmp\n")
+    assert "expected SEUIL_NAME=value" in settings_seen(env_file).stderr
+
+
+def test_make_run_writes_a_private_env_with_a_generated_key(tmp_path: Path) -> None:
+    root = Path(__file__).resolve().parent.parent
+    target = tmp_path / ".env"
+    made = subprocess.run(["make", "-s", "-f", str(root / "Makefile"), "-C", str(tmp_path), ".env"],
+                          check=True, capture_output=True, text=True)  # fmt: skip
+    assert made.returncode == 0
+    text = target.read_text()
+    assert "SEUIL_DEBUG=true" in text
+    assert "SEUIL_EMAIL_BACKEND=console" in text
+    key = next(line for line in text.splitlines() if line.startswith("SEUIL_SECRET_KEY="))
+    assert len(key) > 60
+    assert target.stat().st_mode & 0o077 == 0, "only its owner reads the key"

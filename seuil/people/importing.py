@@ -34,13 +34,24 @@ class RowError(ValueError):
     pass
 
 
-def parse_people_csv(data: bytes) -> tuple[list[Person], list[str]]:
-    """Unsaved people in file order, and every problem as "ligne N : raison"."""
+ENCODINGS = ("utf-8", "cp1252")  # what feeds are written in: UTF-8, or Windows' Western
+
+
+def parse_people_csv(data: bytes, encoding: str = "utf-8") -> tuple[list[Person], list[str]]:
+    """Unsaved people in file order, and every problem as "ligne N : raison". The encoding is
+    the one named: a file in another is refused, never guessed."""
     try:
-        text = data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig" if encoding == "utf-8" else encoding)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        return [], [_line(line, _("le fichier n'est pas encodé en UTF-8"))]
+        if encoding == "utf-8":
+            reason = _(
+                "le fichier n'est pas encodé en UTF-8 ; s'il vient d'Excel sous Windows, "
+                "relancez avec --encoding cp1252"
+            )
+        else:
+            reason = _("le fichier n'est pas encodé en %(encoding)s") % {"encoding": encoding}
+        return [], [_line(line, reason)]
     first_line = text.split("\n", 1)[0]
     if not first_line.strip():
         return [], [_line(1, _("le fichier est vide ou sans ligne d'en-tête"))]

@@ -3,54 +3,138 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from seuil.activation.letter import Letter, render_letters
 from seuil.activation.models import Sesame
-from seuil.people.models import Person
+from seuil.people.models import Person, Status
 
 
 class Command(BaseCommand):
     help = (
-        "Issue a Sésame for a registered person (staff or student) and print it once, as the last "
-        "line of stdout; it is stored only as a keyed hash. Issuing revokes the person's previous "
-        "Sésame. It is valid SEUIL_SESAME_DAYS days and can be used once. --letter also writes the "
-        "printable A4 letter to hand over. --dry-run says what would happen and issues nothing."
+        "Issue a Sésame for registered people (staff or students): for the LOGINs given, or with "
+        "--not-activated for everyone who has not activated yet (--status keeps one status). "
+        "Issuing revokes each person's previous Sésame; a Sésame is valid SEUIL_SESAME_DAYS days, "
+        "can be used once, and is stored only as a keyed hash. --letter writes one printable A4 "
+        "PDF with one letter per person. All are issued in one transaction, or none. For one "
+        "login, the Sésame is printed once as the last line of stdout; for several, each line is "
+        "'login Sésame', unless --letter holds them. --dry-run says who would get one."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("login", help="the person's login")
-        parser.add_argument("--letter", type=Path, metavar="FILE.pdf", help="write the letter")
+        parser.add_argument("logins", nargs="*", metavar="LOGIN", help="the people's logins")
+        parser.add_argument(
+            "--not-activated",
+            action="store_true",
+            help="everyone registered who has not activated their account yet",
+        )
+        parser.add_argument("--status", choices=Status.values, help="with --not-activated")
+        parser.add_argument("--letter", type=Path, metavar="FILE.pdf", help="write the letters")
         parser.add_argument("--dry-run", action="store_true", help="report, issue nothing")
 
     @sensitive_variables()
     def handle(
-        self, *args: Any, login: str, letter: Path | None, dry_run: bool, **options: Any
+        self,
+        *args: Any,
+        logins: list[str],
+        not_activated: bool,
+        status: str | None,
+        letter: Path | None,
+        dry_run: bool,
+        **options: Any,
     ) -> None:
-        person = (
-            Person.objects.select_related("account")
-            .filter(account__login=login.strip().lower())
-            .first()
+        people = self._people(logins, not_activated, status)
+        live = set(
+            Sesame.objects.live()
+            .filter(account__person__in=people)
+            .values_list("account__login", flat=True)
         )
-        if person is None:
-            raise CommandError(f"no registered person has the login {login!r}")
-        live = Sesame.objects.live().filter(account=person.account).exists()
         if dry_run:
-            revoke = " and revoke the previous one" if live else ""
-            self.stdout.write(f"would issue a Sésame for {person.account.login}{revoke} (dry run)")
+            for person in people:
+                revoke = _(" (le précédent serait révoqué)") if person.account.login in live else ""
+                self.stdout.write(
+                    _("émettrait un Sésame pour %(login)s%(revoke)s")
+                    % {"login": person.account.login, "revoke": revoke}
+                )
+            self.stdout.write(_("essai à blanc : aucun Sésame émis"))
             return
+        issued: list[tuple[Person, Sesame, str]] = []
         with transaction.atomic():
-            sesame, code = Sesame.issue(person.account)
+            for number, person in enumerate(people, start=1):
+                issued.append((person, *Sesame.issue(person.account)))
+                if number % 500 == 0:
+                    self.stderr.write(f"  {number}/{len(people)}")
             if letter:
-                pdf = render_letters([Letter(person, code, sesame.expires_at)])
+                pdf = render_letters([Letter(p, code, s.expires_at) for p, s, code in issued])
                 try:
                     letter.write_bytes(pdf)
                 except OSError as error:
-                    raise CommandError(f"cannot write {letter}: {error.strerror}") from None
-        expires = f"{sesame.expires_at:%Y-%m-%d}"
-        revoked = ", previous one revoked" if live else ""
-        written = f", letter in {letter}" if letter else ""
-        self.stdout.write(
-            f"Sésame for {person.account.login}, valid until {expires}{revoked}{written}:"
-        )
-        self.stdout.write(code)
+                    raise CommandError(
+                        _("impossible d'écrire %(file)s : %(error)s")
+                        % {"file": letter, "error": error.strerror}
+                    ) from None
+        self._report(issued, live, letter)
+
+    def _people(self, logins: list[str], not_activated: bool, status: str | None) -> list[Person]:
+        if bool(logins) == not_activated:
+            raise CommandError(_("donnez des identifiants, ou --not-activated (pas les deux)"))
+        if status and not not_activated:
+            raise CommandError(_("--status ne s'emploie qu'avec --not-activated"))
+        chosen = Person.objects.select_related("account").order_by("last_name", "first_name")
+        if not_activated:
+            chosen = chosen.filter(
+                account__activated_at__isnull=True,
+                account__purged_at__isnull=True,
+                account__locked_at__isnull=True,
+            )
+            return list(chosen.filter(status=status) if status else chosen)
+        wanted = list(dict.fromkeys(login.strip().lower() for login in logins))
+        found = {p.account.login: p for p in chosen.filter(account__login__in=wanted)}
+        unknown = [login for login in wanted if login not in found]
+        if unknown:
+            raise CommandError(
+                ngettext(
+                    "aucune personne enregistrée n'a l'identifiant %(logins)s",
+                    "aucune personne enregistrée n'a les identifiants %(logins)s",
+                    len(unknown),
+                )
+                % {"logins": ", ".join(unknown)}
+            )
+        return [found[login] for login in wanted]
+
+    @sensitive_variables()
+    def _report(
+        self, issued: list[tuple[Person, Sesame, str]], live: set[str], letter: Path | None
+    ) -> None:
+        if len(issued) == 1:
+            person, sesame, code = issued[0]
+            expires = formats.date_format(timezone.localtime(sesame.expires_at), "DATE_FORMAT")
+            revoked = _(", le précédent est révoqué") if person.account.login in live else ""
+            written = _(", lettre dans %(file)s") % {"file": letter} if letter else ""
+            self.stdout.write(
+                _("Sésame de %(login)s, valable jusqu'au %(date)s%(revoked)s%(written)s :")
+                % {
+                    "login": person.account.login,
+                    "date": expires,
+                    "revoked": revoked,
+                    "written": written,
+                }
+            )
+            self.stdout.write(code)
+            return
+        if not letter:
+            for person, _sesame, code in issued:
+                self.stdout.write(f"{person.account.login} {code}")
+        summary = ngettext("%(count)d Sésame émis", "%(count)d Sésames émis", len(issued)) % {
+            "count": len(issued)
+        }
+        if live:
+            summary += ngettext(
+                ", %(count)d précédent révoqué", ", %(count)d précédents révoqués", len(live)
+            ) % {"count": len(live)}
+        if letter:
+            summary += _(", lettres dans %(file)s") % {"file": letter}
+        self.stdout.write(summary)

@@ -22,7 +22,11 @@ SERVICES = Path(__file__).resolve().parents[2] / "services.json"
 READY = {"mdurand": "marie.durand@example.org", "zbronte": "zoe.bronte@example.org"}
 # Hyphenated: generated logins never have one, so no person can ever collide with an operator.
 ADMIN, HR = "admin-demo", "rh-demo"
-NEWCOMER = "90001"  # the staff member whose fresh Sésame is printed
+# Staff members offered in turn for the activation (one a run, the first not yet activated), and
+# the student whose feed has a personal address (the code goes there).
+NEWCOMERS = ("90001", "90002", "90003", "90005")
+STUDENT = "22600002"
+RESET = "rm var/seuil.sqlite3 && make run"
 
 
 class Command(BaseCommand):
@@ -44,7 +48,7 @@ class Command(BaseCommand):
         if errors:
             raise CommandError("\n".join(errors))
         passwords = {login: get_random_string(12) for login in [ADMIN, HR, *READY]}
-        sesame = "—"
+        sesame, newcomer, student = "", None, None
         with transaction.atomic():
             result = Person.objects.import_rows(people, dry_run=dry_run)
             if not dry_run:
@@ -57,32 +61,59 @@ class Command(BaseCommand):
                     account.recovery_email = email
                     account.activated_at = account.activated_at or timezone.now()
                     account.save()
-                newcomer = Person.objects.get(external_id=NEWCOMER, status="administratif")
-                if newcomer.account.activated_at is None:
+                newcomer = (
+                    Person.objects.exclude(status="etudiant")
+                    .filter(external_id__in=NEWCOMERS, account__activated_at__isnull=True)
+                    .select_related("account")
+                    .order_by("external_id")
+                    .first()
+                )
+                if newcomer is not None:
                     sesame = Sesame.issue(newcomer.account)[1]
+                student = Person.objects.filter(
+                    status="etudiant", external_id=STUDENT, account__activated_at__isnull=True
+                ).first()
         base = settings.SEUIL_BASE_URL
         self.stdout.write(
             f"""
   seuil is ready at {base}/ — things to try:
-  1. Activate a staff account: {base}{reverse("activation:activate")}
-       Identifiant: elefevre    Mot de passe provisoire (Sésame): {sesame}
-     Mail goes to this console (SEUIL_EMAIL_BACKEND=console): follow the confirmation link.
+  1. {self._newcomer(base, newcomer, sesame)}
   2. Sign in to the ENT: {base}/gestion-de-compte/se-connecter/
        teacher-researcher: mdurand / {passwords["mdurand"]}
        student:            zbronte / {passwords["zbronte"]}
   3. Work as HR in the admin: {base}/admin/   {HR} / {passwords[HR]}
        People › select someone › "Émettre un Sésame et imprimer la lettre" gives the PDF letter.
      Everything, as IT:                         {ADMIN} / {passwords[ADMIN]}
-  4. Activate a student: {base}{reverse("activation:student")}
-       Numéro d'étudiant: 22600002   Date de naissance: 03/02/2006   (the code shows up here)
-  5. On the command line: .venv/bin/seuil export_people
-                          .venv/bin/seuil issue_sesame jdupont2 --letter var/lettre.pdf
-                          .venv/bin/seuil run_lifecycle --dry-run
+  4. {self._student(base, student)}
+  5. On the command line, in any terminal (they read .env, as this server does):
+       .venv/bin/seuil export_people --excel > var/personnes.csv
+       .venv/bin/seuil issue_sesame --not-activated --letter var/lettres.pdf
+       .venv/bin/seuil run_lifecycle --dry-run
 """
         )
         self.stdout.write(
             f"demo: {len(result.created)} created, {len(result.updated)} updated, "
             f"{result.unchanged} unchanged" + (" (dry run: nothing written)" if dry_run else "")
+        )
+
+    def _newcomer(self, base: str, newcomer: Person | None, sesame: str) -> str:
+        if newcomer is None or not sesame:
+            return f"Every demo staff member has activated. To start the demo afresh: {RESET}"
+        return (
+            f"Activate a staff account: {base}{reverse('activation:activate')}\n"
+            f"       Identifiant: {newcomer.account.login}    "
+            f"Mot de passe provisoire (Sésame): {sesame}\n"
+            "     Mail goes to this console (SEUIL_EMAIL_BACKEND=console): follow the "
+            "confirmation link."
+        )
+
+    def _student(self, base: str, student: Person | None) -> str:
+        if student is None:
+            return f"The demo student has activated. To start the demo afresh: {RESET}"
+        return (
+            f"Activate a student: {base}{reverse('activation:student')}\n"
+            f"       Numéro d'étudiant: {student.external_id}   Date de naissance: "
+            f"{student.birth_date:%d/%m/%Y}   (the code shows up here)"
         )
 
     def _services(self) -> None:

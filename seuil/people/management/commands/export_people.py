@@ -13,17 +13,25 @@ class Command(BaseCommand):
         "Write people as CSV to stdout, one row per person: "
         f"{', '.join(COLUMNS)}. 'mail' is the reserved or active institutional address; "
         "'account_state' is the SupAnn sub-state of the account (SupannCree before activation). "
-        "Read-only; --status keeps one status."
+        "Read-only; --status keeps one status. --excel writes what French Excel opens as it is: "
+        "';' between columns, a UTF-8 byte order mark and CRLF line ends."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--status", choices=Status.values, help="only people of this status")
+        parser.add_argument(
+            "--excel", action="store_true", help="for French Excel: ';', a BOM, CRLF"
+        )
 
-    def handle(self, *args: Any, status: str | None, **options: Any) -> None:
+    def handle(self, *args: Any, status: str | None, excel: bool, **options: Any) -> None:
         people = Person.objects.select_related("account").order_by("pk")
         if status:
             people = people.filter(status=status)
-        writer = csv.writer(self.stdout, lineterminator="\n")
+        if excel:
+            self.stdout.write("\ufeff", ending="")  # without it, Excel reads UTF-8 as cp1252
+        writer = csv.writer(
+            self.stdout, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n"
+        )
         writer.writerow(COLUMNS)
         for person in people.iterator(chunk_size=5000):
             account = person.account
