@@ -65,7 +65,12 @@ def main() -> None:
     )
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder, fresh_database(options.postgres) as url:
-        env = {**os.environ, "DATABASE_URL": url, "SEUIL_SECRET_KEY": "bench-" + "x" * 50}
+        env = {
+            **os.environ,
+            "DATABASE_URL": url,
+            "SEUIL_SECRET_KEY": "bench-" + "x" * 50,
+            "SEUIL_ENV_FILE": "",
+        }
         path = Path(folder) / "people.csv"
         path.write_text(feed(options.rows), encoding="utf-8")
         seuil(env, "migrate", "--verbosity", "0")

@@ -79,7 +79,8 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as folder, fresh_database(options.postgres) as url:
             env = {**os.environ, "DATABASE_URL": url, "SEUIL_SECRET_KEY": "bench-" + "x" * 50,
-                   "SEUIL_EMAIL_HOST": "127.0.0.1", "SEUIL_EMAIL_PORT": str(port)}  # fmt: skip
+                   "SEUIL_ENV_FILE": "", "SEUIL_EMAIL_HOST": "127.0.0.1",
+                   "SEUIL_EMAIL_PORT": str(port)}  # fmt: skip
             feed = Path(folder) / "students.csv"
             start, end = today - timedelta(days=60), today + timedelta(days=300)
             rows = (

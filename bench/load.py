@@ -320,6 +320,7 @@ def run(kind: str, options: argparse.Namespace) -> dict[str, object]:
             **os.environ,
             "DATABASE_URL": url,
             "SEUIL_SECRET_KEY": "bench-" + "k" * 50,
+            "SEUIL_ENV_FILE": "",  # production settings, whatever make run wrote
             "SEUIL_ALLOWED_HOSTS": "127.0.0.1",
             "SEUIL_SECURE_COOKIES": "false",
             "SEUIL_RATE_LIMIT": "100000000/m",
