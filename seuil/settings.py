@@ -7,6 +7,7 @@ name, instead of running with a silently different meaning. README.md and .env.e
 import ipaddress
 import os
 import re
+import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -374,7 +375,12 @@ DATABASES = {"default": _database}
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 LOCALE_PATHS = [ASSETS_DIR / "locale"]
-TIME_ZONE = "Europe/Paris"
+# One time zone for every time shown (pages, mails, letters, the admin), labelled where shown.
+TIME_ZONE = env_str("SEUIL_TIME_ZONE", "Europe/Paris")
+if TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured(
+        f"SEUIL_TIME_ZONE must be an IANA zone such as Europe/Paris, not {TIME_ZONE!r}"
+    )
 USE_I18N = True
 USE_TZ = True
 
@@ -410,6 +416,12 @@ EMAIL_TIMEOUT = 10
 DEFAULT_FROM_EMAIL = env_str("SEUIL_EMAIL_FROM", f"ne-pas-repondre@{SEUIL_MAIL_DOMAIN}")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Whom a person should write to when a notice describes something they did not do.
+# A PNG or JPEG drawn at the top of the activation letters; none by default.
+SEUIL_LETTER_LOGO = os.environ.get("SEUIL_LETTER_LOGO", "").strip()
+if SEUIL_LETTER_LOGO and not Path(SEUIL_LETTER_LOGO).is_file():
+    raise ImproperlyConfigured(f"SEUIL_LETTER_LOGO names no file: {SEUIL_LETTER_LOGO}")
+if SEUIL_LETTER_LOGO and Path(SEUIL_LETTER_LOGO).suffix.lower() not in {".png", ".jpg", ".jpeg"}:
+    raise ImproperlyConfigured("SEUIL_LETTER_LOGO must be a .png or .jpg file")
 SEUIL_SUPPORT_EMAIL = env_str("SEUIL_SUPPORT_EMAIL", f"assistance@{SEUIL_MAIL_DOMAIN}")
 
 # --- Logging ----------------------------------------------------------------------------------

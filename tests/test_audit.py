@@ -5,16 +5,18 @@ import json
 from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.db import NotSupportedError
 from django.test import Client
+from django.utils import timezone
 
 from seuil.accounts.models import Account
 from seuil.activation.models import Sesame
-from seuil.audit.models import AuditEvent
+from seuil.audit.models import Action, AuditEvent
 from seuil.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +120,22 @@ def test_the_export_can_be_narrowed(journey: str) -> None:
     assert "dry run" in err.getvalue()
     with pytest.raises(CommandError, match="not a date"):
         call_command("export_audit", "--since", "yesterday")
+
+
+def test_the_admin_shows_times_in_the_one_labelled_time_zone(
+    admin_client: Any, make_person: Callable[..., Person], settings: Any
+) -> None:
+    """The column said "date (UTC)" over local times; a lock showed its end in UTC."""
+    from seuil.security import throttle
+
+    AuditEvent.record(Action.SIGN_IN, actor="x", outcome="failure")
+    page = admin_client.get("/admin/audit/auditevent/").content.decode()
+    assert "Date (Europe/Paris)" in page
+    assert "UTC" not in page
+    person = make_person(password="Lbmx4kr7Tq")
+    for _ in range(5):
+        throttle.attempt(person.account.login, lambda: None, action=Action.SIGN_IN, request=None)
+    until = timezone.localtime(throttle.locked_until(person.account.login))
+    accounts = admin_client.get("/admin/accounts/account/").content.decode()
+    assert "Verrouillé jusqu&#x27;à (Europe/Paris)" in accounts
+    assert f"{until:%H:%M}" in accounts, "the lock's end in Paris time"

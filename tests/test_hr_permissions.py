@@ -44,7 +44,7 @@ def test_hr_issues_sesames_and_gets_the_letters(
     people = [make_person(first_name="Anne"), make_person(first_name="Paul")]
     response = hr.post(
         "/admin/people/person/",
-        {"action": "issue_sesames", "_selected_action": [p.pk for p in people]},
+        {"action": "issue_sesames", "_selected_action": [p.pk for p in people], "apply": "1"},
     )
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
@@ -66,7 +66,8 @@ def test_hr_registers_and_searches_people(hr: Client, make_person: Callable[...,
     assert hr.get("/admin/people/person/add/").status_code == 200
     listing = hr.get("/admin/people/person/", {"q": "elefevre"}).content.decode()
     assert "eloise.lefevre-martin@univ-montp3.fr" in listing
-    assert "SupannCree" in listing
+    assert "Créé, en attente d&#x27;activation" in listing, "the state in words"
+    assert "SupannCree" not in listing
 
 
 @pytest.mark.parametrize(
@@ -100,4 +101,23 @@ def test_staff_without_the_permission_is_not_offered_the_action(
         "/admin/people/person/", {"action": "issue_sesames", "_selected_action": [person.pk]}
     )
     assert response.status_code in (200, 302)
+    assert not Sesame.objects.exists()
+
+
+def test_issuing_asks_first_and_warns_for_an_active_account(
+    hr: Client, make_person: Callable[..., Person]
+) -> None:
+    newcomer, active = make_person(first_name="Anne"), make_person(password="Lbmx4kr7Tq")
+    page = hr.get(f"/admin/people/person/{newcomer.pk}/change/").content.decode()
+    assert "Émettre un Sésame" in page, "a button on the person's page"
+    asked = hr.post("/admin/people/person/",
+                    {"action": "issue_sesames", "_selected_action": [newcomer.pk]})  # fmt: skip
+    assert asked["Content-Type"].startswith("text/html")
+    assert "Émettre et imprimer la lettre" in asked.content.decode()
+    assert "déjà activé" not in asked.content.decode()
+    assert not Sesame.objects.exists(), "nothing issued before the confirmation"
+    warned = hr.post("/admin/people/person/",
+                     {"action": "issue_sesames", "_selected_action": [active.pk]}).content.decode()  # fmt: skip
+    assert "Attention : compte déjà activé." in warned
+    assert "Émettre quand même et imprimer" in warned
     assert not Sesame.objects.exists()

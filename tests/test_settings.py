@@ -28,6 +28,8 @@ def test_the_defaults_load() -> None:
     ("name", "value"),
     [
         ("SEUIL_DEBUG", "maybe"),
+        ("SEUIL_TIME_ZONE", "Paris"),
+        ("SEUIL_LETTER_LOGO", "/nonexistent/logo.png"),
         ("SEUIL_LOGIN_MAX_LENGTH", "eight"),
         ("SEUIL_LOGIN_MAX_LENGTH", "2"),
         ("SEUIL_MAIL_DOMAIN", "not a domain"),

@@ -7,9 +7,11 @@ from django.contrib.auth.forms import BaseUserCreationForm
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from seuil.accounts.models import Account, StateChange
+from seuil.audit.admin import zoned
 from seuil.audit.models import Action, AuditEvent
 from seuil.security import throttle
 
@@ -114,12 +116,16 @@ class AccountAdmin(UserAdmin[Account]):
 
     @admin.display(description=_("état"))
     def state_now(self, account: Account) -> str:
-        return account.supann_state()
+        return str(account.state_on().label).capitalize()
 
-    @admin.display(description=_("verrouillé jusqu'à"))
+    @admin.display(description=zoned(_("verrouillé jusqu'à")))
     def locked(self, account: Account) -> str:
-        until = throttle.locked_until(account.login)
-        return f"{until:%Y-%m-%d %H:%M}" if until else "—"
+        until = throttle.locked_until(account.login)  # in UTC: shown in the one zone, labelled
+        return (
+            formats.date_format(timezone.localtime(until), "SHORT_DATETIME_FORMAT")
+            if until
+            else "—"
+        )
 
     @admin.action(description=_("Verrouiller (avec un motif)"), permissions=["lock"])
     def lock(self, request: HttpRequest, queryset: QuerySet[Account]) -> HttpResponse | None:

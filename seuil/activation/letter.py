@@ -21,7 +21,15 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
-from reportlab.platypus import KeepTogether, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table
+from reportlab.platypus import (
+    Image,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+)
 from reportlab.platypus.flowables import Flowable
 
 from seuil.accounts import passwords
@@ -82,7 +90,19 @@ def _styles() -> dict[str, ParagraphStyle]:
         "heading": ParagraphStyle("heading", base, fontName=bold, fontSize=12, spaceBefore=8),
         "code": ParagraphStyle("code", base, fontName=mono, fontSize=20, leading=26),
         "small": ParagraphStyle("small", base, fontSize=9, leading=12),
+        "date": ParagraphStyle("date", base, alignment=2),  # right-aligned, as in a letter
     }
+
+
+def _logo() -> list[Flowable]:
+    """The institution's logo (SEUIL_LETTER_LOGO, PNG or JPEG), 4 cm wide at most."""
+    if not settings.SEUIL_LETTER_LOGO:
+        return []
+    image = Image(settings.SEUIL_LETTER_LOGO)
+    ratio = min(4 * cm / image.imageWidth, 2 * cm / image.imageHeight)
+    image.drawWidth, image.drawHeight = image.imageWidth * ratio, image.imageHeight * ratio
+    image.hAlign = "LEFT"
+    return [image, Spacer(1, 0.3 * cm)]
 
 
 def _qr(url: str) -> Flowable:
@@ -126,9 +146,9 @@ def _letter(letter: Letter, styles: dict[str, ParagraphStyle]) -> list[Flowable]
             ("TOPPADDING", (0, 0), (-1, -1), 6),
         ],
     )
+    # One route: the direct address (or the QR code), which opens the form itself; no menu.
     steps = [
         _("Rendez-vous à l'adresse : %(url)s (ou flashez le code ci-contre).") % {"url": url},
-        _("Dans le menu « Gestion de compte », cliquez sur le lien « Validation Personnel »."),
         _("Dans les deux premières zones, saisissez votre identifiant et le Sésame ci-dessus."),
         _(
             "Dans les deux zones suivantes, choisissez un mot de passe de %(rule)s. S'il "
@@ -150,9 +170,19 @@ def _letter(letter: Letter, styles: dict[str, ParagraphStyle]) -> list[Flowable]
         )
         % {"mail": account.mail},
     ]
+    sender = (
+        _("Service de la scolarité")
+        if person.is_student
+        else _("Direction des Ressources Humaines (DRH)")
+    )
+    today = formats.date_format(timezone.localdate(), "DATE_FORMAT")
     return [
+        *_logo(),
         _paragraph(_printable(settings.SEUIL_INSTITUTION_NAME), p["heading"]),
-        Spacer(1, 0.6 * cm),
+        _paragraph(sender, p["base"]),
+        _paragraph(_("Contact : %(email)s") % {"email": settings.SEUIL_SUPPORT_EMAIL}, p["small"]),
+        _paragraph(_("Le %(date)s") % {"date": today}, p["date"]),
+        Spacer(1, 0.4 * cm),
         _paragraph(_("Activation de votre compte numérique"), p["title"]),
         _paragraph(f"{greeting} {name},", p["base"]),
         _paragraph(

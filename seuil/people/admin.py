@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html_join
@@ -71,15 +72,27 @@ class PersonAdmin(admin.ModelAdmin[Person]):
 
     @admin.display(description=_("état du compte"))
     def state(self, person: Person) -> str:
-        return person.account.supann_state() if person.pk else "—"
+        """In words, as HR says it; the SupAnn code stays in the export and the history."""
+        return str(person.account.state_on().label).capitalize() if person.pk else "—"
 
     @admin.action(
         description=_("Émettre un Sésame et imprimer la lettre"), permissions=["issue_sesame"]
     )
     def issue_sesames(self, request: HttpRequest, queryset: QuerySet[Person]) -> HttpResponse:
-        """Answer with the PDF letters: the only place the new Sésames ever appear."""
+        """Ask first, naming anyone already active (a Sésame then replaces their password); then
+        answer with the PDF letters, the only place the new Sésames ever appear."""
         assert isinstance(request.user, Account)  # noqa: S101 -- the admin requires a login
         people = list(queryset.select_related("account").order_by("last_name", "first_name"))
+        if "apply" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Émettre un Sésame et imprimer la lettre"),
+                "people": people,
+                "active": [p for p in people if p.account.activated_at],
+                "selected": [p.pk for p in people],
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "admin/people/person/sesame_confirm.html", context)
         pdf = issue_letters(people=people, by=request.user, request=request)
         response = HttpResponse(pdf, content_type="application/pdf")
         name = f"sesames-{timezone.localtime():%Y%m%d-%H%M%S}.pdf"
