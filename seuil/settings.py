@@ -315,6 +315,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "seuil.typography.TypographyMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -375,6 +376,7 @@ DATABASES = {"default": _database}
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", "Français"), ("en", "English")]
 LOCALE_PATHS = [ASSETS_DIR / "locale"]
+FORMAT_MODULE_PATH = ["seuil.formats"]
 # One time zone for every time shown (pages, mails, letters, the admin), labelled where shown.
 TIME_ZONE = env_str("SEUIL_TIME_ZONE", "Europe/Paris")
 if TIME_ZONE not in zoneinfo.available_timezones():

@@ -105,7 +105,7 @@ def test_forgotten_password_by_secret_question(
     researcher.save()
     browser.submit("/gestion-de-compte/mot-de-passe-oublie/", {"identifier": "jdupont"})
     question = browser.get("/gestion-de-compte/mot-de-passe-oublie/question/")
-    assert "Dans quelle rue avez-vous grandi ?" in question.text
+    assert "Dans quelle rue avez-vous grandi\u00a0?" in question.text
     wrong = browser.submit(question.url.path, {"answer": "Rue des Roses"}, page=question)
     assert "Réponse incorrecte." in wrong.text
     form = browser.submit(question.url.path, {"answer": "Rue des Lilas"}, page=wrong)

@@ -147,7 +147,7 @@ def test_it_rejects_a_bad_login_or_sesame_with_one_message(
     assert response.status_code == 200
     assert errors(response, "sesame") == [
         "Identifiant ou mot de passe provisoire incorrect. Le Sésame est peut-être expiré ou déjà "
-        "utilisé : la DRH (ou la scolarité) peut vous en remettre un nouveau."
+        "utilisé : la DRH peut vous en remettre un nouveau."
     ]
     assert errors(response, "login") == []
     if case != "used":
@@ -189,7 +189,7 @@ def test_it_keeps_the_typed_values_but_never_a_secret(
     )  # fmt: skip
     page = response.content.decode()
     assert 'value="elefevre"' in page
-    assert "selected>Quel est le titre de votre livre préféré ?" in page
+    assert "selected>Quel est le titre de votre livre préféré\u00a0?" in page
     for secret in (sesame, STRONG, "Different7Kq", "Le Petit Prince"):
         assert secret not in page
 

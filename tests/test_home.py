@@ -6,7 +6,7 @@ from django.test import Client
 
 def test_it_explains_the_ent_and_offers_validation_personnel(client: Client) -> None:
     page = client.get("/").content.decode()
-    assert "Qu'est-ce que l'ENT ?" in page
+    assert "Qu'est-ce que l'ENT\u00a0?" in page, "with French typography"
     assert "tant qu'il est inscrit ou rattaché à l'établissement" in page
     assert "Gestion de compte" in page
     assert 'href="/gestion-de-compte/validation-personnel/"' in page

@@ -27,10 +27,23 @@ class Charter:
     version: str
     title: str
     blocks: tuple[Block, ...]
+    language: str = "fr"
+
+
+def charter_in(language: str, path: Path) -> Charter:
+    """The charter in a language: its translation next to it (charte.en.txt for charte.txt, same
+    version), else the French text, which is the one accepted."""
+    original = load_charter(path)
+    translated = path.with_name(f"{path.stem}.{language}{path.suffix}")
+    if language != "fr" and translated.is_file():
+        translation = load_charter(translated, language)
+        if translation.version == original.version:  # a stale translation is never shown
+            return translation
+    return original
 
 
 @cache
-def load_charter(path: Path) -> Charter:
+def load_charter(path: Path, language: str = "fr") -> Charter:
     header: dict[str, str] = {}
     blocks: list[Block] = []
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -46,4 +59,4 @@ def load_charter(path: Path) -> Charter:
             blocks.append(Block(False, line))
     if "version" not in header or not blocks:
         raise ImproperlyConfigured(f"{path}: a charter starts with 'Version: …' and has a text")
-    return Charter(header["version"], header.get("title", ""), tuple(blocks))
+    return Charter(header["version"], header.get("title", ""), tuple(blocks), language)

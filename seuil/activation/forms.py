@@ -27,7 +27,7 @@ def not_yet_message(opens: date) -> str:
 PROOF = "activation_sesame_verified"  # session key: Sesame.proof() of the last verified Sésame
 WRONG_SESAME = _(
     "Identifiant ou mot de passe provisoire incorrect. Le Sésame est peut-être expiré ou déjà "
-    "utilisé : la DRH (ou la scolarité) peut vous en remettre un nouveau."
+    "utilisé : la DRH peut vous en remettre un nouveau."
 )
 
 

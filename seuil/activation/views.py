@@ -1,11 +1,12 @@
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from seuil.accounts.passwords import Context, browser_policy
-from seuil.activation.charter import load_charter
+from seuil.activation.charter import charter_in
 from seuil.activation.forms import PROOF, WRONG_SESAME, ActivationForm
 from seuil.activation.services import activate_account
 
@@ -55,6 +56,5 @@ def recap(request: HttpRequest) -> HttpResponse:
 
 
 def charter(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "activation/charter.html", {"charter": load_charter(settings.SEUIL_CHARTER_FILE)}
-    )
+    charter = charter_in(get_language() or "fr", settings.SEUIL_CHARTER_FILE)
+    return render(request, "activation/charter.html", {"charter": charter})

@@ -8,6 +8,8 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.functional import Promise
 
+from seuil.typography import french, french_html
+
 LANGUAGES = ("fr", "en")
 
 
@@ -38,13 +40,12 @@ def render(draft: Draft) -> Message:
     parts = []
     for language in LANGUAGES:
         with translation.override(language):
+            text = render_to_string(f"mail/{draft.template}.txt", context).strip()
+            html = render_to_string(f"mail/{draft.template}.html", context)
+            if language == "fr":
+                text, html = french(text), french_html(html)
             parts.append(
-                {
-                    "language": language,
-                    "subject": str(draft.subject),
-                    "text": render_to_string(f"mail/{draft.template}.txt", context).strip(),
-                    "html": render_to_string(f"mail/{draft.template}.html", context),
-                }
+                {"language": language, "subject": str(draft.subject), "text": text, "html": html}
             )
     return Message(
         subject=" / ".join(part["subject"] for part in parts),
