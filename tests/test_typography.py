@@ -63,6 +63,9 @@ def test_dates_read_as_each_language_writes_them(
     assert "le 29 novembre 2026 à 15 h 52." in body
     assert "p.m." not in body
     assert "29 November 2026, 15:52." in body
+    html = str(mail.outbox[0].alternatives[0][0])  # type: ignore[union-attr]
+    assert "&lt;p" not in html, "the French part's markup is not escaped"
+    assert "15 h 52" in html
 
 
 def test_the_charter_has_an_english_version_of_the_same_text(client: Client, settings: Any) -> None:

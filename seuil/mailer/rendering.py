@@ -40,8 +40,8 @@ def render(draft: Draft) -> Message:
     parts = []
     for language in LANGUAGES:
         with translation.override(language):
-            text = render_to_string(f"mail/{draft.template}.txt", context).strip()
-            html = render_to_string(f"mail/{draft.template}.html", context)
+            text: str = render_to_string(f"mail/{draft.template}.txt", context).strip()
+            html: str = render_to_string(f"mail/{draft.template}.html", context)
             if language == "fr":
                 text, html = french(text), french_html(html)
             parts.append(
