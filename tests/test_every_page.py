@@ -106,6 +106,21 @@ def report(check: Callable[[str], None]) -> str:
     return "\n".join(check.found)  # type: ignore[attr-defined]
 
 
+def test_the_public_pages_in_english(
+    phone: Page, problems: Callable[[str], None], site: dict[str, str]
+) -> None:
+    phone.goto("/")
+    phone.get_by_role("button", name="English").click()
+    phone.wait_for_load_state()
+    for path in ["/", "/charte/", "/gestion-de-compte/se-connecter/",
+                 "/gestion-de-compte/validation-personnel/", "/gestion-de-compte/validation-etudiant/",
+                 "/gestion-de-compte/mot-de-passe-oublie/"]:  # fmt: skip
+        phone.goto(path)
+        assert phone.locator("html").get_attribute("lang") == "en"
+        problems(f"{path} (English)")
+    assert report(problems) == ""
+
+
 def test_public_pages_and_their_errors(
     phone: Page, problems: Callable[[str], None], site: dict[str, str]
 ) -> None:
