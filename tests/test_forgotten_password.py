@@ -88,7 +88,7 @@ def test_a_reset_link_goes_to_the_confirmed_address_only(
 ) -> None:
     ask(client, "Jean.Dupont@univ-montp3.fr", on_commit)
     assert [m.to for m in mail.outbox] == [["jean@example.org"]]
-    assert "dans l'heure ; il ne sert qu'une fois" in mail.outbox[0].body
+    assert "dans l'heure\u00a0; il ne sert qu'une fois" in mail.outbox[0].body
     ask(client, "proux", on_commit)
     with_email.recovery_email, with_email.pending_email = "", "unconfirmed@example.org"
     with_email.save()
