@@ -94,6 +94,6 @@ def test_a_mail_that_fails_does_not_undo_the_activation_and_is_retried(
     assert queued.count() == 2
     assert all(mail.attempts == 1 for mail in queued)
     settings.EMAIL_PORT = smtp_server.port
-    queued.update(next_attempt_at=queued.first().created_at)  # type: ignore[union-attr]
+    queued.update(due_at=queued.first().created_at)  # type: ignore[union-attr]
     assert OutgoingMail.objects.send_due() == (2, 0)
     assert len(smtp_server.wait_for(2)) == 2

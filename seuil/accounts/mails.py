@@ -5,10 +5,12 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from seuil.accounts.emails import mask
+from seuil.mailer.kinds import kind
 from seuil.mailer.models import OutgoingMail
 from seuil.mailer.rendering import Draft
 
 
+@kind("accounts.confirm_email")
 def confirm_email(mail: OutgoingMail) -> Draft:
     account = mail.account
     assert account is not None  # noqa: S101 -- queued with its account
@@ -20,6 +22,7 @@ def confirm_email(mail: OutgoingMail) -> Draft:
     )
 
 
+@kind("accounts.notice")
 def notice(mail: OutgoingMail) -> Draft:
     """What happened to the account, when, and whom to tell if it was not its owner."""
     account = mail.account

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
+from seuil.accounts import mails
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import normalise_answer
 from seuil.audit.models import Action, AuditEvent
@@ -17,17 +18,14 @@ from seuil.security import throttle
 def notify(account: Account, event: str) -> None:
     """Tell the confirmed personal address what just happened (never a secret)."""
     if account.recovery_email:
-        OutgoingMail.enqueue(
-            "accounts.notice", to=account.recovery_email, account=account, event=event
-        )
+        OutgoingMail.enqueue(mails.notice, to=account.recovery_email, account=account, event=event)
 
 
 @sensitive_variables("password")
 def change_password(*, account: Account, password: str, request: HttpRequest) -> None:
     """A new password; this session stays open, every other one ends."""
-    account.set_password(password)
     with transaction.atomic():
-        account.save(update_fields=["password"])
+        account.replace_password(password)
         AuditEvent.record(Action.PASSWORD_CHANGED, account=account, request=request)
         notify(account, "password-changed")
     update_session_auth_hash(request, account)
@@ -37,9 +35,8 @@ def change_password(*, account: Account, password: str, request: HttpRequest) ->
 def reset_password(*, account: Account, password: str, via: str, request: HttpRequest) -> None:
     """A forgotten password replaced: every session ends, the lockout is lifted, and nobody is
     signed in."""
-    account.set_password(password)
     with transaction.atomic():
-        account.save(update_fields=["password"])
+        account.replace_password(password)
         AuditEvent.record(Action.PASSWORD_RESET, account=account, request=request, via=via)
         notify(account, "password-reset")
     throttle.reset(account.login)
@@ -49,13 +46,12 @@ def change_recovery_email(*, account: Account, email: str, request: HttpRequest)
     """The new address waits for its confirmation link; the confirmed one keeps working meanwhile
     and is told of the change."""
     with transaction.atomic():
-        account.pending_email = email
-        account.save(update_fields=["pending_email"])
+        account.set_recovery(pending_email=email)
         AuditEvent.record(Action.RECOVERY_CHANGED, account=account, request=request, what="email")
-        OutgoingMail.enqueue("accounts.confirm_email", to=email, account=account)
+        OutgoingMail.enqueue(mails.confirm_email, to=email, account=account)
         if account.recovery_email:
             OutgoingMail.enqueue(
-                "accounts.notice",
+                mails.notice,
                 to=account.recovery_email,
                 account=account,
                 event="email-change-requested",
@@ -69,8 +65,7 @@ def replace_secret_question(
 ) -> None:
     answer_hash = make_password(normalise_answer(answer))
     with transaction.atomic():
-        account.secret_question, account.secret_answer = question, answer_hash
-        account.save(update_fields=["secret_question", "secret_answer"])
+        account.set_recovery(secret_question=question, secret_answer=answer_hash)
         AuditEvent.record(
             Action.RECOVERY_CHANGED, account=account, request=request, what="question"
         )

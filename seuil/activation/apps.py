@@ -7,4 +7,7 @@ class ActivationConfig(AppConfig):
     verbose_name = _("Activation")
 
     def ready(self) -> None:
-        from seuil.activation import checks  # noqa: F401 -- registers the system check
+        from seuil.activation import (
+            checks,  # noqa: F401 -- registers the system check
+            mails,  # noqa: F401 -- declares its mail kinds
+        )

@@ -3,10 +3,12 @@
 from django.utils.translation import gettext_lazy as _
 
 from seuil.activation.models import CODE_MINUTES, StudentCode
+from seuil.mailer.kinds import kind
 from seuil.mailer.models import OutgoingMail
 from seuil.mailer.rendering import Draft
 
 
+@kind("activation.activated")
 def activated(mail: OutgoingMail) -> Draft:
     account = mail.account
     assert account is not None  # noqa: S101 -- queued with its account
@@ -28,11 +30,13 @@ def activated(mail: OutgoingMail) -> Draft:
     )
 
 
+@kind("activation.student_code")
 def student_code(mail: OutgoingMail) -> Draft:
-    """The code is made now, as the message leaves: it never waits in the outbox."""
+    """The code is derived from its row under the secret key, as the message leaves: it never
+    waits in the outbox, and building the message again gives the same code."""
     account = mail.account
     assert account is not None  # noqa: S101 -- queued with its account
-    code = StudentCode.issue(account)
+    code = StudentCode.objects.get(pk=mail.context["code"], account=account).code()
     return Draft(
         "activation/student_code",
         _("Votre code de Validation Étudiant"),

@@ -1,5 +1,5 @@
 import secrets
-from datetime import timedelta
+from datetime import UTC, timedelta
 from typing import ClassVar
 
 from django.conf import settings
@@ -192,6 +192,9 @@ CODE_TRIES = 5
 _CODE_SALT = "seuil.activation.student-code"
 
 
+_CODE_VALUE_SALT = "seuil.activation.student-code-value"
+
+
 def code_digest(account_pk: int, code: str) -> str:
     digits = "".join(code.split())
     return salted_hmac(_CODE_SALT, f"{account_pk}:{digits}", algorithm="sha256").hexdigest()
@@ -238,20 +241,26 @@ class StudentCode(models.Model):
         return f"code {self.account} ({self.created_at:%Y-%m-%d %H:%M})"
 
     @classmethod
-    @sensitive_variables()
-    def issue(cls, account: Account) -> str:
-        """A new code for the account, voiding its previous ones; returned once, for the mail."""
-        code = f"{secrets.randbelow(10**8):08d}"
+    def issue(cls, account: Account) -> "StudentCode":
+        """A new code for the account, voiding its previous ones. The code itself is made by
+        `code()` when the mail leaves."""
         now = timezone.now()
         with transaction.atomic():
-            cls.objects.live().filter(account=account).update(used_at=now)
-            cls.objects.create(
-                account=account,
-                digest=code_digest(account.pk, code),
-                created_at=now,
-                expires_at=now + timedelta(minutes=CODE_MINUTES),
+            cls.objects.live().filter(account=account).update(used_at=timezone.now())
+            code = cls(
+                account=account, created_at=now, expires_at=now + timedelta(minutes=CODE_MINUTES)
             )
+            code.digest = code_digest(account.pk, code.code())
+            code.save()
         return code
+
+    @sensitive_variables()
+    def code(self) -> str:
+        """The 8 digits, derived from the row under the secret key: the database alone holds
+        neither them nor a way to make them, and making them twice gives the same."""
+        stamp = self.created_at.astimezone(UTC).isoformat()
+        mac = salted_hmac(_CODE_VALUE_SALT, f"{self.account_id}:{stamp}", algorithm="sha256")
+        return f"{int(mac.hexdigest(), 16) % 10**8:08d}"
 
     def consume(self) -> bool:
         """Use the code up, unless a concurrent request already did: exactly one wins."""

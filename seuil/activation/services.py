@@ -9,8 +9,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
+from seuil.accounts import mails as account_mails
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import normalise_answer
+from seuil.activation import mails
 from seuil.activation.charter import load_charter
 from seuil.activation.letter import Letter, render_letters
 from seuil.activation.models import CharterAcceptance, Sesame, StudentCode
@@ -36,17 +38,20 @@ CODES_PER_HOUR = 5
 
 
 def send_student_code(*, person: Person, request: HttpRequest) -> bool:
-    """Mail a code to the address the student feed knows; False once five went this hour."""
+    """Issue a code (voiding the previous ones) and mail it to the address the student feed
+    knows; False once five went this hour."""
     since = timezone.now() - timedelta(hours=1)
     recent = OutgoingMail.objects.filter(
-        account=person.account, kind="activation.student_code", created_at__gte=since
+        account=person.account, kind=mails.student_code.name, created_at__gte=since
     )
     if recent.count() >= CODES_PER_HOUR:
         return False
-    AuditEvent.record(Action.STUDENT_CODE, account=person.account, request=request, sent=True)
-    OutgoingMail.enqueue(
-        "activation.student_code", to=person.personal_email, account=person.account
-    )
+    with transaction.atomic():
+        code = StudentCode.issue(person.account)
+        AuditEvent.record(Action.STUDENT_CODE, account=person.account, request=request, sent=True)
+        OutgoingMail.enqueue(
+            mails.student_code, to=person.personal_email, account=person.account, code=code.pk
+        )
     return True
 
 
@@ -89,12 +94,10 @@ def activate_account(
             account=account, version=version, ip=client_ip(request) or None
         )
         for address in sorted(notified):
-            OutgoingMail.enqueue(
-                "activation.activated", to=address, account=account, replaced=replaced
-            )
+            OutgoingMail.enqueue(mails.activated, to=address, account=account, replaced=replaced)
         if account.pending_email:
             OutgoingMail.enqueue(
-                "accounts.confirm_email", to=account.pending_email, account=account
+                account_mails.confirm_email, to=account.pending_email, account=account
             )
         AuditEvent.record(
             Action.ACTIVATION,

@@ -4,14 +4,17 @@ from datetime import date
 
 from django.utils.translation import gettext_lazy as _
 
+from seuil.mailer.kinds import kind
 from seuil.mailer.models import OutgoingMail
 from seuil.mailer.rendering import Draft
 
 
+@kind("lifecycle.grace_started")
 def grace_started(mail: OutgoingMail) -> Draft:
     return _draft(mail, _("Votre compte ENT sera bientôt fermé"), soon=False)
 
 
+@kind("lifecycle.closing_soon")
 def closing_soon(mail: OutgoingMail) -> Draft:
     return _draft(mail, _("Votre compte ENT sera fermé dans une semaine"), soon=True)
 

@@ -8,10 +8,12 @@ from datetime import date, timedelta
 
 from django.utils import timezone
 
-from seuil.accounts.models import Account, AccountQuerySet
+from seuil.accounts.models import Account, AccountChange, AccountQuerySet, What
 from seuil.accounts.states import Substate
 from seuil.activation.models import Sesame
 from seuil.audit.models import Action, AuditEvent, Outcome
+from seuil.lifecycle.mails import closing_soon, grace_started
+from seuil.mailer.kinds import Kind
 from seuil.mailer.models import OutgoingMail
 from seuil.security import throttle
 
@@ -48,7 +50,8 @@ def run(*, today: date, progress: Callable[[int], None] | None = None) -> Summar
         summary.purged += 1
     done = 0
     for chunk in _chunks(Account.objects.due_transitions(today).select_related("person")):
-        _transition(chunk, today, summary)
+        with AccountChange.objects.recording(What.STATE):  # one change row per account
+            _transition(chunk, today, summary)
         done += len(chunk)
         if progress:
             progress(done)
@@ -78,9 +81,7 @@ def _transition(accounts: list[Account], today: date, summary: Summary) -> None:
         Sesame.objects.live().filter(account__in=expired).update(revoked_at=timezone.now())
     )
     in_grace = [a for a, state in changes if state == Substate.SURSIS and before[a.pk] != ""]
-    OutgoingMail.enqueue_many(
-        [_reminder(a, "lifecycle.grace_started") for a in in_grace if _address(a)]
-    )
+    OutgoingMail.enqueue_many([_reminder(a, grace_started) for a in in_grace if _address(a)])
     summary.reminders += sum(1 for a in in_grace if _address(a))
 
 
@@ -90,14 +91,14 @@ def _remind_closing(today: date) -> int:
     for days in range(1, REMIND_DAYS + 1):
         closing = today + timedelta(days=days)
         reminded = OutgoingMail.objects.filter(
-            kind="lifecycle.closing_soon", context__closes=closing.isoformat()
+            kind=closing_soon.name, context__closes=closing.isoformat()
         )
         due = (
             Account.objects.in_grace_closing_on(closing)
             .exclude(pk__in=reminded.values("account_id"))
             .select_related("person")
         )
-        mails = [_reminder(a, "lifecycle.closing_soon") for a in due if _address(a)]
+        mails = [_reminder(a, closing_soon) for a in due if _address(a)]
         OutgoingMail.enqueue_many(mails)
         sent += len(mails)
     return sent
@@ -108,10 +109,10 @@ def _address(account: Account) -> str:
     return account.recovery_email or (person.personal_email if person else "")
 
 
-def _reminder(account: Account, kind: str) -> OutgoingMail:
+def _reminder(account: Account, kind: Kind) -> OutgoingMail:
     closes = account.closes_on()
     return OutgoingMail(
-        kind=kind,
+        kind=kind.name,
         to=_address(account),
         account=account,
         context={"closes": closes.isoformat() if closes else ""},

@@ -1,84 +1,101 @@
 """The outbox: mail is recorded in the transaction that causes it, and sent after the commit.
 
-A message that fails to send stays queued and is retried by `seuil send_mail` (cron): it is never
-lost, and a failure never rolls back what it announces. Rows hold no secret: links and codes are
-made when the message is built for sending (see each app's mails.py).
+A message that fails to send stays queued and is retried by `seuil send_mail` (cron), after 1, 5,
+15, then every 60 minutes; after MAX_ATTEMPTS it is dead, kept with its error for an operator to
+retry. A failure never rolls back what it announces, and one bad message (a builder or the
+transport raising anything) never holds up the others. Several senders on several hosts can drain
+the queue at once: each message is claimed by one of them (seuil.core.queue). Rows hold no
+secret: links and codes are made when the message is built for sending (see each app's mails.py).
 """
 
+import contextlib
 import logging
-import smtplib
-from datetime import timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import models, transaction
-from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext_lazy as _
 
+from seuil.core.queue import QueueItem, QueueQuerySet, QueueState
+from seuil.mailer.kinds import KINDS, Kind
 from seuil.mailer.rendering import Message, render
 
 logger = logging.getLogger(__name__)
-BACKOFF = [timedelta(minutes=m) for m in (1, 5, 15, 60)]
-CLAIM = timedelta(minutes=10)  # a sender that died releases its messages after this
+BATCH = 200
 
 
-class OutgoingMailQuerySet(models.QuerySet["OutgoingMail"]):
-    def pending(self) -> "OutgoingMailQuerySet":
-        return self.filter(sent_at__isnull=True)
-
+class OutgoingMailQuerySet(QueueQuerySet["OutgoingMail"]):
     def send_due(self) -> tuple[int, int]:
-        """Send what is due; return (sent, failed)."""
-        due = (
-            self.pending()
-            .filter(next_attempt_at__lte=timezone.now())
-            .select_related("account")  # every builder reads it: one query, not one a message
-            .order_by("pk")
-        )
-        claimed = [mail for mail in due.iterator(chunk_size=500) if mail.claim()]
-        if not claimed:
-            return 0, 0
-        connection = get_connection(fail_silently=False)
-        try:
-            connection.open()  # one connection for the batch; a message opens its own if this fails
-        except (smtplib.SMTPException, OSError):
-            connection = get_connection(fail_silently=False)
-        try:
-            sent = sum(mail.send(connection) for mail in claimed)
-        finally:
-            connection.close()
-        return sent, len(claimed) - sent
+        """Send what is due, batch after batch; return (sent, failed)."""
+        sent = failed = 0
+        while batch := self.select_related("account").claim(BATCH):
+            done = _send_batch(batch)
+            sent, failed = sent + done, failed + len(batch) - done
+            if len(batch) < BATCH:
+                break
+        return sent, failed
 
 
-class OutgoingMail(models.Model):
+def _send_batch(batch: list["OutgoingMail"]) -> int:
+    """Send on one connection; a message that fails is recorded and the next one goes on."""
+    connection = get_connection(fail_silently=False)
+    sent = 0
+    # One session for the batch; if it cannot open, each message tries and records why.
+    with contextlib.suppress(Exception):
+        connection.open()
+    try:
+        for mail in batch:
+            try:
+                message = mail.build()
+            except Exception as error:  # noqa: BLE001 -- a bad message must not block the others
+                mail.give_up_for_now(error)
+                continue
+            email = EmailMultiAlternatives(
+                message.subject, message.text, to=[mail.to], connection=connection
+            )
+            email.attach_alternative(message.html, "text/html")
+            try:
+                email.send()
+            except Exception as error:  # noqa: BLE001 -- SMTP, the network, the backend
+                mail.give_up_for_now(error)
+                connection.close()  # the next message tries a new session of its own
+                continue
+            mail.succeeded()
+            sent += 1
+    finally:
+        connection.close()
+    return sent
+
+
+class OutgoingMail(QueueItem):
+    MAX_ATTEMPTS = 30  # about a day of hourly retries after the first hour
+
     kind = models.CharField(_("type"), max_length=64)
     account = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="mails", null=True
     )
     to = models.EmailField(_("destinataire"))
     context = models.JSONField(_("contexte"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("créé le"), default=timezone.now)
-    next_attempt_at = models.DateTimeField(_("prochain essai"), default=timezone.now)
-    sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("essais"), default=0)
-    last_error = models.CharField(_("dernière erreur"), max_length=300, blank=True)
 
     objects: ClassVar[OutgoingMailQuerySet] = OutgoingMailQuerySet.as_manager()  # type: ignore[assignment]
 
-    class Meta:
+    class Meta(QueueItem.Meta):
         verbose_name = _("courriel")
         verbose_name_plural = _("courriels")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["sent_at", "next_attempt_at"])]
 
     def __str__(self) -> str:
         return f"{self.kind} → {self.to}"
 
+    @property
+    def sent_at(self) -> Any:
+        return self.done_at if self.state == QueueState.DONE else None
+
     @classmethod
-    def enqueue(cls, kind: str, *, to: str, account: Any = None, **context: Any) -> "OutgoingMail":
+    def enqueue(cls, kind: Kind, *, to: str, account: Any = None, **context: Any) -> "OutgoingMail":
         """Queue a message; it leaves once the current transaction commits."""
-        mail = cls.objects.create(kind=kind, to=to, account=account, context=context)
+        mail = cls.objects.create(kind=kind.name, to=to, account=account, context=context)
         transaction.on_commit(
             lambda: OutgoingMail.objects.filter(pk=mail.pk).send_due(), robust=True
         )
@@ -86,41 +103,20 @@ class OutgoingMail(models.Model):
 
     @classmethod
     def enqueue_many(cls, mails: list["OutgoingMail"]) -> None:
-        """Queue many messages (a nightly job's reminders); they leave after the commit, on one
-        connection."""
+        """Queue many messages (a nightly job's reminders); they leave after the commit."""
         cls.objects.bulk_create(mails, batch_size=2000)
         transaction.on_commit(lambda: OutgoingMail.objects.send_due(), robust=True)
 
-    def claim(self) -> bool:
-        """Take the message for sending, unless another sender took it first."""
-        now = timezone.now()
-        taken = OutgoingMail.objects.filter(
-            pk=self.pk, sent_at__isnull=True, next_attempt_at__lte=now
-        ).update(next_attempt_at=now + CLAIM)
-        return taken == 1
-
     def build(self) -> Message:
-        """The message in French and English; `kind` names its builder, `app.function`."""
-        app, function = self.kind.split(".")
-        builder = import_string(f"seuil.{app}.mails.{function}")
-        return render(builder(self))
+        """The message in French and English, by its kind's builder."""
+        return render(KINDS[self.kind].build(self))
 
-    def send(self, connection: Any) -> bool:
-        self.attempts += 1
-        try:
-            message = self.build()
-            email = EmailMultiAlternatives(message.subject, message.text, to=[self.to])
-            email.attach_alternative(message.html, "text/html")
-            connection.send_messages([email])
-        except (smtplib.SMTPException, OSError) as error:
-            delay = BACKOFF[min(self.attempts, len(BACKOFF)) - 1]
-            self.next_attempt_at = timezone.now() + delay
-            self.last_error = f"{type(error).__name__}: {error}"[:300]
-            logger.warning(
-                "mail %s (%s) not sent, retry in %s: %s", self.pk, self.kind, delay, self.last_error
-            )
-            self.save(update_fields=["attempts", "next_attempt_at", "last_error"])
-            return False
-        self.sent_at = timezone.now()
-        self.save(update_fields=["attempts", "sent_at"])
-        return True
+    def give_up_for_now(self, error: BaseException) -> None:
+        delay = self.failed(error)
+        logger.warning(
+            "mail %s (%s) not sent, %s: %s",
+            self.pk,
+            self.kind,
+            f"retry in {delay}" if delay else "dead after its attempts",
+            self.last_error,
+        )

@@ -1,7 +1,7 @@
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, TypeVar
+from typing import ClassVar, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
@@ -10,8 +10,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from seuil.accounts.models import Account
+from seuil.accounts.models import Account, AccountChange, What
+from seuil.accounts.models.change import Published, PublishedQuerySet
 from seuil.audit.models import Action, AuditEvent
+from seuil.core import bulk
 from seuil.people import naming
 
 # The fields a feed owns: a re-import may change them, never the login or the address.
@@ -26,6 +28,8 @@ FEED_FIELDS = (
     "end_date",
     "personal_email",
 )
+# What the outside world sees of a person (the directory entry, the SSO claims).
+PERSON_FIELDS = dict.fromkeys(("external_id", *FEED_FIELDS), What.NAMES)
 _NAMING_LOCK = 0x5E0111  # pg_advisory_xact_lock key: one allocation of names at a time
 _ATTEMPTS = 5
 Progress = Callable[[int, int], None]
@@ -77,31 +81,6 @@ def _retrying_on_conflict(allocate: Callable[[], T]) -> T:
     raise AssertionError("unreachable")
 
 
-def _insert(objects: list[Any]) -> None:
-    """What bulk_create does, in one executemany with the fields' own conversions. For a
-    100,000-person feed, bulk_create spends most of its time assembling SQL value by value."""
-    if not objects:
-        return
-    meta = type(objects[0])._meta
-    fields = [field for field in meta.concrete_fields if not field.primary_key]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    # Only the model's own table and column names are interpolated; the values are parameters.
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({marks})"  # noqa: S608 # nosec B608
-    rows = [[_value(f, getattr(o, f.attname)) for f in fields] for o in objects]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-
-
-def _value(field: Any, value: Any) -> Any:
-    # Text, numbers, booleans and NULL go to either database as they are (the field would
-    # return them unchanged); dates, times and JSON need the field's conversion.
-    if value is None or type(value) in (str, int, bool):
-        return value
-    return field.get_db_prep_save(value, connection)
-
-
 def _registered(account: Account, actor: str) -> AuditEvent:
     return AuditEvent(action=Action.REGISTERED, outcome="success", actor=actor, account=account)
 
@@ -116,7 +95,7 @@ def _changed(person: "Person", fields: list[str], actor: str) -> AuditEvent:
     )
 
 
-class PersonQuerySet(models.QuerySet["Person"]):
+class PersonQuerySet(PublishedQuerySet["Person"]):
     def import_rows(
         self,
         rows: list["Person"],
@@ -132,14 +111,17 @@ class PersonQuerySet(models.QuerySet["Person"]):
             if not dry_run:
                 accounts = [p.account for p in result.created]
                 if accounts:
-                    _insert(accounts)
+                    bulk.insert(accounts)
                     # One allocation at a time (the naming lock): this timestamp is this import's.
                     stamp = accounts[0].created_at
                     ids = dict(Account.objects.filter(created_at=stamp).values_list("login", "pk"))
                     for person, account in zip(result.created, accounts, strict=True):
                         account.pk = ids[account.login]
                         person.account = account
-                    _insert(result.created)
+                    bulk.insert(result.created)
+                    AccountChange.objects.record(
+                        [account.pk for account in accounts], what=What.REGISTER
+                    )
                 changed = [person for person, _fields in result.updated]
                 self.bulk_update(changed, [*FEED_FIELDS, "updated_at"], batch_size=2000)
                 returning = [p.account_id for p, fields in result.updated if "end_date" in fields]
@@ -182,8 +164,16 @@ class PersonQuerySet(models.QuerySet["Person"]):
             yield from self.filter(external_id__in=ids[start : start + 5000])
 
 
-class Person(models.Model):
-    """Someone registered by HR or the scolarité, with the account the university gives them."""
+class Person(Published, models.Model):
+    """Someone registered by HR or the scolarité, with the account the university gives them.
+
+    Like the account's, its saves and bulk writes record what the outside world sees change;
+    a new person is recorded as its account's registration.
+    """
+
+    PUBLISHED = PERSON_FIELDS
+    ACCOUNT_ID = "account_id"
+    RECORD_INSERTS = False
 
     account = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="person", editable=False

@@ -6,11 +6,13 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
+from seuil.mailer.kinds import kind
 from seuil.mailer.models import OutgoingMail
 from seuil.mailer.rendering import Draft
 from seuil.recovery.tokens import reset_tokens
 
 
+@kind("recovery.reset_link")
 def reset_link(mail: OutgoingMail) -> Draft:
     account = mail.account
     assert account is not None  # noqa: S101 -- queued with its account

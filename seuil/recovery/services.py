@@ -18,6 +18,7 @@ from seuil.accounts.models import Account
 from seuil.accounts.passwords import answer_matches
 from seuil.audit.models import Action, AuditEvent, Outcome
 from seuil.mailer.models import OutgoingMail
+from seuil.recovery.mails import reset_link
 from seuil.security import throttle
 
 MAILS_PER_HOUR = 3  # to one account: nobody floods someone else's mailbox with links
@@ -43,13 +44,13 @@ def send_reset_link(*, identifier: str, request: HttpRequest) -> None:
         return
     recent = OutgoingMail.objects.filter(
         account=account,
-        kind="recovery.reset_link",
+        kind=reset_link.name,
         created_at__gte=timezone.now() - timedelta(hours=1),
     )
     if recent.count() >= MAILS_PER_HOUR:
         return
     AuditEvent.record(Action.RESET_REQUESTED, account=account, request=request)
-    OutgoingMail.enqueue("recovery.reset_link", to=account.recovery_email, account=account)
+    OutgoingMail.enqueue(reset_link, to=account.recovery_email, account=account)
 
 
 def question_for(identifier: str) -> str:

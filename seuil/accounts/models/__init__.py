@@ -1,4 +1,5 @@
 from seuil.accounts.models.account import CONFIRMATION_AGE, Account, AccountQuerySet
+from seuil.accounts.models.change import AccountChange, What
 from seuil.accounts.models.history import Resource, StateChange
 from seuil.accounts.models.lifecycle import CLOSED_MESSAGE, LOCKED_MESSAGE
 
@@ -7,7 +8,9 @@ __all__ = [
     "CONFIRMATION_AGE",
     "LOCKED_MESSAGE",
     "Account",
+    "AccountChange",
     "AccountQuerySet",
     "Resource",
     "StateChange",
+    "What",
 ]

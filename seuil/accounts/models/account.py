@@ -9,12 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from seuil.accounts.models.change import ACCOUNT_FIELDS, AccountChange, Published, What
 from seuil.accounts.models.lifecycle import Lifecycle, LifecycleQuerySet
 from seuil.accounts.passwords import Context, personal_words
 from seuil.accounts.states import OPEN, Substate
 
 CONFIRMATION_SALT = "seuil.accounts.confirm-email"
 CONFIRMATION_AGE = timedelta(hours=24)
+RECOVERY_FIELDS = frozenset({"recovery_email", "pending_email", "secret_question", "secret_answer"})
 
 
 class AccountQuerySet(LifecycleQuerySet["Account"]):
@@ -60,8 +62,16 @@ class AccountQuerySet(LifecycleQuerySet["Account"]):
         return logins, mails
 
 
-class Account(Lifecycle, AbstractBaseUser, PermissionsMixin):
-    """A login on the ENT. People get one at registration; operators have one without a person."""
+class Account(Published, Lifecycle, AbstractBaseUser, PermissionsMixin):
+    """A login on the ENT. People get one at registration; operators have one without a person.
+
+    Its saves and its QuerySet's bulk writes record the changes the outside world sees
+    (AccountChange): this is the write path, see docs/architecture.md.
+    """
+
+    PUBLISHED = ACCOUNT_FIELDS
+    ACCOUNT_ID = "pk"
+    RECORD_INSERTS = True
 
     login = models.CharField(_("identifiant"), max_length=32, unique=True)
     mail = models.EmailField(_("adresse institutionnelle"), unique=True, null=True, blank=True)
@@ -127,8 +137,7 @@ class Account(Lifecycle, AbstractBaseUser, PermissionsMixin):
         account = cls._confirmable(token)
         email = account.pending_email if account else ""
         if account and email:
-            account.recovery_email, account.pending_email = email, ""
-            account.save(update_fields=["recovery_email", "pending_email"])
+            account.set_recovery(recovery_email=email, pending_email="")
         return account
 
     def password_context(self) -> "Context":
@@ -157,17 +166,32 @@ class Account(Lifecycle, AbstractBaseUser, PermissionsMixin):
         before, or `proven` just now (a student's code), is confirmed; any other waits for its
         link."""
         replaced = self.activated_at is not None
-        self.password = password_hash
-        if email:
-            confirmed = email in {self.recovery_email, proven}
-            self.recovery_email, self.pending_email = (email, "") if confirmed else ("", email)
-            self.secret_question = self.secret_answer = ""
-        else:
-            self.recovery_email = self.pending_email = ""
-            self.secret_question, self.secret_answer = question, answer_hash
-        if not replaced:
-            self.activated_at = timezone.now()
-        self.save()
-        if not replaced:  # the mailbox is created with the taking of possession
-            self.record_state(self.state_on(), mailbox=True)
+        with AccountChange.objects.recording(What.PASSWORD if replaced else What.ACTIVATE):
+            self.password = password_hash
+            if email:
+                confirmed = email in {self.recovery_email, proven}
+                self.recovery_email, self.pending_email = (email, "") if confirmed else ("", email)
+                self.secret_question = self.secret_answer = ""
+            else:
+                self.recovery_email = self.pending_email = ""
+                self.secret_question, self.secret_answer = question, answer_hash
+            if not replaced:
+                self.activated_at = timezone.now()
+            self.save()
+            if not replaced:  # the mailbox is created with the taking of possession
+                self.record_state(self.state_on(), mailbox=True)
         return replaced
+
+    def set_recovery(self, **fields: str) -> None:
+        """Change the recovery contact: `recovery_email`, `pending_email`, `secret_question`,
+        `secret_answer` (a hash). Only the confirmed address is published."""
+        for name, value in fields.items():
+            if name not in RECOVERY_FIELDS:
+                raise TypeError(f"not a recovery field: {name}")
+            setattr(self, name, value)
+        self.save(update_fields=list(fields))
+
+    def replace_password(self, password: str) -> None:
+        """A new password (change or reset), hashed here."""
+        self.set_password(password)
+        self.save(update_fields=["password"])

@@ -14,6 +14,7 @@ from django.db.models import Case, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from seuil.accounts.models.change import AccountChange, PublishedQuerySet, What
 from seuil.accounts.models.history import Resource, StateChange
 from seuil.accounts.states import LETTER, Substate
 
@@ -30,7 +31,7 @@ CLOSED_MESSAGE = _(
 M = TypeVar("M", bound=models.Model)
 
 
-class LifecycleQuerySet(models.QuerySet[M]):
+class LifecycleQuerySet(PublishedQuerySet[M]):
     def with_computed_state(self, today: date) -> Self:
         """The state of Lifecycle.state_on, computed by the database for many accounts at once."""
         grace_cut = today - timedelta(days=settings.SEUIL_GRACE_DAYS)
@@ -178,29 +179,32 @@ class Lifecycle:
 
     def lock(self, reason: str) -> None:
         """HR's administrative lock: the account's sessions end at their next request."""
-        self.locked_at, self.lock_reason = timezone.now(), reason
-        self.save(update_fields=["locked_at", "lock_reason"])  # type: ignore[attr-defined]
-        self.record_state(Substate.VERROU_ADMIN)
+        with AccountChange.objects.recording(What.LOCK):
+            self.locked_at, self.lock_reason = timezone.now(), reason
+            self.save(update_fields=["locked_at", "lock_reason"])  # type: ignore[attr-defined]
+            self.record_state(Substate.VERROU_ADMIN)
 
     def unlock(self) -> None:
-        self.locked_at, self.lock_reason = None, ""
-        self.save(update_fields=["locked_at", "lock_reason"])  # type: ignore[attr-defined]
-        self.record_state(self.state_on())
+        with AccountChange.objects.recording(What.LOCK):
+            self.locked_at, self.lock_reason = None, ""
+            self.save(update_fields=["locked_at", "lock_reason"])  # type: ignore[attr-defined]
+            self.record_state(self.state_on())
 
     def purge(self) -> None:
         """Forget the personal data; the login and the address stay, as tombstones."""
-        self.recovery_email = self.pending_email = ""
-        self.secret_question = self.secret_answer = ""
-        self.password = make_password(None)
-        self.activated_at, self.purged_at = None, timezone.now()
-        self.save()  # type: ignore[attr-defined]
-        person = getattr(self, "person", None)
-        if person is not None:
-            person.personal_email = ""
-            person.save(update_fields=["personal_email"])
-        self.record_state(Substate.SUPPR_DONNEES)
+        with AccountChange.objects.recording(What.PURGE):
+            self.recovery_email = self.pending_email = ""
+            self.secret_question = self.secret_answer = ""
+            self.password = make_password(None)
+            self.activated_at, self.purged_at = None, timezone.now()
+            self.save()  # type: ignore[attr-defined]
+            person = getattr(self, "person", None)
+            if person is not None:
+                person.personal_email = ""
+                person.save(update_fields=["personal_email"])
+            self.record_state(Substate.SUPPR_DONNEES)
 
     def reopen(self) -> None:
         """A new attachment for a purged account: it waits for a new activation."""
         self.purged_at = None
-        self.save(update_fields=["purged_at"])  # type: ignore[attr-defined]
+        self.save(update_fields=["purged_at"])  # type: ignore[attr-defined] # a change of state

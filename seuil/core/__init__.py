@@ -1,0 +1,1 @@
+"""The lowest layer: shapes and registries the apps build on. It imports nothing else from seuil."""
