@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('last_error', models.CharField(blank=True, max_length=300, verbose_name='dernière erreur')),
                 ('state', models.CharField(choices=[('pending', 'en attente'), ('done', 'traité'), ('dead', 'abandonné')], default='pending', max_length=8, verbose_name='état')),
                 ('done_at', models.DateTimeField(blank=True, null=True, verbose_name='traité le')),
-                ('what', models.CharField(choices=[('register', 'enregistrement'), ('purge', 'suppression des données'), ('lock', 'verrouillage'), ('activate', 'activation'), ('state', 'état'), ('password', 'mot de passe'), ('recovery', 'mail personnel'), ('names', 'fiche (noms, statut, dates)')], max_length=16, verbose_name='changement')),
+                ('what', models.CharField(choices=[('register', 'enregistrement'), ('purge', 'suppression des données'), ('lock', 'verrouillage ou déverrouillage'), ('activate', 'activation'), ('state', 'état'), ('password', 'mot de passe'), ('recovery', 'mail personnel'), ('names', 'fiche (noms, statut, dates)')], max_length=16, verbose_name='changement')),
                 ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='changes', to=settings.AUTH_USER_MODEL)),
             ],
             options={

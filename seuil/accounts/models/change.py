@@ -31,7 +31,7 @@ class What(models.TextChoices):
 
     REGISTER = "register", _("enregistrement")
     PURGE = "purge", _("suppression des données")
-    LOCK = "lock", _("verrouillage")
+    LOCK = "lock", _("verrouillage ou déverrouillage")
     ACTIVATE = "activate", _("activation")
     STATE = "state", _("état")
     PASSWORD = "password", _("mot de passe")
