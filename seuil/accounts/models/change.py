@@ -101,9 +101,8 @@ class AccountChangeQuerySet(QueueQuerySet["AccountChange"]):
         now = meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
         columns = ["account_id", "what", "created_at", "due_at", "attempts", "last_error", "state"]
         rows = [[pk, what, now, now, 0, "", QueueState.PENDING] for pk in ids]
-        with transaction.atomic(using=self.db):
-            bulk.insert_rows(meta.db_table, columns, rows, using=self.db)
-            hooks.accounts_changed(ids, using=self.db)
+        bulk.insert_rows(meta.db_table, columns, rows, using=self.db)
+        hooks.accounts_changed(ids, using=self.db)
         return len(ids)
 
 
@@ -162,7 +161,8 @@ class Published:
         if what is None:
             super().save(*args, **kwargs)  # type: ignore[misc]
         else:
-            with transaction.atomic(using=kwargs.get("using")):
+            # One transaction with the caller's, without a savepoint: saves are frequent.
+            with transaction.atomic(using=kwargs.get("using"), savepoint=False):
                 super().save(*args, **kwargs)  # type: ignore[misc]
                 AccountChange.objects.record([getattr(self, self.ACCOUNT_ID)], what=what)
         self._published = self._published_now()
@@ -189,7 +189,7 @@ class PublishedQuerySet(models.QuerySet[M]):
         what = what_of(kwargs, model.PUBLISHED)
         if what is None:
             return super().update(**kwargs)
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             ids = list(self.values_list(model.ACCOUNT_ID, flat=True))
             count = super().update(**kwargs)
             AccountChange.objects.record(ids, what=what)
@@ -215,7 +215,7 @@ class PublishedQuerySet(models.QuerySet[M]):
         model: Any = self.model
         if not model.RECORD_INSERTS:
             return super().bulk_create(objs, *args, **kwargs)
-        with transaction.atomic(using=self.db):
+        with transaction.atomic(using=self.db, savepoint=False):
             created = super().bulk_create(objs, *args, **kwargs)
             AccountChange.objects.record(
                 [getattr(obj, model.ACCOUNT_ID) for obj in created], what=What.REGISTER
