@@ -11,6 +11,7 @@ from django.test import override_settings
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from seuil.core.text import ascii_lower
 from seuil.people import naming
 from seuil.people.models import Person
 
@@ -218,6 +219,6 @@ def test_allocation_never_gives_a_taken_or_reserved_name(
 @given(text=st.text(max_size=40))
 @example(text="𘟭")  # a Tangut ideograph: anyascii spells it "?"
 def test_transliteration_is_ascii_and_stable(text: str) -> None:
-    once = naming.ascii_lower(text)
+    once = ascii_lower(text)
     assert once.isascii()
-    assert naming.ascii_lower(once) == once
+    assert ascii_lower(once) == once

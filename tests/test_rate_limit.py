@@ -11,7 +11,7 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seuil.security.ip import client_ip
+from seuil.core.http import client_ip
 
 URL = "/gestion-de-compte/validation-personnel/"
 

@@ -84,7 +84,7 @@ def test_each_named_change_leaves_one_row(make_person: Callable[..., Person]) ->
     person = Person.objects.get(pk=person.pk)
     person.first_name = "Jeanne"
     after(What.NAMES, person.save)
-    after(What.PURGE, account.purge)
+    after(What.PURGE, person.purge)
 
 
 def test_signing_in_writes_no_change_but_a_hash_upgrade_does(

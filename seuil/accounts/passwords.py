@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.debug import sensitive_variables
 from zxcvbn import zxcvbn as guess
 
-from seuil.people.naming import ascii_lower
+from seuil.core.text import ascii_lower
 
 SPECIALS = string.punctuation + " "  # the 33 printable ASCII characters that are not alphanumeric
 PERSONAL_MIN = 3  # a shorter name ("Li") would forbid too many passwords

@@ -1,8 +1,52 @@
 from django.contrib import admin
-from django.http import HttpRequest
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
+from seuil.accounts.models import Account
 from seuil.activation.models import CharterAcceptance, Sesame
+from seuil.activation.services import issue_letters
+from seuil.people.admin import PersonAdmin
+from seuil.people.models import Person
+
+# The people layer does not know about Sésames: this layer adds the letters to HR's list.
+admin.site.unregister(Person)
+
+
+@admin.register(Person)
+class PersonWithLettersAdmin(PersonAdmin):
+    actions = ["issue_sesames", *PersonAdmin.actions]
+
+    @admin.action(
+        description=_("Émettre un Sésame et imprimer la lettre"), permissions=["issue_sesame"]
+    )
+    def issue_sesames(self, request: HttpRequest, queryset: QuerySet[Person]) -> HttpResponse:
+        """Ask first, naming anyone already active (a Sésame then replaces their password); then
+        answer with the PDF letters, the only place the new Sésames ever appear."""
+        assert isinstance(request.user, Account)  # noqa: S101 -- the admin requires a login
+        people = list(queryset.select_related("account").order_by("last_name", "first_name"))
+        if "apply" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": _("Émettre un Sésame et imprimer la lettre"),
+                "people": people,
+                "active": [p for p in people if p.account.activated_at],
+                "selected": [p.pk for p in people],
+                "opts": self.model._meta,
+            }
+            return TemplateResponse(request, "admin/people/person/sesame_confirm.html", context)
+        pdf = issue_letters(people=people, by=request.user, request=request)
+        response = HttpResponse(pdf, content_type="application/pdf")
+        name = f"sesames-{timezone.localtime():%Y%m%d-%H%M%S}.pdf"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        add_never_cache_headers(response)
+        return response
+
+    def has_issue_sesame_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("activation.add_sesame")
 
 
 @admin.register(Sesame)

@@ -17,9 +17,9 @@ from seuil.activation.charter import load_charter
 from seuil.activation.letter import Letter, render_letters
 from seuil.activation.models import CharterAcceptance, Sesame, StudentCode
 from seuil.audit.models import Action, AuditEvent
+from seuil.core.http import client_ip
 from seuil.mailer.models import OutgoingMail
 from seuil.people.models import Person
-from seuil.security.ip import client_ip
 
 
 @sensitive_variables()

@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from seuil.security.ip import client_ip
+from seuil.core.http import client_ip
 
 
 class Action(models.TextChoices):

@@ -43,7 +43,7 @@ def run(*, today: date, progress: Callable[[int], None] | None = None) -> Summar
     for account in (
         Account.objects.due_purge(today).select_related("person").iterator(chunk_size=CHUNK)
     ):
-        account.purge()
+        account.person.purge()
         AuditEvent.record(
             Action.STATE_CHANGED, account=account, actor="lifecycle", to=Substate.SUPPR_DONNEES
         )

@@ -4,15 +4,11 @@ from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
-from django.utils import timezone
-from django.utils.cache import add_never_cache_headers
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from seuil.accounts.admin import lift_locks, lock_accounts
-from seuil.accounts.models import Account, StateChange
-from seuil.activation.services import issue_letters
+from seuil.accounts.models import StateChange
 from seuil.audit.models import Action, AuditEvent
 from seuil.people import naming
 from seuil.people.models import FEED_FIELDS, Person
@@ -60,7 +56,7 @@ class PersonAdmin(admin.ModelAdmin[Person]):
     )
     readonly_fields = ("login", "mail", "state", "history", "created_at", "updated_at")
     show_full_result_count = False
-    actions = ["issue_sesames", "lock", "lift_lock"]
+    actions = ["lock", "lift_lock"]  # seuil.activation.admin adds the letters
 
     @admin.display(description=_("identifiant"), ordering="account__login")
     def login(self, person: Person) -> str:
@@ -75,31 +71,6 @@ class PersonAdmin(admin.ModelAdmin[Person]):
         """In words, as HR says it; the SupAnn code stays in the export and the history."""
         return str(person.account.state_on().label).capitalize() if person.pk else "—"
 
-    @admin.action(
-        description=_("Émettre un Sésame et imprimer la lettre"), permissions=["issue_sesame"]
-    )
-    def issue_sesames(self, request: HttpRequest, queryset: QuerySet[Person]) -> HttpResponse:
-        """Ask first, naming anyone already active (a Sésame then replaces their password); then
-        answer with the PDF letters, the only place the new Sésames ever appear."""
-        assert isinstance(request.user, Account)  # noqa: S101 -- the admin requires a login
-        people = list(queryset.select_related("account").order_by("last_name", "first_name"))
-        if "apply" not in request.POST:
-            context = {
-                **self.admin_site.each_context(request),
-                "title": _("Émettre un Sésame et imprimer la lettre"),
-                "people": people,
-                "active": [p for p in people if p.account.activated_at],
-                "selected": [p.pk for p in people],
-                "opts": self.model._meta,
-            }
-            return TemplateResponse(request, "admin/people/person/sesame_confirm.html", context)
-        pdf = issue_letters(people=people, by=request.user, request=request)
-        response = HttpResponse(pdf, content_type="application/pdf")
-        name = f"sesames-{timezone.localtime():%Y%m%d-%H%M%S}.pdf"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        add_never_cache_headers(response)
-        return response
-
     @admin.action(description=_("Verrouiller le compte (avec un motif)"), permissions=["lock"])
     def lock(self, request: HttpRequest, queryset: QuerySet[Person]) -> HttpResponse | None:
         return lock_accounts(self, request, [p.account for p in queryset.select_related("account")])
@@ -110,9 +81,6 @@ class PersonAdmin(admin.ModelAdmin[Person]):
 
     def has_lock_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.lock_account")
-
-    def has_issue_sesame_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("activation.add_sesame")
 
     @admin.display(description=_("historique des états"))
     def history(self, person: Person) -> str:

@@ -257,6 +257,13 @@ class Person(Published, models.Model):
 
         _retrying_on_conflict(allocate)
 
+    def purge(self) -> None:
+        """Forget the personal data of the person and of their account, in one change."""
+        with AccountChange.objects.recording(What.PURGE):
+            self.account.purge()
+            self.personal_email = ""
+            self.save(update_fields=["personal_email"])
+
     def update_from(self, row: "Person") -> list[str]:
         """Take the feed's values; return the names of the fields that changed."""
         changed = [name for name in FEED_FIELDS if getattr(self, name) != getattr(row, name)]

@@ -4,15 +4,14 @@ These are pure functions of the names; seuil.people.models decides against what 
 """
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
-from anyascii import anyascii
 from django.utils.translation import gettext_lazy as _
+
+from seuil.core.text import ascii_lower
 
 RESERVED_LOGINS = frozenset(
     word
@@ -25,7 +24,6 @@ MAIL_LOCAL_MAX = 64  # RFC 5321
 _NOT_LOGIN = re.compile(r"[^a-z0-9]")
 _NOT_LETTER = re.compile(r"[^a-z]")
 _NOT_MAIL = re.compile(r"[^a-z0-9-]")
-_NAME_PUNCTUATION = frozenset("-'’‘`´")
 _SPACES = re.compile(r"\s+")
 _HYPHENS = re.compile(r"-{2,}")
 # anyascii turns ’ ‘ ʼ into ' already; backquotes and acute accents used as apostrophes too.
@@ -34,29 +32,6 @@ _APOSTROPHES = re.compile(r"['`´]")
 
 class NamingError(ValueError):
     """A name from which no login or address can be made."""
-
-
-def _kept(char: str) -> bool:
-    category = unicodedata.category(char)
-    return char in _NAME_PUNCTUATION or category[0] in "LMZ" or category == "Nd"
-
-
-_ASCII_DROPPED = {code: None for code in range(128) if not _kept(chr(code))}
-
-
-@lru_cache(maxsize=65_536)  # names repeat: a September's feed has a few thousand first names
-def ascii_lower(text: str) -> str:
-    """Transliterate (œ→oe, ß→ss, ł→l…) then lower-case.
-
-    Symbols go first: anyascii spells an emoji out as a word (😀 → ":grinning:"), which must not
-    become letters of a name.
-    """
-    if text.isascii():  # most names: the same filter, at C speed, and nothing to transliterate
-        return text.translate(_ASCII_DROPPED).lower()
-    # anyascii spells what it cannot transliterate as "?" (Tangut, for one): filter its output
-    # like an ASCII name, so that the result is stable under a second pass.
-    kept = "".join(char for char in text if _kept(char))
-    return anyascii(kept).translate(_ASCII_DROPPED).lower()
 
 
 def login_base(first_name: str, last_name: str, birth_name: str = "") -> str:

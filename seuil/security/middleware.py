@@ -10,8 +10,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from seuil.core.http import client_ip
 from seuil.security import throttle
-from seuil.security.ip import client_ip
 
 SIGNED_IN_AT = "seuil_signed_in_at"
 Handler = Callable[[HttpRequest], HttpResponse]

@@ -10,13 +10,13 @@ from typing import Any, Self, TypeVar
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import models
-from django.db.models import Case, Q, Value, When
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seuil.accounts.models.change import AccountChange, PublishedQuerySet, What
 from seuil.accounts.models.history import Resource, StateChange
-from seuil.accounts.states import LETTER, Substate
+from seuil.accounts.states import LETTER, Substate, early, grace, state_case, state_of
 
 LOCKED_MESSAGE = _(
     "Votre compte est verrouillé par l'administration. Contactez la DRH (personnels) ou la "
@@ -34,25 +34,7 @@ M = TypeVar("M", bound=models.Model)
 class LifecycleQuerySet(PublishedQuerySet[M]):
     def with_computed_state(self, today: date) -> Self:
         """The state of Lifecycle.state_on, computed by the database for many accounts at once."""
-        grace_cut = today - timedelta(days=settings.SEUIL_GRACE_DAYS)
-        opening = today + timedelta(days=settings.SEUIL_EARLY_DAYS)
-        computed = Case(
-            When(purged_at__isnull=False, then=Value(Substate.SUPPR_DONNEES)),
-            When(locked_at__isnull=False, then=Value(Substate.VERROU_ADMIN)),
-            When(person__isnull=True, then=Value(Substate.ACTIF)),
-            When(person__end_date__lt=grace_cut, then=Value(Substate.EXPIRE)),
-            When(
-                activated_at__isnull=True,
-                person__start_date__gt=opening,
-                then=Value(Substate.PRECREE),
-            ),
-            When(activated_at__isnull=True, then=Value(Substate.CREE)),
-            When(person__end_date__lt=today, then=Value(Substate.SURSIS)),
-            When(person__start_date__gt=today, then=Value(Substate.ANTICIPE)),
-            default=Value(Substate.ACTIF),
-            output_field=models.CharField(),
-        )
-        return self.annotate(computed_state=computed)
+        return self.annotate(computed_state=state_case(today))
 
     def record_states(self, changes: list[tuple[Any, Substate]], *, mailbox: bool = False) -> None:
         """Keep changes of state in the history, like supannRessourceEtatDate: {COMPTE}, and
@@ -102,13 +84,13 @@ class LifecycleQuerySet(PublishedQuerySet[M]):
 
     def reopen_attached(self, today: date) -> int:
         """Purged accounts that a feed attaches again wait for a new activation."""
-        cut = today - timedelta(days=settings.SEUIL_GRACE_DAYS)
+        cut = today - grace()
         attached = Q(person__end_date__isnull=True) | Q(person__end_date__gte=cut)
         return self.filter(attached, purged_at__isnull=False).update(purged_at=None)
 
     def in_grace_closing_on(self, closing: date) -> Self:
         """Accounts in grace whose last day is `closing`."""
-        end = closing - timedelta(days=settings.SEUIL_GRACE_DAYS)
+        end = closing - grace()
         return self.filter(
             Q(activated_at__isnull=False),
             purged_at__isnull=True,
@@ -128,23 +110,7 @@ class Lifecycle:
 
     def state_on(self, today: date | None = None) -> Substate:
         """The SupAnn sub-state of {COMPTE} on a day (docs/lifecycle.md gives the rules)."""
-        today = today or timezone.localdate()
-        person = getattr(self, "person", None)
-        if self.purged_at:
-            return Substate.SUPPR_DONNEES
-        if self.locked_at:
-            return Substate.VERROU_ADMIN
-        if person is None:  # an operator: no attachment, no dates
-            return Substate.ACTIF
-        closes = self.closes_on()
-        if closes and today > closes:
-            return Substate.EXPIRE
-        if not self.activated_at:
-            opens = person.start_date - timedelta(days=settings.SEUIL_EARLY_DAYS)
-            return Substate.PRECREE if today < opens else Substate.CREE
-        if person.end_date and today > person.end_date:
-            return Substate.SURSIS
-        return Substate.ANTICIPE if today < person.start_date else Substate.ACTIF
+        return state_of(self, today or timezone.localdate())
 
     def supann_state(self) -> str:
         return self.state_on().value
@@ -156,14 +122,14 @@ class Lifecycle:
         """The last day of the grace that follows the end of the attachment."""
         person = getattr(self, "person", None)
         end: date | None = person.end_date if person else None
-        return end + timedelta(days=settings.SEUIL_GRACE_DAYS) if end else None
+        return end + grace() if end else None
 
     def opens_on(self) -> date | None:
         """While pre-created, the first day activation is possible; None once it is."""
         if self.state_on() != Substate.PRECREE:
             return None
         person = getattr(self, "person", None)
-        return person.start_date - timedelta(days=settings.SEUIL_EARLY_DAYS) if person else None
+        return person.start_date - early() if person else None
 
     def closed_message(self) -> str:
         """Why a right password does not open this account; shown only after the right password."""
@@ -191,17 +157,14 @@ class Lifecycle:
             self.record_state(self.state_on())
 
     def purge(self) -> None:
-        """Forget the personal data; the login and the address stay, as tombstones."""
+        """Forget the account's personal data; the login and the address stay, as tombstones.
+        Person.purge() forgets the person's too."""
         with AccountChange.objects.recording(What.PURGE):
             self.recovery_email = self.pending_email = ""
             self.secret_question = self.secret_answer = ""
             self.password = make_password(None)
             self.activated_at, self.purged_at = None, timezone.now()
             self.save()  # type: ignore[attr-defined]
-            person = getattr(self, "person", None)
-            if person is not None:
-                person.personal_email = ""
-                person.save(update_fields=["personal_email"])
             self.record_state(Substate.SUPPR_DONNEES)
 
     def reopen(self) -> None:
