@@ -319,6 +319,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Default deny: a view is for signed-in people unless marked @login_not_required.
+    "seuil.security.middleware.LoginRequired",
     "seuil.security.middleware.rate_limit",
     "seuil.security.middleware.session_lifetime",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -1,7 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
 
 # The back-office HR officers meet: seuil's name and the institution's, not "Django".
 admin.site.site_header = f"seuil — {settings.SEUIL_INSTITUTION_NAME}"
@@ -13,6 +15,6 @@ urlpatterns = [
     path("", include("seuil.activation.urls")),
     path("", include("seuil.accounts.urls")),
     path("", include("seuil.recovery.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
 ]

@@ -134,7 +134,7 @@ def test_the_admin_shows_times_in_the_one_labelled_time_zone(
     assert "UTC" not in page
     person = make_person(password="Lbmx4kr7Tq")
     for _ in range(5):
-        throttle.attempt(person.account.login, lambda: None, action=Action.SIGN_IN, request=None)
+        throttle.attempt(person.account.login, lambda: None, action=Action.SIGN_IN, ip="")
     until = timezone.localtime(throttle.locked_until(person.account.login))
     accounts = admin_client.get("/admin/accounts/account/").content.decode()
     assert "Verrouillé jusqu&#x27;à (Europe/Paris)" in accounts

@@ -5,7 +5,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from django.test import Client, RequestFactory
+from django.test import Client
 
 from seuil.accounts.models import Account, StateChange
 from seuil.activation import services
@@ -34,7 +34,7 @@ def activate(sesame: Sesame) -> Any:
         email="jean@example.org",
         question="",
         answer="",
-        request=RequestFactory().post("/", REMOTE_ADDR="192.0.2.1"),
+        ip="192.0.2.1",
     )
 
 

@@ -81,7 +81,7 @@ def test_punctuation_does_not_open_an_answer_stored_before_the_rule(
     response = client.post(FORGOT + "question/", {"answer": "."})
     assert response.status_code == 200
     assert response.context["form"].errors["answer"] == ["Réponse incorrecte."]
-    assert "recovery_grant" not in client.session
+    assert "seuil.steps.recovery-answered" not in client.session
 
 
 def test_the_migration_voids_the_answers_that_normalise_too_short(
@@ -120,7 +120,7 @@ def test_a_voided_answer_closes_the_question_path(
     client.post(FORGOT, {"identifier": account.login})
     for answer in ["", ".", "???", "Rue des Lilas"]:
         client.post(FORGOT + "question/", {"answer": answer})
-        assert "recovery_grant" not in client.session
+        assert "seuil.steps.recovery-answered" not in client.session
 
 
 @FAST

@@ -84,7 +84,7 @@ def test_the_sesame_is_still_refused_as_the_password_once_verified(
 
 def test_a_forged_proof_proves_nothing(client: Client, staff: tuple[Person, str]) -> None:
     session = client.session
-    session["activation_sesame_verified"] = "1:elefevre:forged"
+    session["seuil.steps.activation-verified"] = "1:elefevre:forged"
     session.save()
     response = client.post(URL, form("elefevre", ""))
     assert response.context["form"].errors["sesame"] == ["Ce champ est obligatoire."]

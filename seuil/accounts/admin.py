@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from seuil.accounts.models import Account, StateChange
 from seuil.audit.admin import zoned
 from seuil.audit.models import Action, AuditEvent
+from seuil.core.http import client_ip
 from seuil.security import throttle
 
 
@@ -43,7 +44,7 @@ def lock_accounts(
                 Action.LOCKED,
                 account=account,
                 actor=request.user.get_username(),
-                request=request,
+                ip=client_ip(request),
                 reason=form.cleaned_data["reason"],
             )
         modeladmin.message_user(request, _("Comptes verrouillés : %(n)d") % {"n": len(accounts)})
@@ -66,7 +67,10 @@ def lift_locks(
         if account.locked_at:
             account.unlock()
             AuditEvent.record(
-                Action.UNLOCKED, account=account, actor=request.user.get_username(), request=request
+                Action.UNLOCKED,
+                account=account,
+                actor=request.user.get_username(),
+                ip=client_ip(request),
             )
     modeladmin.message_user(request, _("Verrouillages levés : %(n)d") % {"n": len(accounts)})
 
@@ -145,7 +149,10 @@ class AccountAdmin(UserAdmin[Account]):
         for account in queryset:
             throttle.reset(account.login)
             AuditEvent.record(
-                Action.UNLOCKED, account=account, actor=request.user.get_username(), request=request
+                Action.UNLOCKED,
+                account=account,
+                actor=request.user.get_username(),
+                ip=client_ip(request),
             )
         self.message_user(
             request, _("Comptes déverrouillés : %(n)d") % {"n": len(queryset)}, messages.SUCCESS

@@ -4,9 +4,9 @@ from django.contrib.auth.backends import ModelBackend
 from django.http import HttpRequest
 from django.views.decorators.debug import sensitive_variables
 
+from seuil.accounts import services
 from seuil.accounts.models import Account
-from seuil.audit.models import Action
-from seuil.security import throttle
+from seuil.core.http import client_ip
 
 
 class AccountBackend(ModelBackend):
@@ -22,12 +22,8 @@ class AccountBackend(ModelBackend):
     ) -> Account | None:
         if not username or password is None:
             return None
-        username = Account.objects.login_of(username)  # the university address works too
-        return throttle.attempt(
-            username,
-            lambda: Account.objects.authenticate(username, password),
-            action=Action.SIGN_IN,
-            request=request,
+        return services.authenticate(
+            login=username, password=password, ip=client_ip(request) if request else ""
         )
 
     def get_user(self, user_id: Any) -> Account | None:

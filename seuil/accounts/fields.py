@@ -4,7 +4,6 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.http import HttpRequest
 from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
@@ -109,7 +108,7 @@ class CurrentPasswordField(forms.Form):
     current_password = secret(_("Mot de passe actuel"), "current-password")
 
     @sensitive_variables()
-    def check_current(self, account: Any, request: HttpRequest, action: str) -> None:
+    def check_current(self, account: Any, ip: str, action: str) -> None:
         password = self.cleaned_data.get("current_password")
         if password is None:
             return
@@ -118,7 +117,7 @@ class CurrentPasswordField(forms.Form):
                 account.login,
                 lambda: account if account.check_password(password) else None,
                 action=action,
-                request=request,
+                ip=ip,
             )
             is None
         ):

@@ -3,8 +3,6 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth import authenticate
-from django.http import HttpRequest
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
@@ -21,10 +19,10 @@ from seuil.accounts.models import Account
 from seuil.accounts.passwords import answer_long_enough
 from seuil.audit.models import Action
 
-WRONG_CREDENTIALS = _("Identifiant ou mot de passe incorrect.")
-
 
 class SignInForm(forms.Form):
+    """Only the fields: the check is seuil.accounts.services.sign_in."""
+
     login = forms.CharField(
         label=_("Identifiant ou adresse de messagerie universitaire"),
         max_length=254,
@@ -32,30 +30,12 @@ class SignInForm(forms.Form):
     )
     password = secret(_("Mot de passe"), "current-password")
 
-    account: Account | None = None
-
-    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        self.request = request
-        super().__init__(*args, **kwargs)
-
-    @sensitive_variables()
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if "login" in data and "password" in data:
-            account = authenticate(self.request, username=data["login"], password=data["password"])
-            if not isinstance(account, Account):
-                raise forms.ValidationError(WRONG_CREDENTIALS)
-            if not account.is_active:  # expired or locked: said only after the right password
-                raise forms.ValidationError(account.closed_message())
-            self.account = account
-        return data
-
 
 class AccountForm(forms.Form):
-    """A form about the signed-in account, which knows it and the request."""
+    """A form about the signed-in account, which knows it and the client's address."""
 
-    def __init__(self, request: HttpRequest, account: Account, *args: Any, **kwargs: Any) -> None:
-        self.request, self.account = request, account
+    def __init__(self, ip: str, account: Account, *args: Any, **kwargs: Any) -> None:
+        self.ip, self.account = ip, account
         super().__init__(*args, **kwargs)
 
 
@@ -65,7 +45,7 @@ class ChangePasswordForm(AccountForm, CurrentPasswordField, NewPasswordFields):
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        self.check_current(self.account, self.request, Action.PASSWORD_CHANGED)
+        self.check_current(self.account, self.ip, Action.PASSWORD_CHANGED)
         self.check_password(self.account.password_context())
         current, new = data.get("current_password"), data.get("password1")
         # Once the current password is verified, the same typed twice is no change: refuse it,
@@ -97,7 +77,7 @@ class EmailChangeForm(AccountForm, CurrentPasswordField):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        self.check_current(self.account, self.request, Action.RECOVERY_CHANGED)
+        self.check_current(self.account, self.ip, Action.RECOVERY_CHANGED)
         return data
 
 
@@ -127,5 +107,5 @@ class QuestionChangeForm(AccountForm, CurrentPasswordField):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        self.check_current(self.account, self.request, Action.RECOVERY_CHANGED)
+        self.check_current(self.account, self.ip, Action.RECOVERY_CHANGED)
         return data

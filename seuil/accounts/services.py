@@ -1,10 +1,11 @@
 """What a signed-in person changes on their own account: each change is audited, and announced to
 the confirmed personal address, in the transaction that makes it."""
 
-from django.contrib.auth import update_session_auth_hash
+from dataclasses import dataclass
+
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from seuil.accounts import mails
@@ -14,6 +15,41 @@ from seuil.audit.models import Action, AuditEvent
 from seuil.mailer.models import OutgoingMail
 from seuil.security import throttle
 
+WRONG_CREDENTIALS = _("Identifiant ou mot de passe incorrect.")
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in: the account, or what to tell the person."""
+
+    account: Account | None
+    refusal: str = ""
+
+
+@sensitive_variables("password")
+def authenticate(*, login: str, password: str, ip: str) -> Account | None:
+    """The account if the password is its own, under the per-account lockout. `login` may be
+    the university address too; failures under either count against the one account."""
+    login = Account.objects.login_of(login)
+    return throttle.attempt(
+        login,
+        lambda: Account.objects.authenticate(login, password),
+        action=Action.SIGN_IN,
+        ip=ip,
+    )
+
+
+@sensitive_variables("password")
+def sign_in(*, login: str, password: str, ip: str) -> SignIn:
+    """Check a sign-in by password, for any page (the ENT's, the SSO login pages). The caller
+    opens the session (seuil.accounts.sessions.open_session)."""
+    account = authenticate(login=login, password=password, ip=ip)
+    if account is None:
+        return SignIn(None, str(WRONG_CREDENTIALS))
+    if not account.is_active:  # expired or locked: said only after the right password
+        return SignIn(None, account.closed_message())
+    return SignIn(account)
+
 
 def notify(account: Account, event: str) -> None:
     """Tell the confirmed personal address what just happened (never a secret)."""
@@ -22,32 +58,31 @@ def notify(account: Account, event: str) -> None:
 
 
 @sensitive_variables("password")
-def change_password(*, account: Account, password: str, request: HttpRequest) -> None:
-    """A new password; this session stays open, every other one ends."""
+def change_password(*, account: Account, password: str, ip: str) -> None:
+    """A new password; every session ends, but the view keeps its own (update_session_auth_hash)."""
     with transaction.atomic():
         account.replace_password(password)
-        AuditEvent.record(Action.PASSWORD_CHANGED, account=account, request=request)
+        AuditEvent.record(Action.PASSWORD_CHANGED, account=account, ip=ip)
         notify(account, "password-changed")
-    update_session_auth_hash(request, account)
 
 
 @sensitive_variables("password")
-def reset_password(*, account: Account, password: str, via: str, request: HttpRequest) -> None:
+def reset_password(*, account: Account, password: str, via: str, ip: str) -> None:
     """A forgotten password replaced: every session ends, the lockout is lifted, and nobody is
     signed in."""
     with transaction.atomic():
         account.replace_password(password)
-        AuditEvent.record(Action.PASSWORD_RESET, account=account, request=request, via=via)
+        AuditEvent.record(Action.PASSWORD_RESET, account=account, ip=ip, via=via)
         notify(account, "password-reset")
     throttle.reset(account.login)
 
 
-def change_recovery_email(*, account: Account, email: str, request: HttpRequest) -> None:
+def change_recovery_email(*, account: Account, email: str, ip: str) -> None:
     """The new address waits for its confirmation link; the confirmed one keeps working meanwhile
     and is told of the change."""
     with transaction.atomic():
         account.set_recovery(pending_email=email)
-        AuditEvent.record(Action.RECOVERY_CHANGED, account=account, request=request, what="email")
+        AuditEvent.record(Action.RECOVERY_CHANGED, account=account, ip=ip, what="email")
         OutgoingMail.enqueue(mails.confirm_email, to=email, account=account)
         if account.recovery_email:
             OutgoingMail.enqueue(
@@ -60,13 +95,9 @@ def change_recovery_email(*, account: Account, email: str, request: HttpRequest)
 
 
 @sensitive_variables("answer")
-def replace_secret_question(
-    *, account: Account, question: str, answer: str, request: HttpRequest
-) -> None:
+def replace_secret_question(*, account: Account, question: str, answer: str, ip: str) -> None:
     answer_hash = make_password(normalise_answer(answer))
     with transaction.atomic():
         account.set_recovery(secret_question=question, secret_answer=answer_hash)
-        AuditEvent.record(
-            Action.RECOVERY_CHANGED, account=account, request=request, what="question"
-        )
+        AuditEvent.record(Action.RECOVERY_CHANGED, account=account, ip=ip, what="question")
         notify(account, "question-replaced")

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from seuil.accounts.models import Account
 from seuil.activation.models import CharterAcceptance, Sesame
 from seuil.activation.services import issue_letters
+from seuil.core.http import client_ip
 from seuil.people.admin import PersonAdmin
 from seuil.people.models import Person
 
@@ -38,7 +39,7 @@ class PersonWithLettersAdmin(PersonAdmin):
                 "opts": self.model._meta,
             }
             return TemplateResponse(request, "admin/people/person/sesame_confirm.html", context)
-        pdf = issue_letters(people=people, by=request.user, request=request)
+        pdf = issue_letters(people=people, by=request.user, ip=client_ip(request))
         response = HttpResponse(pdf, content_type="application/pdf")
         name = f"sesames-{timezone.localtime():%Y%m%d-%H%M%S}.pdf"
         response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -2,7 +2,6 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest
 from django.utils import formats
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -11,8 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 from seuil.accounts import passwords
 from seuil.accounts.fields import NewPasswordFields, RecoveryFields, secret
 from seuil.activation.models import Sesame
-from seuil.audit.models import Action
-from seuil.security import throttle
+from seuil.activation.services import verify_sesame
 
 CHARTER_LABEL = _(
     "Je m'engage à respecter la charte d'utilisation de l'environnement numérique de travail"
@@ -24,7 +22,6 @@ def not_yet_message(opens: date) -> str:
     return gettext("L'activation de votre compte sera possible à partir du %(day)s.") % {"day": day}
 
 
-PROOF = "activation_sesame_verified"  # session key: Sesame.proof() of the last verified Sésame
 WRONG_SESAME = _(
     "Identifiant ou mot de passe provisoire incorrect. Le Sésame est peut-être expiré ou déjà "
     "utilisé : la DRH peut vous en remettre un nouveau."
@@ -55,42 +52,39 @@ class ActivationForm(NewPasswordFields, RecoveryFields):
         "charter",
     ]
 
-    sesame_found: Sesame | None = None
-
-    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        self.request = request
+    def __init__(self, ip: str, proof: dict[str, Any] | None, *args: Any, **kwargs: Any) -> None:
+        """`proof`: that a Sésame was verified by an earlier, refused submission (the view keeps
+        it, signed and timed); it need not be typed again."""
+        self.ip, self.proof = ip, proof
         super().__init__(*args, **kwargs)
-        # A Sésame verified by an earlier, refused submission need not be typed again.
-        self.fields["sesame"].required = PROOF not in request.session
+        self.fields["sesame"].required = proof is None
 
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         self.clean_recovery()
         login, code = data.get("login", "").strip().lower(), data.get("sesame", "")
-        proven = Sesame.objects.proven(self.request.session.get(PROOF), login) if login else None
+        grant = None
+        proven = Sesame.objects.proven(self.proof, login) if login else None
         if proven and not code:
-            self.sesame_found = proven
+            grant = proven
             if proven.matches(data.get("password1") or ""):  # the code is gone; its hash is not
                 self.add_error("password1", passwords.MESSAGES["sesame"]())
         elif login and not code and "sesame" not in self.errors:
             self.add_error("sesame", self.fields["sesame"].error_messages["required"])
         if login and code:
-            self.sesame_found = throttle.attempt(
-                login,
-                lambda: Sesame.objects.verify(login, code),
-                action=Action.ACTIVATION,
-                request=self.request,
-            )
-            if self.sesame_found is None:
+            # The Sésame is checked here: the password policy needs its account's names.
+            grant = verify_sesame(login=login, code=code, ip=self.ip)
+            if grant is None:
                 self.add_error("sesame", WRONG_SESAME)
-        if self.sesame_found and (opens := self.sesame_found.account.opens_on()) is not None:
+        if grant and (opens := grant.account.opens_on()) is not None:
             self.add_error(None, not_yet_message(opens))
-        self.check_password(self.context(login, code))
+        data["grant"] = grant
+        self.check_password(self.context(login, code, grant))
         return data
 
-    def context(self, login: str, code: str) -> passwords.Context:
-        person = getattr(self.sesame_found.account, "person", None) if self.sesame_found else None
+    def context(self, login: str, code: str, grant: Sesame | None) -> passwords.Context:
+        person = getattr(grant.account, "person", None) if grant else None
         names = (person.first_name, person.last_name, person.birth_name) if person else ()
         return passwords.Context(
             login=login.strip().lower(), words=passwords.personal_words(*names), sesame=code

@@ -1,12 +1,10 @@
 import secrets
 from datetime import UTC, timedelta
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
-from django.core import signing
 from django.db import models, transaction
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -17,7 +15,6 @@ from seuil.accounts.passwords import normalise_sesame
 from seuil.accounts.states import CLOSED
 from seuil.audit.models import Action, AuditEvent
 
-_PROOF_SALT = "seuil.activation.sesame-verified"
 PROOF_SECONDS = 30 * 60  # long enough to fix a form, short enough to leave no lasting key
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread
 SESAME_LENGTH = 13  # 65 bits
@@ -55,21 +52,16 @@ class SesameQuerySet(models.QuerySet["Sesame"]):
         # Void for a closed account even before the nightly job revokes it.
         return sesame if sesame and matches and sesame.account.state_on() not in CLOSED else None
 
-    def proven(self, proof: str | None, login: str) -> "Sesame | None":
-        """The Sésame a proof (Sesame.proof) says was verified for this login in the last
-        PROOF_SECONDS, if it is still live: so a refusal for another field does not make the
-        person type it again. The proof holds no secret, and is signed and timed."""
-        if not proof:
-            return None
-        try:
-            pk, proven_login = signing.loads(proof, salt=_PROOF_SALT, max_age=PROOF_SECONDS)
-        except (signing.BadSignature, ValueError, TypeError):
-            return None
-        if proven_login != login.strip().lower():
+    def proven(self, proof: dict[str, Any] | None, login: str) -> "Sesame | None":
+        """The Sésame a proof says was verified for this login, if it is still live: so a refusal
+        for another field does not make the person type it again. The proof ({"pk", "login"})
+        holds no secret; the view keeps it signed and timed (seuil.core.steps)."""
+        if not proof or proof.get("login") != login.strip().lower():
             return None
         sesame = (
             self.live()
-            .filter(pk=pk, account__login=proven_login, expires_at__gt=timezone.now())
+            .filter(pk=int(proof.get("pk") or 0), account__login=proof["login"])
+            .filter(expires_at__gt=timezone.now())
             .select_related("account", "account__person")
             .first()
         )
@@ -117,14 +109,10 @@ class Sesame(models.Model):
     def matches(self, text: str) -> bool:
         return constant_time_compare(sesame_digest(text), self.digest)
 
-    def proof(self) -> str:
-        """That this Sésame was just verified, for the session to keep (see proven())."""
-        return signing.dumps([self.pk, self.account.login], salt=_PROOF_SALT)
-
     @classmethod
     @sensitive_variables()
     def issue(
-        cls, account: Account, *, by: Account | None = None, request: HttpRequest | None = None
+        cls, account: Account, *, by: Account | None = None, ip: str = ""
     ) -> tuple["Sesame", str]:
         """A new Sésame for the account, revoking the previous one. The code is returned once,
         formatted for a letter (XXXX-XXXX-XXXX-X), and never stored."""
@@ -135,9 +123,7 @@ class Sesame(models.Model):
             for previous in cls.objects.live().filter(account=account).select_for_update():
                 previous.revoked_at = now
                 previous.save(update_fields=["revoked_at"])
-                AuditEvent.record(
-                    Action.SESAME_REVOKED, account=account, actor=actor, request=request
-                )
+                AuditEvent.record(Action.SESAME_REVOKED, account=account, actor=actor, ip=ip)
             sesame = cls.objects.create(
                 account=account,
                 digest=sesame_digest(code),
@@ -149,7 +135,7 @@ class Sesame(models.Model):
                 Action.SESAME_ISSUED,
                 account=account,
                 actor=actor,
-                request=request,
+                ip=ip,
                 expires=sesame.expires_at.isoformat(),
             )
         return sesame, format_sesame(code)

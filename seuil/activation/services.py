@@ -1,11 +1,10 @@
 """Operations that cross apps: issuing Sésames with their letters, and activating an account."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -17,27 +16,62 @@ from seuil.activation.charter import load_charter
 from seuil.activation.letter import Letter, render_letters
 from seuil.activation.models import CharterAcceptance, Sesame, StudentCode
 from seuil.audit.models import Action, AuditEvent
-from seuil.core.http import client_ip
 from seuil.mailer.models import OutgoingMail
 from seuil.people.models import Person
+from seuil.security import throttle
 
 
 @sensitive_variables()
-def issue_letters(*, people: list[Person], by: Account, request: HttpRequest) -> bytes:
+def issue_letters(*, people: list[Person], by: Account, ip: str) -> bytes:
     """A new Sésame for each person, revoking their previous one, and the letters to print: one
     PDF, one page each. All or none are issued."""
     letters = []
     with transaction.atomic():
         for person in people:
-            sesame, code = Sesame.issue(person.account, by=by, request=request)
+            sesame, code = Sesame.issue(person.account, by=by, ip=ip)
             letters.append(Letter(person, code, sesame.expires_at))
         return render_letters(letters)
+
+
+@sensitive_variables()
+def verify_sesame(*, login: str, code: str, ip: str) -> Sesame | None:
+    """The login's live Sésame if the code is it, under the per-account lockout."""
+    login = login.strip().lower()
+    return throttle.attempt(
+        login, lambda: Sesame.objects.verify(login, code), action=Action.ACTIVATION, ip=ip
+    )
+
+
+def find_student(*, number: str, born: date, ip: str) -> Person | None:
+    """The student with this number and birth date, under a lockout on the number."""
+    number = number.strip().upper()
+    return throttle.attempt(
+        f"etu:{number}",
+        lambda: (
+            Person.objects.filter(status="etudiant", external_id=number, birth_date=born)
+            .select_related("account")
+            .first()
+        ),
+        action=Action.STUDENT_CODE,
+        ip=ip,
+    )
+
+
+@sensitive_variables()
+def verify_student_code(*, account: Account, code: str, ip: str) -> StudentCode | None:
+    """The account's live code if this is it, under the per-account lockout."""
+    return throttle.attempt(
+        account.login,
+        lambda: StudentCode.objects.verify(account, code),
+        action=Action.STUDENT_CODE,
+        ip=ip,
+    )
 
 
 CODES_PER_HOUR = 5
 
 
-def send_student_code(*, person: Person, request: HttpRequest) -> bool:
+def send_student_code(*, person: Person, ip: str) -> bool:
     """Issue a code (voiding the previous ones) and mail it to the address the student feed
     knows; False once five went this hour."""
     since = timezone.now() - timedelta(hours=1)
@@ -48,7 +82,7 @@ def send_student_code(*, person: Person, request: HttpRequest) -> bool:
         return False
     with transaction.atomic():
         code = StudentCode.issue(person.account)
-        AuditEvent.record(Action.STUDENT_CODE, account=person.account, request=request, sent=True)
+        AuditEvent.record(Action.STUDENT_CODE, account=person.account, ip=ip, sent=True)
         OutgoingMail.enqueue(
             mails.student_code, to=person.personal_email, account=person.account, code=code.pk
         )
@@ -63,7 +97,7 @@ def activate_account(
     email: str,
     question: str,
     answer: str,
-    request: HttpRequest,
+    ip: str,
     proven: str = "",
 ) -> tuple[Account, bool] | None:
     """Activate with a verified Sésame or student code, completely or not at all; return the
@@ -90,9 +124,7 @@ def activate_account(
             answer_hash=answer_hash,
             proven=proven,
         )
-        CharterAcceptance.objects.create(
-            account=account, version=version, ip=client_ip(request) or None
-        )
+        CharterAcceptance.objects.create(account=account, version=version, ip=ip or None)
         for address in sorted(notified):
             OutgoingMail.enqueue(mails.activated, to=address, account=account, replaced=replaced)
         if account.pending_email:
@@ -102,7 +134,7 @@ def activate_account(
         AuditEvent.record(
             Action.ACTIVATION,
             account=account,
-            request=request,
+            ip=ip,
             replaced=replaced,
             recovery="email" if email else "question",
             charter=version,

@@ -3,7 +3,6 @@
 from typing import Any
 
 from django import forms
-from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -11,10 +10,7 @@ from seuil.accounts.fields import NewPasswordFields, RecoveryFields
 from seuil.accounts.models import Account
 from seuil.accounts.states import CLOSED
 from seuil.activation.forms import CHARTER_LABEL, not_yet_message
-from seuil.activation.models import StudentCode
-from seuil.audit.models import Action
-from seuil.people.models import Person
-from seuil.security import throttle
+from seuil.activation.services import find_student, verify_student_code
 
 WRONG_PAIR = _("Numéro d'étudiant ou date de naissance incorrect.")
 NO_ADDRESS = _(
@@ -37,27 +33,15 @@ class IdentifyForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "bday", "inputmode": "numeric"}),
     )
 
-    student: Person | None = None
-
-    def __init__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
-        self.request = request
+    def __init__(self, ip: str, *args: Any, **kwargs: Any) -> None:
+        self.ip = ip
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if "number" not in data or "birth_date" not in data:
             return data
-        number, born = data["number"].strip().upper(), data["birth_date"]
-        student = throttle.attempt(
-            f"etu:{number}",
-            lambda: (
-                Person.objects.filter(status="etudiant", external_id=number, birth_date=born)
-                .select_related("account")
-                .first()
-            ),
-            action=Action.STUDENT_CODE,
-            request=self.request,
-        )
+        student = find_student(number=data["number"], born=data["birth_date"], ip=self.ip)
         if student is None:
             raise forms.ValidationError(WRONG_PAIR)
         # The right pair: from here, saying why is no longer telling a stranger anything.
@@ -70,7 +54,7 @@ class IdentifyForm(forms.Form):
             raise forms.ValidationError(not_yet_message(opens))
         if not student.personal_email:
             raise forms.ValidationError(NO_ADDRESS)
-        self.student = student
+        data["student"] = student
         return data
 
 
@@ -81,24 +65,16 @@ class CodeForm(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
     )
 
-    granted: StudentCode | None = None
-
-    def __init__(self, request: HttpRequest, account: Account, *args: Any, **kwargs: Any) -> None:
-        self.request, self.account = request, account
+    def __init__(self, ip: str, account: Account, *args: Any, **kwargs: Any) -> None:
+        self.ip, self.account = ip, account
         super().__init__(*args, **kwargs)
 
     @sensitive_variables()
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if "code" in data:
-            code = data["code"]
-            self.granted = throttle.attempt(
-                self.account.login,
-                lambda: StudentCode.objects.verify(self.account, code),
-                action=Action.STUDENT_CODE,
-                request=self.request,
-            )
-            if self.granted is None:
+            data["grant"] = verify_student_code(account=self.account, code=data["code"], ip=self.ip)
+            if data["grant"] is None:
                 self.add_error(
                     "code",
                     _("Code incorrect ou expiré. Après cinq erreurs, demandez-en un nouveau."),

@@ -1,9 +1,11 @@
 """Validation Étudiant: identify, receive a code by mail, then the activation form."""
 
+from datetime import timedelta
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -15,28 +17,33 @@ from seuil.activation.models import StudentCode
 from seuil.activation.services import activate_account, send_student_code
 from seuil.activation.student_forms import CodeForm, IdentifyForm, StudentActivationForm
 from seuil.activation.views import RECAP
+from seuil.core.http import client_ip
+from seuil.core.steps import Steps
 
-STUDENT = "student_validation"
-VERIFIED_SECONDS = 30 * 60  # after the right code, the form must follow soon
+# Who is validating, then which code they proved: the form must follow the code soon.
+STUDENT = Steps("student-validation", max_age=timedelta(minutes=30))
 
 
+@login_not_required
 @never_cache
 def identify(request: HttpRequest) -> HttpResponse:
-    form = IdentifyForm(request, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid() and form.student:
-        send_student_code(person=form.student, request=request)
-        request.session[STUDENT] = {"pk": form.student.account_id}
+    form = IdentifyForm(client_ip(request), request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        student = form.cleaned_data["student"]
+        send_student_code(person=student, ip=client_ip(request))
+        STUDENT.keep(request, pk=student.account_id)
         return redirect("activation:student-code")
     return render(request, "activation/student_identify.html", {"form": form})
 
 
+@login_not_required
 @never_cache
 def code(request: HttpRequest) -> HttpResponse:
     account = _account(request)
     if account is None:
         return redirect("activation:student")
     if request.method == "POST" and "resend" in request.POST:
-        sent = send_student_code(person=account.person, request=request)
+        sent = send_student_code(person=account.person, ip=client_ip(request))
         messages.info(
             request,
             _("Un nouveau code vient d'être envoyé.")
@@ -44,18 +51,15 @@ def code(request: HttpRequest) -> HttpResponse:
             else _("Trop de codes envoyés : patientez une heure."),
         )
         return redirect("activation:student-code")
-    form = CodeForm(request, account, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid() and form.granted:
-        request.session[STUDENT] = {
-            "pk": account.pk,
-            "code": form.granted.pk,
-            "at": timezone.now().timestamp(),
-        }
+    form = CodeForm(client_ip(request), account, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        STUDENT.keep(request, pk=account.pk, code=form.cleaned_data["grant"].pk)
         return redirect("activation:student-activate")
     context = {"form": form, "masked": mask(account.person.personal_email)}
     return render(request, "activation/student_code.html", context)
 
 
+@login_not_required
 @sensitive_post_parameters("password1", "password2", "secret_answer")
 @never_cache
 def activate(request: HttpRequest) -> HttpResponse:
@@ -76,21 +80,26 @@ def activate(request: HttpRequest) -> HttpResponse:
             email=data["personal_email"],
             question=data["secret_question"],
             answer=data["secret_answer"],
-            request=request,
+            ip=client_ip(request),
             proven=person.personal_email,
         )
-        request.session.pop(STUDENT, None)
+        STUDENT.end(request)
         if activated is None:
             return redirect("activation:student")
-        recap = {"login": account.login, "mail": account.mail, "replaced": False}
-        request.session[RECAP] = {**recap, "pending_email": activated[0].pending_email}
+        RECAP.keep(
+            request,
+            login=account.login,
+            mail=account.mail,
+            replaced=False,
+            pending_email=activated[0].pending_email,
+        )
         return redirect("activation:recap")
     context = {"form": form, "policy": browser_policy(account.password_context())}
     return render(request, "activation/student_activate.html", context)
 
 
 def _account(request: HttpRequest) -> Account | None:
-    pk = (request.session.get(STUDENT) or {}).get("pk")
+    pk = (STUDENT.read(request) or {}).get("pk")
     return (
         Account.objects.select_related("person").filter(pk=pk, person__status="etudiant").first()
         if pk
@@ -99,10 +108,8 @@ def _account(request: HttpRequest) -> Account | None:
 
 
 def _verified_code(request: HttpRequest) -> StudentCode | None:
-    state = request.session.get(STUDENT) or {}
-    if timezone.now().timestamp() - float(state.get("at", 0)) > VERIFIED_SECONDS:
+    state = STUDENT.read(request) or {}
+    if "code" not in state:
         return None
     codes = StudentCode.objects.select_related("account", "account__person")
-    return codes.filter(
-        pk=int(state.get("code", 0)), account_id=int(state.get("pk", 0)), used_at__isnull=True
-    ).first()
+    return codes.filter(pk=state["code"], account_id=state["pk"], used_at__isnull=True).first()

@@ -1,4 +1,7 @@
+from datetime import timedelta
+
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
@@ -7,54 +10,69 @@ from django.views.decorators.debug import sensitive_post_parameters
 
 from seuil.accounts.passwords import Context, browser_policy
 from seuil.activation.charter import charter_in
-from seuil.activation.forms import PROOF, WRONG_SESAME, ActivationForm
+from seuil.activation.forms import WRONG_SESAME, ActivationForm
+from seuil.activation.models import PROOF_SECONDS
 from seuil.activation.services import activate_account
+from seuil.core.http import client_ip
+from seuil.core.steps import Steps
 
-RECAP = "activation_recap"
+# What the recap page shows, once, right after the activation.
+RECAP = Steps("activation-recap", max_age=timedelta(minutes=10))
+# That a Sésame was verified, after a refusal for another field: never the secret, only the fact.
+VERIFIED = Steps("activation-verified", max_age=timedelta(seconds=PROOF_SECONDS))
 
 
+@login_not_required
 @sensitive_post_parameters("sesame", "password1", "password2", "secret_answer")
 @never_cache
 def activate(request: HttpRequest) -> HttpResponse:
-    form = ActivationForm(request, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid() and form.sesame_found:
+    form = ActivationForm(
+        client_ip(request),
+        VERIFIED.read(request),
+        request.POST if request.method == "POST" else None,
+    )
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         activated = activate_account(
-            grant=form.sesame_found,
+            grant=data["grant"],
             password=data["password1"],
             email=data["personal_email"],
             question=data["secret_question"],
             answer=data["secret_answer"],
-            request=request,
+            ip=client_ip(request),
         )
         if activated:
-            request.session.pop(PROOF, None)
+            VERIFIED.end(request)
             account, replaced = activated
-            request.session[RECAP] = {
-                "login": account.login,
-                "mail": account.mail,
-                "replaced": replaced,
-                "pending_email": account.pending_email,
-            }
+            RECAP.keep(
+                request,
+                login=account.login,
+                mail=account.mail,
+                replaced=replaced,
+                pending_email=account.pending_email,
+            )
             return redirect("activation:recap")
         form.add_error("sesame", WRONG_SESAME)  # a concurrent request used the Sésame first
-        form.sesame_found = None
-    if form.sesame_found:  # refused for something else: keep the fact, never the secret
-        request.session[PROOF] = form.sesame_found.proof()
+        form.cleaned_data["grant"] = None
+    grant = form.cleaned_data.get("grant") if form.is_bound else None
+    if grant:  # refused for something else: keep the fact, never the secret
+        VERIFIED.keep(request, pk=grant.pk, login=grant.account.login)
     elif request.method == "POST":
-        request.session.pop(PROOF, None)
-    policy = browser_policy(Context())
-    return render(request, "activation/form.html", {"form": form, "policy": policy})
+        VERIFIED.end(request)
+    context = {"form": form, "policy": browser_policy(Context()), "verified": grant is not None}
+    return render(request, "activation/form.html", context)
 
 
+@login_not_required
 @never_cache
 def recap(request: HttpRequest) -> HttpResponse:
-    summary = request.session.pop(RECAP, None)
+    summary = RECAP.end(request)
     if summary is None:
         return redirect("activation:activate")
     return render(request, "activation/recap.html", summary)
 
 
+@login_not_required
 def charter(request: HttpRequest) -> HttpResponse:
     charter = charter_in(get_language() or "fr", settings.SEUIL_CHARTER_FILE)
     return render(request, "activation/charter.html", {"charter": charter})

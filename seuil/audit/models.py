@@ -2,11 +2,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import NotSupportedError, models
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from seuil.core.http import client_ip
 
 
 class Action(models.TextChoices):
@@ -88,7 +85,7 @@ class AuditEvent(models.Model):
         outcome: str = Outcome.SUCCESS,
         account: Any = None,
         actor: str = "",
-        request: HttpRequest | None = None,
+        ip: str = "",
         **detail: Any,
     ) -> "AuditEvent":
         """Record an event; the actor defaults to the account's login."""
@@ -97,6 +94,6 @@ class AuditEvent(models.Model):
             outcome=outcome,
             account=account,
             actor=actor or (account.login if account else "anonyme"),
-            ip=(client_ip(request) or None) if request else None,
+            ip=ip or None,
             detail=detail,
         )

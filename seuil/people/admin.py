@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from seuil.accounts.admin import lift_locks, lock_accounts
 from seuil.accounts.models import StateChange
 from seuil.audit.models import Action, AuditEvent
+from seuil.core.http import client_ip
 from seuil.people import naming
 from seuil.people.models import FEED_FIELDS, Person
 
@@ -100,7 +101,7 @@ class PersonAdmin(admin.ModelAdmin[Person]):
             Action.PERSON_CHANGED,
             account=obj.account,
             actor=operator,
-            request=request,
+            ip=client_ip(request),
             fields=form.changed_data,
         )
 

@@ -1,4 +1,4 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -6,12 +6,12 @@ from django.views.decorators.cache import never_cache
 from seuil.portal.models import Service
 
 
+@login_not_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
 
 
 @never_cache
-@login_required
 def portal(request: HttpRequest) -> HttpResponse:
     """The services of the person's status, grouped by theme, and the person's own panel."""
     person = getattr(request.user, "person", None)

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Q
-from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
@@ -36,7 +35,7 @@ def key_of(identifier: str, account: Account | None) -> str:
     return account.login if account else identifier.strip().lower()[:150]
 
 
-def send_reset_link(*, identifier: str, request: HttpRequest) -> None:
+def send_reset_link(*, identifier: str, ip: str) -> None:
     """Mail a reset link if the account has a confirmed personal address; otherwise do nothing,
     visibly the same."""
     account = find(identifier)
@@ -49,7 +48,7 @@ def send_reset_link(*, identifier: str, request: HttpRequest) -> None:
     )
     if recent.count() >= MAILS_PER_HOUR:
         return
-    AuditEvent.record(Action.RESET_REQUESTED, account=account, request=request)
+    AuditEvent.record(Action.RESET_REQUESTED, account=account, ip=ip)
     OutgoingMail.enqueue(reset_link, to=account.recovery_email, account=account)
 
 
@@ -74,7 +73,7 @@ def path_closed(identifier: str) -> bool:
 
 
 @sensitive_variables("answer")
-def check_answer(*, identifier: str, answer: str, request: HttpRequest) -> Account | None:
+def check_answer(*, identifier: str, answer: str, ip: str) -> Account | None:
     """The account if the answer is its own, under the lockout; one Argon2 hash either way."""
     account = find(identifier)
 
@@ -83,6 +82,4 @@ def check_answer(*, identifier: str, answer: str, request: HttpRequest) -> Accou
         encoded = account.secret_answer if account and usable else UNUSABLE_PASSWORD_PREFIX
         return account if answer_matches(answer, encoded) and usable else None
 
-    return throttle.attempt(
-        key_of(identifier, account), check, action=Action.SECRET_ANSWER, request=request
-    )
+    return throttle.attempt(key_of(identifier, account), check, action=Action.SECRET_ANSWER, ip=ip)

@@ -1,8 +1,10 @@
 """Mot de passe oublié: identifier → link by mail, or question → new password."""
 
+from datetime import timedelta
+
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.encoding import force_str
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
@@ -12,51 +14,57 @@ from django.views.decorators.debug import sensitive_post_parameters
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import browser_policy
 from seuil.accounts.services import reset_password
+from seuil.core.http import client_ip
+from seuil.core.steps import Steps
 from seuil.recovery import services
 from seuil.recovery.forms import AnswerForm, ForgotForm, ResetForm
 from seuil.recovery.tokens import reset_tokens
 from seuil.security.middleware import no_referrer
 
-IDENTIFIER, GRANT = "recovery_identifier", "recovery_grant"
-GRANT_SECONDS = 15 * 60  # after a right answer, the new password must follow soon
+# The identifier typed, for the "sent" page and the question.
+FORGOT = Steps("recovery", max_age=timedelta(hours=1))
+# What opened the reset form: a right answer (the new password must follow soon), or a mailed
+# link (its token, checked again on every page, carries its own limit).
+ANSWERED = Steps("recovery-answered", max_age=timedelta(minutes=15))
+LINKED = Steps("recovery-link", max_age=timedelta(hours=1))
 
 
+@login_not_required
 @never_cache
 def forgot(request: HttpRequest) -> HttpResponse:
     form = ForgotForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["identifier"]
-        services.send_reset_link(identifier=identifier, request=request)
-        request.session[IDENTIFIER] = identifier
+        services.send_reset_link(identifier=identifier, ip=client_ip(request))
+        FORGOT.keep(request, identifier=identifier)
         return redirect("recovery:sent")
     return render(request, "recovery/forgot.html", {"form": form})
 
 
+@login_not_required
 @never_cache
 def sent(request: HttpRequest) -> HttpResponse:
-    if IDENTIFIER not in request.session:
+    if FORGOT.read(request) is None:
         return redirect("recovery:forgot")
     return render(request, "recovery/sent.html")
 
 
+@login_not_required
 @sensitive_post_parameters("answer")
 @never_cache
 def question(request: HttpRequest) -> HttpResponse:
-    identifier = request.session.get(IDENTIFIER)
-    if identifier is None:
+    state = FORGOT.read(request)
+    if state is None:
         return redirect("recovery:forgot")
+    identifier = state["identifier"]
     form = AnswerForm(request.POST if request.method == "POST" else None)
     closed = services.path_closed(identifier)
     if request.method == "POST" and not closed and form.is_valid():
         account = services.check_answer(
-            identifier=identifier, answer=form.cleaned_data["answer"], request=request
+            identifier=identifier, answer=form.cleaned_data["answer"], ip=client_ip(request)
         )
         if account:
-            request.session[GRANT] = {
-                "pk": account.pk,
-                "via": "question",
-                "at": timezone.now().timestamp(),
-            }
+            ANSWERED.keep(request, pk=account.pk)
             return redirect("recovery:reset")
         closed = services.path_closed(identifier)
         form.add_error("answer", _("Réponse incorrecte."))
@@ -64,6 +72,7 @@ def question(request: HttpRequest) -> HttpResponse:
     return render(request, "recovery/question.html", context)
 
 
+@login_not_required
 @no_referrer
 @never_cache
 def link(request: HttpRequest, uid: str, token: str) -> HttpResponse:
@@ -71,21 +80,23 @@ def link(request: HttpRequest, uid: str, token: str) -> HttpResponse:
     account = _account(uid)
     if account is None or not reset_tokens.check_token(account, token):
         return render(request, "recovery/invalid.html", status=400)
-    request.session[GRANT] = {"pk": account.pk, "via": "email", "token": token}
+    LINKED.keep(request, pk=account.pk, token=token)
     return redirect("recovery:reset")
 
 
+@login_not_required
 @sensitive_post_parameters("password1", "password2")
 @never_cache
 def reset(request: HttpRequest) -> HttpResponse:
-    account = _granted(request)
+    account, via = _granted(request)
     if account is None:
         return render(request, "recovery/invalid.html", status=400)
     form = ResetForm(account, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        via = request.session.pop(GRANT)["via"]
+        ANSWERED.end(request)
+        LINKED.end(request)
         reset_password(
-            account=account, password=form.cleaned_data["password1"], via=via, request=request
+            account=account, password=form.cleaned_data["password1"], via=via, ip=client_ip(request)
         )
         return render(request, "recovery/done.html")
     return render(
@@ -103,13 +114,17 @@ def _account(uid: str) -> Account | None:
     return Account.objects.select_related("person").filter(pk=pk).first()
 
 
-def _granted(request: HttpRequest) -> Account | None:
-    """The account a link or a right answer opened, if the grant still holds."""
-    grant = request.session.get(GRANT) or {}
-    account = Account.objects.select_related("person").filter(pk=int(grant.get("pk", 0))).first()
-    if account is None or not account.is_active:
-        return None
-    if grant.get("via") == "email":
-        return account if reset_tokens.check_token(account, grant.get("token")) else None
-    fresh = timezone.now().timestamp() - float(grant.get("at", 0)) < GRANT_SECONDS
-    return account if fresh else None
+def _granted(request: HttpRequest) -> tuple[Account | None, str]:
+    """The account a link or a right answer opened, if the grant still holds, and by which."""
+    if linked := LINKED.read(request):
+        account = _open(linked["pk"])
+        if account and reset_tokens.check_token(account, linked["token"]):
+            return account, "email"
+    if answered := ANSWERED.read(request):
+        return _open(answered["pk"]), "question"
+    return None, ""
+
+
+def _open(pk: int) -> Account | None:
+    account = Account.objects.select_related("person").filter(pk=pk).first()
+    return account if account and account.is_active else None

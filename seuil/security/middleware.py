@@ -2,11 +2,12 @@
 lifetime of a session (the idle timeout is Django's own: SESSION_COOKIE_AGE, saved each request)."""
 
 from collections.abc import Callable
-from typing import Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -48,6 +49,19 @@ def session_lifetime(get_response: Handler) -> Handler:
         return get_response(request)
 
     return middleware
+
+
+class LoginRequired(LoginRequiredMiddleware):
+    """Default deny: a view is for signed-in people unless marked @login_not_required. The admin
+    keeps guarding its own views: it sends a stranger to its own login page, for operators."""
+
+    def process_view(
+        self, request: HttpRequest, view_func: Any, view_args: Any, view_kwargs: Any
+    ) -> HttpResponseBase | None:
+        match = request.resolver_match
+        if match is not None and match.app_name == "admin":
+            return None
+        return super().process_view(request, view_func, view_args, view_kwargs)
 
 
 def no_referrer(

@@ -13,7 +13,6 @@ from typing import TypeVar
 import redis
 from django.conf import settings
 from django.db import connection, transaction
-from django.http import HttpRequest
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -25,9 +24,7 @@ FORGET_AFTER = timedelta(days=30)  # an idle counter is forgotten; a lock never 
 
 
 @sensitive_variables()
-def attempt(
-    key: str, check: Callable[[], T | None], *, action: str, request: HttpRequest | None
-) -> T | None:
+def attempt(key: str, check: Callable[[], T | None], *, action: str, ip: str) -> T | None:
     """Run the check of a secret for `key` under the lockout.
 
     The check always runs, so that a locked account costs the same work as an open one, and a
@@ -43,12 +40,10 @@ def attempt(
         return result
     if result is None:
         failures, wait = _count_failure(key)
-        AuditEvent.record(
-            action, outcome=Outcome.FAILURE, actor=key[:64], request=request, failures=failures
-        )
+        AuditEvent.record(action, outcome=Outcome.FAILURE, actor=key[:64], ip=ip, failures=failures)
         if wait:
             AuditEvent.record(
-                "lockout", outcome=Outcome.LOCKED, actor=key[:64], request=request, seconds=wait
+                "lockout", outcome=Outcome.LOCKED, actor=key[:64], ip=ip, seconds=wait
             )
     return None
 

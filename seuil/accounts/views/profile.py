@@ -1,7 +1,7 @@
 """A signed-in person's own account: the password, and how to recover it."""
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,25 +12,28 @@ from seuil.accounts import services
 from seuil.accounts.forms import ChangePasswordForm, EmailChangeForm, QuestionChangeForm
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import browser_policy
+from seuil.core.http import client_ip
 
 SECRETS = ("current_password", "password1", "password2", "secret_answer")
 
 
 def _account(request: HttpRequest) -> Account:
-    assert isinstance(request.user, Account)  # noqa: S101 -- behind login_required
+    assert isinstance(request.user, Account)  # noqa: S101 -- LoginRequiredMiddleware
     return request.user
 
 
 @sensitive_post_parameters(*SECRETS)
 @never_cache
-@login_required
 def change_password(request: HttpRequest) -> HttpResponse:
     account = _account(request)
-    form = ChangePasswordForm(request, account, request.POST if request.method == "POST" else None)
+    form = ChangePasswordForm(
+        client_ip(request), account, request.POST if request.method == "POST" else None
+    )
     if request.method == "POST" and form.is_valid():
         services.change_password(
-            account=account, password=form.cleaned_data["password1"], request=request
+            account=account, password=form.cleaned_data["password1"], ip=client_ip(request)
         )
+        update_session_auth_hash(request, account)  # this session stays open
         messages.success(
             request, _("Votre mot de passe est changé. Vos autres sessions sont fermées.")
         )
@@ -41,41 +44,43 @@ def change_password(request: HttpRequest) -> HttpResponse:
 
 @sensitive_post_parameters(*SECRETS)
 @never_cache
-@login_required
 def recovery_info(request: HttpRequest) -> HttpResponse:
     """Both forms on one page; this view takes the personal e-mail's."""
     account = _account(request)
     email_form = EmailChangeForm(
-        request, account, request.POST if request.method == "POST" else None
+        client_ip(request), account, request.POST if request.method == "POST" else None
     )
     if request.method == "POST" and email_form.is_valid():
         email = email_form.cleaned_data["personal_email"]
-        services.change_recovery_email(account=account, email=email, request=request)
+        services.change_recovery_email(account=account, email=email, ip=client_ip(request))
         messages.success(
             request,
             _("Un lien de confirmation vient d'être envoyé à %(email)s.") % {"email": email},
         )
         return redirect("accounts:recovery-info")
-    return _recovery_page(request, account, email_form, QuestionChangeForm(request, account))
+    return _recovery_page(
+        request, account, email_form, QuestionChangeForm(client_ip(request), account)
+    )
 
 
 @sensitive_post_parameters(*SECRETS)
 @never_cache
-@login_required
 def recovery_question(request: HttpRequest) -> HttpResponse:
     account = _account(request)
-    form = QuestionChangeForm(request, account, request.POST if request.method == "POST" else None)
+    form = QuestionChangeForm(
+        client_ip(request), account, request.POST if request.method == "POST" else None
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         services.replace_secret_question(
             account=account,
             question=data["secret_question"],
             answer=data["secret_answer"],
-            request=request,
+            ip=client_ip(request),
         )
         messages.success(request, _("Votre question secrète est remplacée."))
         return redirect("accounts:recovery-info")
-    return _recovery_page(request, account, EmailChangeForm(request, account), form)
+    return _recovery_page(request, account, EmailChangeForm(client_ip(request), account), form)
 
 
 def _recovery_page(

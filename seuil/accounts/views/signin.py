@@ -1,9 +1,9 @@
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -11,8 +11,10 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from seuil.accounts.forms import SignInForm
+from seuil.accounts.services import sign_in as sign_in_service
+from seuil.accounts.sessions import open_session
 from seuil.audit.models import Action, AuditEvent
-from seuil.security.middleware import SIGNED_IN_AT
+from seuil.core.http import client_ip
 
 
 def next_page(request: HttpRequest) -> str:
@@ -24,22 +26,28 @@ def next_page(request: HttpRequest) -> str:
     return target if safe else settings.LOGIN_REDIRECT_URL
 
 
+@login_not_required
 @sensitive_post_parameters("password")
 @never_cache
 def sign_in(request: HttpRequest) -> HttpResponse:
-    form = SignInForm(request, request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid() and form.account:
-        login(request, form.account)  # a new session identifier, and a new CSRF token
-        request.session[SIGNED_IN_AT] = timezone.now().timestamp()
-        AuditEvent.record(Action.SIGN_IN, account=form.account, request=request)
-        return redirect(next_page(request))
+    form = SignInForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        result = sign_in_service(
+            login=data["login"], password=data["password"], ip=client_ip(request)
+        )
+        if result.account:
+            open_session(request, result.account)
+            return redirect(next_page(request))
+        form.add_error(None, result.refusal)
     return render(request, "accounts/sign_in.html", {"form": form, "next": next_page(request)})
 
 
+@login_not_required
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        AuditEvent.record(Action.SIGN_OUT, account=request.user, request=request)
+        AuditEvent.record(Action.SIGN_OUT, account=request.user, ip=client_ip(request))
     logout(request)  # the session is deleted on the server, not only forgotten by the browser
     messages.success(request, _("Vous êtes déconnecté. À bientôt !"))
     return redirect("portal:home")
