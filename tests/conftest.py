@@ -1,11 +1,13 @@
 """What every test shares: where the database lives, and how a missing component is reported.
 
-`make test` runs pytest twice: on SQLite, then the tests marked `postgres` on a throw-away database
-at SEUIL_TEST_POSTGRES_URL. A test whose component is missing skips loudly, or fails when
-SEUIL_REQUIRE_ALL=1 (as on CI).
+`make test` runs the whole suite twice: on SQLite, then on a throw-away PostgreSQL database at
+SEUIL_TEST_POSTGRES_URL. The `postgres` marker flags the tests whose point is what PostgreSQL does
+differently (concurrent writers, SKIP LOCKED); they run on both, and `-m postgres` selects them.
+A test whose component is missing skips loudly, or fails when SEUIL_REQUIRE_ALL=1 (as on CI).
 """
 
 import os
+import re
 import socket
 import tempfile
 import time
@@ -28,6 +30,7 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from django.utils import timezone, translation
 
 from seuil.accounts.models import Account
+from seuil.activation.models import Sesame
 from seuil.people.models import Person
 from seuil.portal.models import Service
 from seuil.security import throttle
@@ -166,6 +169,48 @@ def make_person() -> Callable[..., Person]:
         return person
 
     return make
+
+
+PASSWORD = "Lbmx4kr7Tq"  # a password the policy accepts, for the people tests activate
+ACTIVATION_URL = "/gestion-de-compte/validation-personnel/"
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the page's form."""
+    match = CSRF.search(html)
+    assert match, "the page has a form with a CSRF token"
+    return match.group(1)
+
+
+def without_csrf(html: str) -> str:
+    """The page without its CSRF tokens, which differ on every answer."""
+    return CSRF.sub("", html)
+
+
+@pytest.fixture
+def jean(make_person: Callable[..., Person]) -> Person:
+    """Jean Dupont, staff, activated with PASSWORD and a confirmed personal address."""
+    person = make_person(password=PASSWORD)
+    person.account.recovery_email = "jean@example.org"
+    person.account.save()
+    return person
+
+
+@pytest.fixture
+def with_sesame(make_person: Callable[..., Person]) -> tuple[Person, str]:
+    """Jean Dupont, registered, not activated, and the Sésame HR just issued him."""
+    person = make_person()
+    return person, Sesame.issue(person.account)[1]
+
+
+@pytest.fixture
+def pending(make_person: Callable[..., Person]) -> Account:
+    """Jean Dupont's account, whose personal address jean@example.org awaits its confirmation."""
+    account = make_person().account
+    account.pending_email = "jean@example.org"
+    account.save()
+    return account
 
 
 # --- A real SMTP server on loopback -----------------------------------------------------------

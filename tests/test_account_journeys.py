@@ -1,4 +1,5 @@
-"""Life after activation, end to end over HTTP, with mail through a real SMTP server on loopback."""
+"""The journeys the browser tests do not drive (the secret question, a new personal address), end
+to end over HTTP, with mail through a real SMTP server on loopback."""
 
 import re
 from collections.abc import Iterator
@@ -9,7 +10,7 @@ import pytest
 from django.contrib.auth.hashers import make_password
 
 from seuil.accounts.models import Account
-from tests.conftest import Inbox, text_of
+from tests.conftest import Inbox, csrf_token, text_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,9 +28,7 @@ class Browser:
         self, path: str, data: dict[str, str], page: httpx.Response | None = None
     ) -> httpx.Response:
         page = page or self.get(path)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        assert token, f"no form at {path}"
-        return self.http.post(path, data={"csrfmiddlewaretoken": token.group(1), **data})
+        return self.http.post(path, data={"csrfmiddlewaretoken": csrf_token(page.text), **data})
 
 
 @pytest.fixture
@@ -50,50 +49,6 @@ def sign_in(browser: Browser, password: str = "Lbmx4kr7Tq") -> httpx.Response:
     return browser.submit(
         "/gestion-de-compte/se-connecter/", {"login": "jdupont", "password": password}
     )
-
-
-def test_sign_in_portal_and_sign_out(browser: Browser, researcher: Account) -> None:
-    portal = sign_in(browser)
-    assert portal.url.path == "/mon-ent/"
-    assert "Archive ouverte" in portal.text
-    assert "jean.dupont@univ-montp3.fr" in portal.text
-    home = browser.submit("/gestion-de-compte/se-deconnecter/", {}, page=portal)
-    assert home.url.path == "/"
-    assert browser.get("/mon-ent/").url.path == "/gestion-de-compte/se-connecter/"
-
-
-def test_change_of_password(browser: Browser, researcher: Account, smtp_server: Inbox) -> None:
-    sign_in(browser)
-    done = browser.submit(
-        "/gestion-de-compte/changer-mon-mot-de-passe/",
-        {"current_password": "Lbmx4kr7Tq", "password1": "Zq8vNw3kLp", "password2": "Zq8vNw3kLp"},
-    )
-    assert "Votre mot de passe est changé" in done.text
-    [notice] = smtp_server.wait_for(1)
-    assert "a été changé" in text_of(notice)
-    assert "Zq8vNw3kLp" not in notice.as_string()
-    browser.submit("/gestion-de-compte/se-deconnecter/", {}, page=done)
-    assert sign_in(browser, "Zq8vNw3kLp").url.path == "/mon-ent/"
-
-
-def test_forgotten_password_by_email_link(
-    browser: Browser, researcher: Account, smtp_server: Inbox
-) -> None:
-    sent = browser.submit(
-        "/gestion-de-compte/mot-de-passe-oublie/", {"identifier": "jean.dupont@univ-montp3.fr"}
-    )
-    assert "Si ce compte existe" in sent.text
-    [message] = smtp_server.wait_for(1)
-    assert str(message["To"]) == "jean@example.org"
-    form = browser.get(link(message))
-    assert form.url.path == "/gestion-de-compte/nouveau-mot-de-passe/", "the token left the address"
-    done = browser.submit(
-        form.url.path, {"password1": "Zq8vNw3kLp", "password2": "Zq8vNw3kLp"}, page=form
-    )
-    assert "Votre nouveau mot de passe est enregistré" in done.text
-    assert "a été créé pour le compte jdupont" in text_of(smtp_server.wait_for(2)[1])
-    assert sign_in(browser, "Zq8vNw3kLp").url.path == "/mon-ent/"
-    assert browser.get(link(message)).status_code == 400, "the link served once"
 
 
 def test_forgotten_password_by_secret_question(

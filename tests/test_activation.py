@@ -17,9 +17,9 @@ from seuil.activation.models import CharterAcceptance, Sesame
 from seuil.audit.models import AuditEvent
 from seuil.mailer.models import OutgoingMail
 from seuil.people.models import Person
+from tests.conftest import ACTIVATION_URL, without_csrf
 
 pytestmark = pytest.mark.django_db
-URL = "/gestion-de-compte/validation-personnel/"
 STRONG = "Lbmx4kr7Tq"
 
 
@@ -60,7 +60,7 @@ def nothing_written(account: Account) -> None:
 
 
 def test_the_form_has_the_pages_labels(client: Client) -> None:
-    page = client.get(URL).content.decode()
+    page = client.get(ACTIVATION_URL).content.decode()
     for label in [
         "Validation Personnel", "Identifiant", "Mot de passe provisoire", "Nouveau mot de passe",
         "Confirmation du nouveau mot de passe", "Mail personnel", "Question secrète", "Réponse",
@@ -71,7 +71,7 @@ def test_the_form_has_the_pages_labels(client: Client) -> None:
 
 
 def test_the_form_speaks_english_when_the_browser_asks(client: Client) -> None:
-    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = client.get(ACTIVATION_URL, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Temporary password" in page
     assert "Confirm the new password" in page
     assert ">Submit<" in page or ">Validate<" in page
@@ -79,7 +79,7 @@ def test_the_form_speaks_english_when_the_browser_asks(client: Client) -> None:
 
 def test_it_activates_an_account(client: Client, staff: tuple[Person, str]) -> None:
     person, sesame = staff
-    response = client.post(URL, form("elefevre", sesame), REMOTE_ADDR="192.0.2.7")
+    response = client.post(ACTIVATION_URL, form("elefevre", sesame), REMOTE_ADDR="192.0.2.7")
     assert response.status_code == 302
     account = Account.objects.get(pk=person.account.pk)
     assert account.activated_at is not None
@@ -106,7 +106,7 @@ def test_it_activates_an_account(client: Client, staff: tuple[Person, str]) -> N
 def test_the_recap_confirms_the_account_and_the_mailbox_once(
     client: Client, staff: tuple[Person, str]
 ) -> None:
-    response = client.post(URL, form("elefevre", staff[1]), follow=True)
+    response = client.post(ACTIVATION_URL, form("elefevre", staff[1]), follow=True)
     page = response.content.decode()
     assert "Votre compte est activé" in page
     assert "elefevre" in page
@@ -114,7 +114,9 @@ def test_the_recap_confirms_the_account_and_the_mailbox_once(
     assert "ne pourra pas vous être envoyé" in page
     assert 'href="/gestion-de-compte/se-connecter/">Se connecter</a>' in page, "the next step"
     assert STRONG not in page
-    assert client.get(f"{URL}recapitulatif/").status_code == 302, "the recap is shown once"
+    assert client.get(f"{ACTIVATION_URL}recapitulatif/").status_code == 302, (
+        "the recap is shown once"
+    )
 
 
 @pytest.mark.parametrize("case", ["unknown", "wrong", "expired", "used", "revoked"])
@@ -130,7 +132,7 @@ def test_it_rejects_a_bad_login_or_sesame_with_one_message(
     elif case == "used":
         other = make_person(first_name="Paul", last_name="Roux")
         used = Sesame.issue(other.account)[1]
-        client.post(URL, form("proux", used))
+        client.post(ACTIVATION_URL, form("proux", used))
         login, sesame = "proux", used
     elif case == "revoked":
         Sesame.issue(person.account)
@@ -140,7 +142,7 @@ def test_it_rejects_a_bad_login_or_sesame_with_one_message(
     if context:
         context.start()
     try:
-        response = client.post(URL, form(login, sesame))
+        response = client.post(ACTIVATION_URL, form(login, sesame))
     finally:
         if context:
             context.stop()
@@ -157,15 +159,15 @@ def test_it_rejects_a_bad_login_or_sesame_with_one_message(
 
 def page_without_echoes(response: Any) -> str:
     text = response.content.decode()
-    text = re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", text)
+    text = without_csrf(text)
     return re.sub(r'name="login" value="[^"]*"', "", text)
 
 
 def test_known_and_unknown_logins_get_the_same_page(
     client: Client, staff: tuple[Person, str]
 ) -> None:
-    known = client.post(URL, form("elefevre", "ABCD-EFGH-JKMN-P"))
-    unknown = client.post(URL, form("zzunknown", "ABCD-EFGH-JKMN-P"))
+    known = client.post(ACTIVATION_URL, form("elefevre", "ABCD-EFGH-JKMN-P"))
+    unknown = client.post(ACTIVATION_URL, form("zzunknown", "ABCD-EFGH-JKMN-P"))
     assert known.status_code == unknown.status_code == 200
     assert page_without_echoes(known) == page_without_echoes(unknown)
 
@@ -174,9 +176,9 @@ def test_a_failed_validation_writes_nothing_and_keeps_the_sesame(
     client: Client, staff: tuple[Person, str]
 ) -> None:
     person, sesame = staff
-    client.post(URL, form("elefevre", sesame, password2="Different7Kq"))
+    client.post(ACTIVATION_URL, form("elefevre", sesame, password2="Different7Kq"))
     nothing_written(person.account)
-    assert client.post(URL, form("elefevre", sesame)).status_code == 302
+    assert client.post(ACTIVATION_URL, form("elefevre", sesame)).status_code == 302
 
 
 def test_it_keeps_the_typed_values_but_never_a_secret(
@@ -184,7 +186,7 @@ def test_it_keeps_the_typed_values_but_never_a_secret(
 ) -> None:
     _, sesame = staff
     response = client.post(
-        URL,
+        ACTIVATION_URL,
         form("elefevre", sesame, password2="Different7Kq", personal_email="", secret_question="Quel est le titre de votre livre préféré ?", secret_answer="Le Petit Prince"),
     )  # fmt: skip
     page = response.content.decode()
@@ -196,7 +198,7 @@ def test_it_keeps_the_typed_values_but_never_a_secret(
 
 def test_each_error_sits_next_to_its_field(client: Client, staff: tuple[Person, str]) -> None:
     response = client.post(
-        URL,
+        ACTIVATION_URL,
         form(
             "elefevre", staff[1], password1="Éloïse#1", password2="x", personal_email="", charter=""
         ),
@@ -225,7 +227,8 @@ def test_the_password_may_not_hold_the_persons_name(
     client: Client, staff: tuple[Person, str]
 ) -> None:
     response = client.post(
-        URL, form("elefevre", staff[1], password1="Lefevre7KqZm", password2="Lefevre7KqZm")
+        ACTIVATION_URL,
+        form("elefevre", staff[1], password1="Lefevre7KqZm", password2="Lefevre7KqZm"),
     )
     assert "Il contient votre identifiant ou votre nom" in errors(response, "password1")
 
@@ -249,7 +252,7 @@ def test_the_password_may_not_hold_the_persons_name(
 def test_it_checks_the_personal_email(
     client: Client, staff: tuple[Person, str], email: str, message: str
 ) -> None:
-    response = client.post(URL, form("elefevre", staff[1], personal_email=email))
+    response = client.post(ACTIVATION_URL, form("elefevre", staff[1], personal_email=email))
     assert errors(response, "personal_email") == [message]
 
 
@@ -257,7 +260,7 @@ def test_it_asks_for_one_recovery_contact_not_both(
     client: Client, staff: tuple[Person, str]
 ) -> None:
     response = client.post(
-        URL,
+        ACTIVATION_URL,
         form(
             "elefevre",
             staff[1],
@@ -269,7 +272,7 @@ def test_it_asks_for_one_recovery_contact_not_both(
         "Vous avez donné un mail personnel : laissez la question secrète vide."
     ]
     short = client.post(
-        URL,
+        ACTIVATION_URL,
         form(
             "elefevre",
             staff[1],
@@ -288,7 +291,7 @@ def test_it_hashes_a_normalised_secret_answer(client: Client, staff: tuple[Perso
     person, sesame = staff
     question = "Dans quelle rue avez-vous grandi ?"
     client.post(
-        URL,
+        ACTIVATION_URL,
         form(
             "elefevre",
             sesame,
@@ -312,20 +315,20 @@ def test_the_sesame_is_read_whatever_its_case_spaces_and_hyphens(
     client: Client, staff: tuple[Person, str]
 ) -> None:
     typed = staff[1].replace("-", " ").lower().replace("0", "o")
-    assert client.post(URL, form("  ELEFEVRE ", typed)).status_code == 302
+    assert client.post(ACTIVATION_URL, form("  ELEFEVRE ", typed)).status_code == 302
 
 
 def test_a_sesame_on_an_active_account_replaces_its_password(
     client: Client, staff: tuple[Person, str]
 ) -> None:
     person, sesame = staff
-    client.post(URL, form("elefevre", sesame))
+    client.post(ACTIVATION_URL, form("elefevre", sesame))
     account = Account.confirm_email(Account.objects.get(pk=person.account.pk).email_token())
     assert account is not None
     OutgoingMail.objects.all()  # the first activation's mail is already queued
     second = Sesame.issue(account)[1]
     response = client.post(
-        URL,
+        ACTIVATION_URL,
         form(
             "elefevre",
             second,
@@ -351,7 +354,7 @@ def test_a_students_sesame_works_on_the_same_form(
     student = make_person(status="etudiant", first_name="Zoë", last_name="Brontë")
     sesame = Sesame.issue(student.account)[1]
     response = client.post(
-        URL, form("zbronte", sesame, personal_email="zoe@example.org"), follow=True
+        ACTIVATION_URL, form("zbronte", sesame, personal_email="zoe@example.org"), follow=True
     )
     assert "zoe.bronte@etu.univ-montp3.fr" in response.content.decode()
 
@@ -363,7 +366,9 @@ def test_a_huge_secret_is_refused_before_any_hashing(
 
     huge = "A" * 1_000_000
     with mock.patch.object(hashers, "make_password", wraps=hashers.make_password) as hashing:
-        response = client.post(URL, form("elefevre", staff[1], password1=huge, password2=huge))
+        response = client.post(
+            ACTIVATION_URL, form("elefevre", staff[1], password1=huge, password2=huge)
+        )
     assert response.status_code == 200
     assert errors(response, "password1")[0].startswith(
         "Assurez-vous que cette valeur comporte au plus 256"
@@ -389,7 +394,7 @@ def test_known_and_unknown_logins_cost_the_same_hashing(
                 Argon2idHasher, "verify", autospec=True, side_effect=Argon2idHasher.verify
             ) as verify,
         ):
-            client.post(URL, form(login, "ABCD-EFGH-JKMN-P"))
+            client.post(ACTIVATION_URL, form(login, "ABCD-EFGH-JKMN-P"))
         return keyed.call_count, encode.call_count, verify.call_count
 
     assert work("elefevre") == work("zzunknown") == (1, 0, 0)

@@ -18,9 +18,9 @@ from seuil.accounts.models import Account
 from seuil.activation.models import Sesame
 from seuil.audit.models import Action, AuditEvent
 from seuil.people.models import Person
+from tests.conftest import ACTIVATION_URL
 
 pytestmark = pytest.mark.django_db
-URL = "/gestion-de-compte/validation-personnel/"
 
 
 @pytest.fixture
@@ -36,12 +36,13 @@ def journey(
     code = Sesame.issue(account)[1]
     for _ in range(5):
         client.post(
-            URL, {"login": "jdupont", "sesame": "WRNG-WRNG-WRNG-W", "password1": "Kq7Zm2TpX9"}
+            ACTIVATION_URL,
+            {"login": "jdupont", "sesame": "WRNG-WRNG-WRNG-W", "password1": "Kq7Zm2TpX9"},
         )
     from seuil.security import throttle
 
     throttle.reset("jdupont")
-    client.post(URL, {"login": "jdupont", "sesame": code, "password1": "Lbmx4kr7Tq", "password2": "Lbmx4kr7Tq",
+    client.post(ACTIVATION_URL, {"login": "jdupont", "sesame": code, "password1": "Lbmx4kr7Tq", "password2": "Lbmx4kr7Tq",
                       "personal_email": "jean@example.org", "charter": "on"}, REMOTE_ADDR="192.0.2.44")  # fmt: skip
     client.get(
         f"/gestion-de-compte/confirmer-mail/{Account.objects.get(pk=account.pk).email_token()}/"
@@ -62,7 +63,19 @@ def test_security_events_are_recorded_without_secrets(journey: str) -> None:
         "192.0.2.44",
         "jdupont",
     )
-    assert activation.at.tzinfo is not None
+    # Each event is stamped when it happened: in the journey's order, the lockout before the
+    # activation, the confirmation last.
+    first = AuditEvent.objects.order_by("at")
+    when = [
+        first.filter(action="registered").first(),
+        first.filter(action="sesame-issued").first(),
+        first.filter(action="lockout").first(),
+        activation,
+        first.filter(action="email-confirmed").first(),
+    ]
+    stamps = [event.at for event in when if event is not None]
+    assert len(stamps) == 5
+    assert stamps == sorted(stamps)
     everything = json.dumps(list(AuditEvent.objects.values()), default=str)
     for secret in (journey, journey.replace("-", ""), "WRNG", "Lbmx4kr7Tq", "Kq7Zm2TpX9"):
         assert secret not in everything

@@ -53,7 +53,7 @@ def sesame_for(login: str, tmp_path: Path) -> str:
 
 
 def test_staff_activation_with_the_live_indicator(
-    page: Page, site: str, tmp_path: Path, console_errors: list[str]
+    page: Page, site: str, tmp_path: Path, console_errors: list[str], smtp_server: Inbox
 ) -> None:
     sesame = sesame_for("elefevre", tmp_path)
     page.goto(site + "/")
@@ -80,6 +80,28 @@ def test_staff_activation_with_the_live_indicator(
     expect(page.get_by_role("heading", name="Votre compte est activé")).to_be_visible()
     expect(page.get_by_text("eloise.lefevre-martin@univ-montp3.fr")).to_be_visible()
     assert console_errors == []
+    # The notice and the confirmation reach the SMTP server, without a secret.
+    messages = smtp_server.wait_for(2)
+    assert sorted(str(m["Subject"]).strip() for m in messages) == [
+        "Confirmez votre mail personnel / Confirm your personal e-mail",
+        "Votre compte ENT est activé / Your ENT account is activated",
+    ]
+    assert all(str(m["To"]) == "eloise.lm@example.org" for m in messages)
+    for message in messages:
+        assert "Lbmx4kr7Tq" not in message.as_string()
+        assert sesame not in message.as_string()
+    confirmation = next(m for m in messages if "Confirm" in str(m["Subject"]))
+    link = re.search(r"https?://\S+/gestion-de-compte/confirmer-mail/\S+/", text_of(confirmation))
+    assert link
+    # The link confirms the personal address after a button, not on opening; the token leaves
+    # the address bar.
+    page.goto(link.group(0))
+    assert page.url == site + "/gestion-de-compte/confirmer-mail/"
+    page.get_by_role("button", name="Confirmer mon mail personnel").click()
+    expect(page.get_by_text("est confirmé")).to_be_visible()
+    account = Account.objects.get(login="elefevre")
+    assert account.recovery_email == "eloise.lm@example.org"
+    assert account.check_password("Lbmx4kr7Tq")
 
 
 def test_no_request_carries_the_password_before_valider(
@@ -188,6 +210,10 @@ def test_the_students_path(
     page.get_by_role("button", name="Valider").click()
     expect(page.get_by_role("heading", name="Votre compte est activé")).to_be_visible()
     expect(page.get_by_text("zoe.bronte@etu.univ-montp3.fr")).to_be_visible()
+    assert "Votre compte ENT est activé" in str(smtp_server.wait_for(2)[1]["Subject"])
+    account = Person.objects.get(external_id="22600001").account
+    assert account.recovery_email == "zoe.bronte@example.org", "the code proved the address"
+    assert account.check_password("Lbmx4kr7Tq")
 
 
 def test_the_page_is_english_when_the_browser_asks(browser: Any, site: str) -> None:

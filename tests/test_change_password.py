@@ -14,14 +14,6 @@ pytestmark = pytest.mark.django_db
 URL = "/gestion-de-compte/changer-mon-mot-de-passe/"
 
 
-@pytest.fixture
-def jean(make_person: Callable[..., Person]) -> Person:
-    person = make_person(password="Lbmx4kr7Tq")
-    person.account.recovery_email = "jean@example.org"
-    person.account.save()
-    return person
-
-
 def signed_in(person: Person) -> Client:
     client = Client()
     client.post(

@@ -1,6 +1,5 @@
 """The personal e-mail's confirmation link: valid 24 h, bound to the address, confirmed by a button."""
 
-from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -10,17 +9,8 @@ from django.utils import timezone
 
 from seuil.accounts.models import Account
 from seuil.audit.models import AuditEvent
-from seuil.people.models import Person
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pending(make_person: Callable[..., Person]) -> Account:
-    account = make_person().account
-    account.pending_email = "jean@example.org"
-    account.save()
-    return account
 
 
 CONFIRM = "/gestion-de-compte/confirmer-mail/"

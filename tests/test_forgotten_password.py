@@ -18,6 +18,7 @@ from seuil.accounts.models import Account
 from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
 from seuil.security import throttle
+from tests.conftest import without_csrf
 
 pytestmark = pytest.mark.django_db
 FORGOT = "/gestion-de-compte/mot-de-passe-oublie/"
@@ -27,11 +28,8 @@ STREET = "Dans quelle rue avez-vous grandi ?"
 
 
 @pytest.fixture
-def with_email(make_person: Callable[..., Person]) -> Account:
-    account = make_person(password="Lbmx4kr7Tq").account
-    account.recovery_email = "jean@example.org"
-    account.save()
-    return account
+def with_email(jean: Person) -> Account:
+    return jean.account
 
 
 @pytest.fixture
@@ -48,7 +46,7 @@ def on_commit(django_capture_on_commit_callbacks: Callable[..., Any]) -> Callabl
 
 
 def without_tokens(page: str) -> str:
-    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", page)
+    return without_csrf(page)
 
 
 def ask(client: Client, identifier: str, on_commit: Callable[[], Any] | None = None) -> str:

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from seuil.accounts.mails import confirm_email
+from seuil.accounts.models import Account
 from seuil.core.queue import QueueState
 from seuil.mailer.kinds import KINDS, kind
 from seuil.mailer.models import OutgoingMail
@@ -28,11 +29,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def account(make_person: Callable[..., Person]) -> Any:
-    account = make_person().account
-    account.pending_email = "jean@example.org"
-    account.save()
-    return account
+def account(pending: Account) -> Account:
+    return pending
 
 
 def test_mail_leaves_only_after_the_commit(account: Any) -> None:

@@ -1,6 +1,5 @@
 """Races over real concurrent HTTP requests against a live server, on SQLite and PostgreSQL."""
 
-import re
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -15,15 +14,13 @@ from seuil.accounts.models import Account, StateChange
 from seuil.activation.models import CharterAcceptance, Sesame
 from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
+from tests.conftest import ACTIVATION_URL, csrf_token
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-URL = "/gestion-de-compte/validation-personnel/"
 
 
 def token(page: httpx.Response) -> str:
-    match = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-    assert match
-    return match.group(1)
+    return csrf_token(page.text)
 
 
 def test_fifty_simultaneous_submissions_of_one_sesame_activate_once(
@@ -36,12 +33,12 @@ def test_fifty_simultaneous_submissions_of_one_sesame_activate_once(
 
     def submit(number: int) -> tuple[int, str]:
         with httpx.Client(base_url=live_server.url, timeout=120) as browser:
-            form = browser.get(URL)
+            form = browser.get(ACTIVATION_URL)
             data = {"csrfmiddlewaretoken": token(form), "login": "jdupont", "sesame": code,
                     "password1": f"Lbmx4kr7Tq{number:02d}"[:15], "password2": f"Lbmx4kr7Tq{number:02d}"[:15],
                     "personal_email": "jean@example.org", "charter": "on"}  # fmt: skip
             start.wait()
-            response = browser.post(URL, data=data)
+            response = browser.post(ACTIVATION_URL, data=data)
             return response.status_code, response.text
 
     with ThreadPoolExecutor(50) as pool:

@@ -1,7 +1,5 @@
 """Mes informations de récupération: a new personal e-mail (confirmed first), a new question."""
 
-from collections.abc import Callable
-
 import pytest
 from django.contrib.auth.hashers import check_password
 from django.test import Client
@@ -15,45 +13,45 @@ URL = "/gestion-de-compte/mes-informations-de-recuperation/"
 
 
 @pytest.fixture
-def jean(client: Client, make_person: Callable[..., Person]) -> Account:
-    account = make_person(password="Lbmx4kr7Tq").account
-    account.recovery_email = "old@example.org"
-    account.save()
-    client.force_login(account)
-    return account
+def signed_in(client: Client, jean: Person) -> Account:
+    client.force_login(jean.account)
+    return jean.account
 
 
 def test_a_new_address_waits_for_its_confirmation_and_the_old_one_is_told(
-    client: Client, jean: Account
+    client: Client, signed_in: Account
 ) -> None:
     response = client.post(
         URL, {"personal_email": "New@Example.ORG", "current_password": "Lbmx4kr7Tq"}
     )
     assert response["Location"] == URL
-    jean.refresh_from_db()
-    assert (jean.recovery_email, jean.pending_email) == ("old@example.org", "New@example.org")
+    signed_in.refresh_from_db()
+    assert (signed_in.recovery_email, signed_in.pending_email) == (
+        "jean@example.org",
+        "New@example.org",
+    )
     assert sorted(OutgoingMail.objects.values_list("kind", "to")) == [
         ("accounts.confirm_email", "New@example.org"),
-        ("accounts.notice", "old@example.org"),
+        ("accounts.notice", "jean@example.org"),
     ]
-    Account.confirm_email(jean.email_token())
-    jean.refresh_from_db()
-    assert (jean.recovery_email, jean.pending_email) == ("New@example.org", "")
+    Account.confirm_email(signed_in.email_token())
+    signed_in.refresh_from_db()
+    assert (signed_in.recovery_email, signed_in.pending_email) == ("New@example.org", "")
 
 
-def test_it_wants_the_current_password(client: Client, jean: Account) -> None:
+def test_it_wants_the_current_password(client: Client, signed_in: Account) -> None:
     response = client.post(
         URL, {"personal_email": "new@example.org", "current_password": "Wrong7KqZm"}
     )
     assert response.context["email_form"].errors["current_password"] == [
         "Mot de passe actuel incorrect."
     ]
-    jean.refresh_from_db()
-    assert jean.pending_email == ""
+    signed_in.refresh_from_db()
+    assert signed_in.pending_email == ""
     assert not OutgoingMail.objects.exists()
 
 
-def test_it_refuses_an_address_of_the_university(client: Client, jean: Account) -> None:
+def test_it_refuses_an_address_of_the_university(client: Client, signed_in: Account) -> None:
     response = client.post(
         URL, {"personal_email": "x@univ-montp3.fr", "current_password": "Lbmx4kr7Tq"}
     )
@@ -63,7 +61,7 @@ def test_it_refuses_an_address_of_the_university(client: Client, jean: Account) 
 
 
 def test_the_secret_question_is_replaced_and_its_answer_hashed(
-    client: Client, jean: Account
+    client: Client, signed_in: Account
 ) -> None:
     question = "Dans quelle rue avez-vous grandi ?"
     response = client.post(
@@ -75,24 +73,24 @@ def test_the_secret_question_is_replaced_and_its_answer_hashed(
         },
     )
     assert response["Location"] == URL
-    jean.refresh_from_db()
-    assert jean.secret_question == question
-    assert check_password("rue des lilas", jean.secret_answer)
+    signed_in.refresh_from_db()
+    assert signed_in.secret_question == question
+    assert check_password("rue des lilas", signed_in.secret_answer)
     assert OutgoingMail.objects.get().context["event"] == "question-replaced"
 
 
-def test_the_page_shows_what_is_on_file(client: Client, jean: Account) -> None:
+def test_the_page_shows_what_is_on_file(client: Client, signed_in: Account) -> None:
     page = client.get(URL).content.decode()
-    assert "old@example.org" in page
+    assert "jean@example.org" in page
     assert "Changer de mail personnel" in page
     assert "Choisir une question secrète" in page, "there is none to replace"
     assert "Remplacer ma question secrète" not in page
-    jean.secret_question = "Dans quelle rue avez-vous grandi ?"
-    jean.save()
+    signed_in.secret_question = "Dans quelle rue avez-vous grandi ?"
+    signed_in.save()
     assert "Remplacer ma question secrète" in client.get(URL).content.decode()
 
 
-def test_each_label_focuses_its_own_forms_field(client: Client, jean: Account) -> None:
+def test_each_label_focuses_its_own_forms_field(client: Client, signed_in: Account) -> None:
     """Both forms ask for the current password: the second used to take the first one's id."""
     page = client.get(URL).content.decode()
     assert page.count('id="id_current_password"') == 1

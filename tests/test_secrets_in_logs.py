@@ -1,7 +1,9 @@
 """No secret reaches a log or an error report: not the Sésame, the passwords, nor the answer."""
 
+import json
 import logging
 from collections.abc import Callable
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -9,6 +11,7 @@ from django.test import Client
 from django.views.debug import ExceptionReporter
 
 from seuil.activation.models import Sesame
+from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
 
 SECRETS = ("Lbmx4kr7Tq", "Zq8vNw3kLp", "Rue des Lilas")
@@ -43,18 +46,33 @@ def test_a_crash_during_activation_leaks_no_secret(
 
 @pytest.mark.django_db
 def test_failed_attempts_log_and_audit_no_secret(
-    make_person: Callable[..., Person], caplog: pytest.LogCaptureFixture, client: Client
+    make_person: Callable[..., Person],
+    caplog: pytest.LogCaptureFixture,
+    client: Client,
+    settings: Any,
 ) -> None:
     make_person()
+    settings.DEBUG = True  # then every SQL statement is logged with its parameters
     caplog.set_level(logging.DEBUG)
-    client.post(
-        "/gestion-de-compte/validation-personnel/",
-        {
-            "login": "jdupont",
-            "sesame": "WRNG-WRNG-WRNG-W",
-            "password1": SECRETS[1],
-            "password2": "x",
-        },
-    )
-    assert "WRNG" not in caplog.text
-    assert SECRETS[1] not in caplog.text
+    caplog.set_level(logging.DEBUG, logger="django.db.backends")
+    for _ in range(5):  # up to the lockout
+        client.post(
+            "/gestion-de-compte/validation-personnel/",
+            {
+                "login": "jdupont",
+                "sesame": "WRNG-WRNG-WRNG-W",
+                "password1": SECRETS[1],
+                "password2": SECRETS[1],
+            },
+        )
+    statements = [r for r in caplog.records if r.name == "django.db.backends"]
+    assert len(statements) > 20, "the attempts' statements were logged"
+    assert "'jdupont'" in caplog.text, "with their parameters: a secret there would show"
+    events = list(AuditEvent.objects.values())
+    assert {("activation", "failure"), ("lockout", "locked")} <= {
+        (e["action"], e["outcome"]) for e in events
+    }
+    audited = json.dumps(events, default=str)
+    for secret in ("WRNG", SECRETS[1]):
+        assert secret not in caplog.text
+        assert secret not in audited

@@ -20,11 +20,6 @@ URL = "/gestion-de-compte/se-connecter/"
 WRONG = "Identifiant ou mot de passe incorrect."
 
 
-@pytest.fixture
-def jean(make_person: Callable[..., Person]) -> Person:
-    return make_person(password="Lbmx4kr7Tq")
-
-
 def sign_in(client: Client, login: str, password: str) -> Any:
     return client.post(URL, {"login": login, "password": password})
 
