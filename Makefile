@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEUIL_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test bench messages clean
+.PHONY: run test bench messages clean directory
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ test: $(VENV)/.dev static/vendor/zxcvbn.js
 	$(BIN)/seuil makemigrations --check --dry-run --verbosity 0
 	$(BIN)/pytest
 	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest
+
+# A throwaway OpenLDAP (Debian's slapd) with seuil's schema, to try the provisioning; Ctrl-C ends it.
+directory: $(VENV)/.run
+	$(BIN)/python -m seuil.directory.sandbox
 
 # After changing a message: extract (no fuzzy guesses), translate locale/en, compile.
 messages: export SEUIL_ENV_FILE =

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
+import ldap.dn
 from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -94,6 +95,13 @@ def env_domain(name: str, default: str) -> str:
     if not _DOMAIN.match(value):
         raise ImproperlyConfigured(f"{name} must be a mail domain such as univ-example.fr")
     return value
+
+
+def _is_dn(value: str) -> bool:
+    try:
+        return bool(value) and bool(ldap.dn.str2dn(value))
+    except ldap.DECODING_ERROR:
+        return False
 
 
 def env_url(name: str, default: str) -> str:
@@ -287,6 +295,47 @@ SEUIL_SECRET_QUESTIONS = [
     q.strip() for q in os.environ.get("SEUIL_SECRET_QUESTIONS", "").split("|") if q.strip()
 ]
 
+# --- Directory (OpenLDAP with SupAnn entries; docs/directory.md) --------------------------------
+
+# ldap:// or ldaps://; unset means no provisioning.
+SEUIL_LDAP_URL = os.environ.get("SEUIL_LDAP_URL", "").strip()
+SEUIL_LDAP_BIND_DN = os.environ.get("SEUIL_LDAP_BIND_DN", "").strip()
+SEUIL_LDAP_PEOPLE_DN = os.environ.get("SEUIL_LDAP_PEOPLE_DN", "").strip()
+SEUIL_LDAP_BIND_PASSWORD = os.environ.get("SEUIL_LDAP_BIND_PASSWORD", "")
+SEUIL_LDAP_STARTTLS = env_bool("SEUIL_LDAP_STARTTLS", False)
+SEUIL_LDAP_CA_FILE = os.environ.get("SEUIL_LDAP_CA_FILE", "").strip()
+_password_file = os.environ.get("SEUIL_LDAP_BIND_PASSWORD_FILE", "").strip()
+if _password_file:
+    if SEUIL_LDAP_BIND_PASSWORD:
+        raise ImproperlyConfigured(
+            "Set SEUIL_LDAP_BIND_PASSWORD or SEUIL_LDAP_BIND_PASSWORD_FILE, not both"
+        )
+    try:
+        SEUIL_LDAP_BIND_PASSWORD = Path(_password_file).read_text().rstrip("\r\n")
+    except OSError as _error:
+        raise ImproperlyConfigured(
+            f"SEUIL_LDAP_BIND_PASSWORD_FILE: {_error.strerror} ({_password_file})"
+        ) from None
+if SEUIL_LDAP_URL:
+    if (
+        urlsplit(SEUIL_LDAP_URL).scheme not in {"ldap", "ldaps"}
+        or not urlsplit(SEUIL_LDAP_URL).hostname
+    ):
+        raise ImproperlyConfigured("SEUIL_LDAP_URL must be an ldap:// or ldaps:// URL with a host")
+    if SEUIL_LDAP_STARTTLS and SEUIL_LDAP_URL.startswith("ldaps:"):
+        raise ImproperlyConfigured(
+            "SEUIL_LDAP_STARTTLS is for ldap:// URLs; ldaps:// is TLS already"
+        )
+    for _name in ("SEUIL_LDAP_BIND_DN", "SEUIL_LDAP_PEOPLE_DN"):
+        if not _is_dn(globals()[_name]):
+            raise ImproperlyConfigured(f"{_name} must be a DN such as ou=people,dc=example,dc=fr")
+    if not SEUIL_LDAP_BIND_PASSWORD:
+        raise ImproperlyConfigured(
+            "SEUIL_LDAP_URL is set: SEUIL_LDAP_BIND_PASSWORD or SEUIL_LDAP_BIND_PASSWORD_FILE too"
+        )
+if SEUIL_LDAP_CA_FILE and not Path(SEUIL_LDAP_CA_FILE).is_file():
+    raise ImproperlyConfigured(f"SEUIL_LDAP_CA_FILE: no file at {SEUIL_LDAP_CA_FILE}")
+
 # --- Applications -----------------------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -305,6 +354,7 @@ INSTALLED_APPS = [
     "seuil.activation",
     "seuil.recovery",
     "seuil.lifecycle",
+    "seuil.directory",
     "seuil.portal",
     "seuil.demo",
 ]

@@ -38,6 +38,8 @@ from seuil.security import throttle
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+    from seuil.directory.sandbox import Sandbox
+
 REQUIRE_ALL = os.environ.get("SEUIL_REQUIRE_ALL") == "1"
 
 # Properties are judged on their results, not their speed: on a busy 2-core machine Hypothesis's
@@ -325,3 +327,29 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# --- A real OpenLDAP directory on loopback ----------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def slapd() -> Iterator["Sandbox"]:
+    """Debian's slapd with seuil's schema, the argon2 module and the ACLs, once per run."""
+    from seuil.directory import sandbox
+
+    need("slapd", sandbox.slapd_available(), "apt-get install slapd ldap-utils (.ci/run does)")
+    server = sandbox.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def directory(slapd: "Sandbox", settings: Any) -> Iterator["Sandbox"]:
+    """seuil pointed at the directory, whose people branch starts empty."""
+    for name, value in slapd.settings().items():
+        setattr(settings, name, value)
+    yield slapd
+    conn = slapd.admin()
+    for dn, _attrs in conn.search_s(slapd.people_dn, 1, "(objectClass=*)", ["1.1"]):
+        conn.delete_s(dn)
+    conn.unbind_s()

@@ -165,3 +165,19 @@ def test_every_value_is_a_non_empty_string(make_person: Callable[..., Person]) -
         for name, values in attributes.items():
             assert values, name
             assert all(isinstance(v, str) and v for v in values), name
+
+
+@pytest.mark.parametrize(
+    ("address", "published"),
+    [
+        ("jean@example.org", "jean@example.org"),
+        ("jean@exämple.org", "jean@xn--exmple-cua.org"),
+        ("jéan@example.org", None),
+    ],
+)
+def test_the_personal_address_is_published_in_ascii(
+    make_person: Callable[..., Person], address: str, published: str | None
+) -> None:
+    account = make_person().account
+    account.recovery_email = address
+    assert attributes_of(account).get("supannMailPerso") == ([published] if published else None)

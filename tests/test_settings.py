@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,3 +110,55 @@ def test_make_run_writes_a_private_env_with_a_generated_key(tmp_path: Path) -> N
     key = next(line for line in text.splitlines() if line.startswith("SEUIL_SECRET_KEY="))
     assert len(key) > 60
     assert target.stat().st_mode & 0o077 == 0, "only its owner reads the key"
+
+
+LDAP = {
+    "SEUIL_LDAP_URL": "ldaps://ldap.example.fr",
+    "SEUIL_LDAP_BIND_DN": "cn=seuil,ou=services,dc=example,dc=fr",
+    "SEUIL_LDAP_BIND_PASSWORD": "secret",
+    "SEUIL_LDAP_PEOPLE_DN": "ou=people,dc=example,dc=fr",
+}
+
+
+def test_a_complete_directory_configuration_loads(tmp_path: Any) -> None:
+    assert load(**LDAP).returncode == 0
+    secret = tmp_path / "ldap-password"
+    secret.write_text("from-a-file\n")
+    from_file = {**LDAP, "SEUIL_LDAP_BIND_PASSWORD_FILE": str(secret)}
+    del from_file["SEUIL_LDAP_BIND_PASSWORD"]
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from seuil import settings; print(settings.SEUIL_LDAP_BIND_PASSWORD)",
+        ],
+        env={**BASE, **from_file},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout == "from-a-file\n"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SEUIL_LDAP_URL", "http://ldap.example.fr"),
+        ("SEUIL_LDAP_BIND_DN", "not a dn"),
+        ("SEUIL_LDAP_BIND_DN", ""),
+        ("SEUIL_LDAP_PEOPLE_DN", "people"),
+        ("SEUIL_LDAP_BIND_PASSWORD", ""),
+        ("SEUIL_LDAP_BIND_PASSWORD_FILE", "/nonexistent/ldap-password"),
+        ("SEUIL_LDAP_STARTTLS", "true"),
+        ("SEUIL_LDAP_CA_FILE", "/nonexistent/ca.pem"),
+    ],
+)
+def test_a_malformed_directory_setting_stops_the_process_with_its_name(
+    name: str, value: str
+) -> None:
+    env = {**LDAP, name: value}
+    if name == "SEUIL_LDAP_BIND_PASSWORD_FILE":
+        del env["SEUIL_LDAP_BIND_PASSWORD"]
+    result = load(**env)
+    assert result.returncode != 0
+    assert name in result.stderr

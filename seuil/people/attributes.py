@@ -60,13 +60,26 @@ def attributes_of(account: Any, today: date | None = None) -> dict[str, list[str
     mailbox = account.mail and account.activated_at is not None
     if mailbox:
         attributes["mail"] = [account.mail]
-    if account.recovery_email:  # the confirmed address only, never one awaiting its link
-        attributes["supannMailPerso"] = [account.recovery_email]
+    personal = _ascii_address(account.recovery_email)
+    if personal:  # the confirmed address only, never one awaiting its link
+        attributes["supannMailPerso"] = [personal]
     etat = _etat(account, person, state)
     attributes["supannRessourceEtatDate"] = [f"{{COMPTE}}{etat}"]
     if mailbox:
         attributes["supannRessourceEtatDate"].append(f"{{MAIL}}{etat}")
     return attributes
+
+
+def _ascii_address(address: str) -> str | None:
+    """supannMailPerso is ASCII (IA5): an internationalised domain in its xn-- form. A
+    non-ASCII local part has no ASCII form, and is left out."""
+    local, _, domain = address.rpartition("@")
+    if not local or not local.isascii():
+        return None
+    try:
+        return f"{local}@{domain.encode('idna').decode('ascii')}"
+    except UnicodeError:
+        return None
 
 
 def _etat(account: Any, person: Any, state: Substate) -> str:

@@ -1,0 +1,96 @@
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from seuil.accounts.models import Account, AccountChange
+from seuil.directory import client, services
+from seuil.directory.client import DirectoryDown
+from seuil.directory.push import push
+from seuil.directory.reconcile import Report, reconcile
+from seuil.directory.services import Drained
+
+
+class Command(BaseCommand):
+    help = (
+        "Push account changes to the LDAP directory (SEUIL_LDAP_URL). Run it from cron every "
+        "minute: it pushes what is pending, each account's current entry, in batches (an import "
+        "of 20,000 people is pushed here, not one by one inside the import). Replaying a push "
+        "changes nothing. The directory being down costs nothing: the changes wait for the next "
+        "run. A change the directory refuses is retried with backoff (its message is kept), then "
+        "shown as failed in the admin; it never holds up other accounts. "
+        "--full reads the whole people branch (paged), fixes what differs, recreates what is "
+        "missing, and reports the entries seuil does not know; --prune deletes those. "
+        "--dry-run says what would be written and writes nothing."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--full", action="store_true", help="reconcile the whole branch")
+        parser.add_argument(
+            "--prune", action="store_true", help="with --full: delete entries seuil does not know"
+        )
+        parser.add_argument("--dry-run", action="store_true", help="write nothing")
+        parser.add_argument(
+            "--batch", type=int, default=services.BATCH, help="changes per batch (default 500)"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not client.configured():
+            raise CommandError("SEUIL_LDAP_URL is not set: there is no directory to push to.")
+        if options["prune"] and not options["full"]:
+            raise CommandError("--prune goes with --full.")
+        if options["batch"] < 1:
+            raise CommandError("--batch must be at least 1.")
+        started = time.monotonic()
+        try:
+            if options["full"]:
+                summary = self.full(dry_run=options["dry_run"], prune=options["prune"])
+            elif options["dry_run"]:
+                summary = self.preview(options["batch"])
+            else:
+                drained = services.drain(batch=options["batch"], progress=self.drained)
+                summary = f"Pushed {drained.summary()}"
+        except DirectoryDown as error:
+            raise CommandError(
+                f"The directory is unreachable ({error}); the changes wait for the next run."
+            ) from None
+        suffix = " (dry run: nothing written)" if options["dry_run"] else ""
+        self.stdout.write(f"{summary} in {time.monotonic() - started:.1f} s{suffix}.")
+
+    def full(self, *, dry_run: bool, prune: bool) -> str:
+        conn = client.connect()
+        try:
+            report = reconcile(conn, dry_run=dry_run, prune=prune, progress=self.reconciled)
+        finally:
+            conn.unbind_s()
+        for dn in report.unknown[:50]:
+            self.stdout.write(
+                f"unknown to seuil{' (deleted)' if prune and not dry_run else ''}: {dn}"
+            )
+        if len(report.unknown) > 50:
+            self.stdout.write(f"… and {len(report.unknown) - 50} more unknown entries")
+        for key, error in report.refused.items():
+            self.stderr.write(f"refused ({key}): {error}")
+        return f"Reconciled {report.summary()}"
+
+    def preview(self, batch: int) -> str:
+        ids = sorted(set(AccountChange.objects.due().values_list("account_id", flat=True)))
+        conn = client.connect()
+        total = Drained(accounts=len(ids))
+        try:
+            for start in range(0, len(ids), batch):
+                accounts = Account.objects.select_related("person").filter(
+                    pk__in=ids[start : start + batch]
+                )
+                services._add(total.pushed, push(conn, list(accounts), dry_run=True))
+        finally:
+            conn.unbind_s()
+        return f"Would push {total.summary()}"
+
+    def drained(self, total: Drained) -> None:
+        if self.stdout.isatty() or total.accounts % 10_000 < services.BATCH:
+            self.stderr.write(f"… {total.accounts} accounts pushed")
+
+    def reconciled(self, report: Report) -> None:
+        if report.read % 10_000 < 1000 or self.stdout.isatty():
+            self.stderr.write(f"… {report.read} entries read, {report.added} added")

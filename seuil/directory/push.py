@@ -1,0 +1,87 @@
+"""Pushing accounts' current entries: read what the directory holds, write only what differs.
+
+Pushing the current state, not a replay of each change, makes a push idempotent: replaying it
+changes nothing, and any number of changes to one account cost one write.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ldap.ldapobject import LDAPObject
+
+from seuil.directory import client
+from seuil.directory.client import Write
+from seuil.directory.entries import Entry, changes, dn_key, dn_of, entry_of, uid_filter
+
+SEARCH_BATCH = 200  # uids per search filter
+
+
+@dataclass
+class Pushed:
+    added: int = 0
+    modified: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    # account pk: the directory's message, for the writes it refused
+    refused: dict[Any, str] = field(default_factory=dict)
+
+    def count(self, kind: str) -> None:
+        name = _COUNTERS[kind]
+        setattr(self, name, getattr(self, name) + 1)
+
+    def summary(self) -> str:
+        return (
+            f"{self.added} added, {self.modified} modified, {self.deleted} deleted, "
+            f"{self.unchanged} unchanged, {len(self.refused)} refused"
+        )
+
+
+_COUNTERS = {"add": "added", "modify": "modified", "delete": "deleted"}
+
+
+def plan(account: Any, current: Entry | None) -> Write | None:
+    """The one write that makes the directory agree with seuil about this account, if any."""
+    desired = entry_of(account)
+    dn = dn_of(account.login)
+    if desired is None:
+        return Write("delete", dn) if current is not None else None
+    if current is None:
+        return Write("add", dn, desired)
+    mods = changes(current, desired)
+    return Write("modify", dn, mods) if mods else None
+
+
+def current_entries(conn: LDAPObject, logins: Sequence[str]) -> dict[str, Entry]:
+    """What the directory holds at each login's DN (uid=<login>,<people>), by login."""
+    found: dict[str, Entry] = {}
+    for start in range(0, len(logins), SEARCH_BATCH):
+        batch = list(logins[start : start + SEARCH_BATCH])
+        wanted = {dn_key(dn_of(login)): login for login in batch}
+        for page in client.people(conn, uid_filter(batch)):
+            for dn, attrs in page:
+                login = wanted.get(dn_key(dn))
+                if login is not None:  # an entry elsewhere with this uid is not this account's
+                    found[login] = attrs
+    return found
+
+
+def push(conn: LDAPObject, accounts: Sequence[Any], *, dry_run: bool = False) -> Pushed:
+    """Make the directory hold these accounts' current entries (accounts with their person)."""
+    result = Pushed()
+    current = current_entries(conn, [account.login for account in accounts])
+    writes: list[tuple[Any, Write]] = []
+    for account in accounts:
+        write = plan(account, current.get(account.login))
+        if write is None:
+            result.unchanged += 1
+        else:
+            writes.append((account.pk, write))
+    outcomes = {} if dry_run else client.write_all(conn, writes)
+    for pk, write in writes:
+        error = outcomes.get(pk)
+        if error is None:
+            result.count(write.kind)
+        else:
+            result.refused[pk] = error
+    return result
