@@ -5,6 +5,7 @@ Every value in a DN goes through ldap.dn.escape_dn_chars, every value in a filte
 ldap.filter.escape_filter_chars: names can hold `, + " \\ < > ; = * ( )`.
 """
 
+from datetime import date
 from typing import Any
 
 import ldap
@@ -13,7 +14,7 @@ import ldap.filter
 from django.conf import settings
 
 from seuil.accounts.states import OPEN
-from seuil.people.attributes import attributes_of
+from seuil.people.attributes import attributes_of, institution_today
 
 OBJECT_CLASSES = ("inetOrgPerson", "eduPerson", "supannPerson")
 # What seuil owns in an entry; anything else there (an institution's own attributes and classes)
@@ -61,11 +62,11 @@ def dn_key(dn: str) -> tuple[tuple[tuple[str, str], ...], ...]:
     return tuple(tuple((t.lower(), v.lower()) for t, v, _ in rdn) for rdn in rdns)
 
 
-def password_of(account: Any) -> str | None:
+def password_of(account: Any, today: date | None = None) -> str | None:
     """The userPassword for the directory: {ARGON2} and the PHC string seuil stores (Django's
     encoding minus its leading `argon2`). None when the account may not sign in, before the
     activation, or while its hash is an older PBKDF2 one awaiting its upgrade at sign-in."""
-    if account.activated_at is None or account.state_on() not in OPEN:
+    if account.activated_at is None or account.state_on(today) not in OPEN:
         return None
     if not account.password.startswith(_DJANGO_ARGON2):
         return None
@@ -77,8 +78,9 @@ def entry_of(account: Any) -> Entry | None:
     (an operator, or a person whose data was purged)."""
     if getattr(account, "person", None) is None or account.purged_at is not None:
         return None
-    values = attributes_of(account)
-    password = password_of(account)
+    today = institution_today()
+    values = attributes_of(account, today)
+    password = password_of(account, today)
     if password is not None:
         values["userPassword"] = [password]
     entry = {name: [v.encode() for v in vs] for name, vs in values.items()}

@@ -8,13 +8,39 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import QuerySet
 from ldap.ldapobject import LDAPObject
 
+from seuil.accounts.models import Account
 from seuil.directory import client
 from seuil.directory.client import Write
 from seuil.directory.entries import Entry, changes, dn_key, dn_of, entry_of, uid_filter
 
 SEARCH_BATCH = 200  # uids per search filter
+# What an entry is made of (seuil.people.attributes, entries.password_of): loading only these
+# halves the cost of reading 100,000 accounts.
+FIELDS = (
+    "login",
+    "mail",
+    "password",
+    "created_at",
+    "activated_at",
+    "locked_at",
+    "purged_at",
+    "recovery_email",
+    "person__status",
+    "person__external_id",
+    "person__civility",
+    "person__first_name",
+    "person__last_name",
+    "person__start_date",
+    "person__end_date",
+)
+
+
+def publishable(accounts: QuerySet[Account]) -> QuerySet[Account]:
+    """Accounts with their person, loaded with what their entries need."""
+    return accounts.select_related("person").only(*FIELDS)
 
 
 @dataclass

@@ -16,8 +16,7 @@ from ldap.ldapobject import LDAPObject
 from seuil.accounts.models import Account
 from seuil.directory import client
 from seuil.directory.client import Write
-from seuil.directory.entries import dn_key, dn_of
-from seuil.directory.push import Pushed, plan
+from seuil.directory.push import Pushed, plan, publishable
 
 BATCH = 1000
 
@@ -37,15 +36,15 @@ class Report(Pushed):
 
 
 def login_of(dn: str) -> str | None:
-    """The login an entry's DN names, if it is one of seuil's: uid=<login>,<people branch>."""
+    """The login an entry right under the people branch names, if it is named like seuil's
+    entries: uid=<login>."""
     try:
         rdn = ldap.dn.str2dn(dn)[0]
     except (ldap.DECODING_ERROR, IndexError):
         return None
     if len(rdn) != 1 or rdn[0][0].lower() != "uid":
         return None
-    login = str(rdn[0][1]).lower()
-    return login if dn_key(dn) == dn_key(dn_of(login)) else None
+    return str(rdn[0][1]).lower()
 
 
 def reconcile(
@@ -58,15 +57,14 @@ def reconcile(
     report = Report()
     seen: set[str] = set()
     for page in client.people(conn, "(objectClass=*)", page=BATCH):
-        named = {login_of(dn): (dn, attrs) for dn, attrs in page}
+        named = [(login_of(dn), dn, attrs) for dn, attrs in page]
         accounts = (
-            Account.objects.select_related("person")
-            .filter(login__in=[login for login in named if login])
+            publishable(Account.objects.all())
+            .filter(login__in=[login for login, _dn, _attrs in named if login])
             .in_bulk(field_name="login")
         )
         writes: list[tuple[Any, Write]] = []
-        for dn, attrs in page:
-            login = login_of(dn)
+        for login, dn, attrs in named:
             account = accounts.get(login) if login else None
             if account is None or getattr(account, "person", None) is None:
                 report.unknown.append(dn)
@@ -99,9 +97,7 @@ def _add_missing(
         pk for pk, login in people.values_list("pk", "login").iterator(5000) if login not in seen
     ]
     for start in range(0, len(missing), BATCH):
-        chunk = Account.objects.select_related("person").filter(
-            pk__in=missing[start : start + BATCH]
-        )
+        chunk = publishable(Account.objects.all()).filter(pk__in=missing[start : start + BATCH])
         writes: list[tuple[Any, Write]] = []
         for account in chunk:
             write = plan(account, None)

@@ -25,7 +25,7 @@ from seuil.accounts.models import Account, AccountChange
 from seuil.core.queue import QueueState
 from seuil.directory import client
 from seuil.directory.client import DirectoryDown
-from seuil.directory.push import Pushed, push
+from seuil.directory.push import Pushed, publishable, push
 
 logger = logging.getLogger(__name__)
 BATCH = 500
@@ -98,7 +98,7 @@ def settle(
                 ).values_list("pk", "account_id")
             )
             accounts = list(
-                Account.objects.select_related("person")
+                publishable(Account.objects.all())
                 .select_for_update(of=("self",), skip_locked=not wait)
                 .filter(pk__in=ids)
                 .order_by("pk")

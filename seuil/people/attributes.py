@@ -29,7 +29,7 @@ def attributes_of(account: Any, today: date | None = None) -> dict[str, list[str
 
     An operator (no person) gets its login, names and state only: it has no affiliation.
     """
-    today = today or timezone.localdate()
+    today = today or institution_today()
     person = getattr(account, "person", None)
     scope = settings.SEUIL_EPPN_SCOPE
     state = account.state_on(today)
@@ -70,6 +70,15 @@ def attributes_of(account: Any, today: date | None = None) -> dict[str, list[str
     return attributes
 
 
+def institution_today() -> date:
+    """Today in the institution's time zone (TIME_ZONE): its dates are the ones published."""
+    return timezone.now().astimezone(timezone.get_default_timezone()).date()
+
+
+def _local_date(moment: Any) -> date:
+    return moment.astimezone(timezone.get_default_timezone()).date()  # type: ignore[no-any-return]
+
+
 def _ascii_address(address: str) -> str | None:
     """supannMailPerso is ASCII (IA5): an internationalised domain in its xn-- form. A
     non-ASCII local part has no ASCII form, and is left out."""
@@ -91,29 +100,30 @@ def _etat(account: Any, person: Any, state: Substate) -> str:
 def _bounds(account: Any, person: Any, state: Substate) -> tuple[date | None, date | None]:
     # Computed from the dates the state derives from, so that the value is the same every day
     # the state lasts: a reconciliation then finds nothing to change.
-    created = timezone.localdate(account.created_at)
-    activated = timezone.localdate(account.activated_at) if account.activated_at else None
-    closes = account.closes_on()
     if state == Substate.SUPPR_DONNEES:
-        return timezone.localdate(account.purged_at), None
+        return _local_date(account.purged_at), None
     if state == Substate.VERROU_ADMIN:
-        return timezone.localdate(account.locked_at), None
+        return _local_date(account.locked_at), None
     if person is None:
-        return created, None
+        return _local_date(account.created_at), None
     early = timedelta(days=settings.SEUIL_EARLY_DAYS)
     day = timedelta(days=1)
     match state:
         case Substate.EXPIRE:
+            closes = account.closes_on()
             return (closes + day if closes else None), None
         case Substate.PRECREE:
-            return created, person.start_date - early - day
+            return _local_date(account.created_at), person.start_date - early - day
         case Substate.CREE:
-            return max(created, person.start_date - early), closes
+            return max(
+                _local_date(account.created_at), person.start_date - early
+            ), account.closes_on()
         case Substate.ANTICIPE:
-            return activated, person.start_date - day
+            return _local_date(account.activated_at), person.start_date - day
         case Substate.SURSIS:
-            return person.end_date + day, closes
+            return person.end_date + day, account.closes_on()
         case _:  # SupannActif
+            activated = _local_date(account.activated_at) if account.activated_at else None
             return max(person.start_date, activated or person.start_date), person.end_date
 
 

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from seuil.accounts.models import Account, AccountChange
 from seuil.directory import client, services
 from seuil.directory.client import DirectoryDown
-from seuil.directory.push import push
+from seuil.directory.push import publishable, push
 from seuil.directory.reconcile import Report, reconcile
 from seuil.directory.services import Drained
 
@@ -79,7 +79,7 @@ class Command(BaseCommand):
         total = Drained(accounts=len(ids))
         try:
             for start in range(0, len(ids), batch):
-                accounts = Account.objects.select_related("person").filter(
+                accounts = publishable(Account.objects.all()).filter(
                     pk__in=ids[start : start + batch]
                 )
                 services._add(total.pushed, push(conn, list(accounts), dry_run=True))
