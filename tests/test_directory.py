@@ -425,3 +425,20 @@ def test_two_workers_drain_the_queue_without_pushing_an_account_twice(
     assert not [r for result in results for r in result.pushed.refused.values()]
     assert not AccountChange.objects.exclude(state=QueueState.DONE).exists()
     assert all(binds(directory, person.account.login, OLD) for person in people[:3])
+
+
+def test_a_dry_run_says_what_is_pending_and_writes_nothing(
+    directory: Sandbox,
+    make_person: Callable[..., Person],
+    settings: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings.SEUIL_LDAP_URL = f"ldap://127.0.0.1:{free_port()}"
+    account = make_person(password=OLD).account
+    settings.SEUIL_LDAP_URL = directory.url
+
+    call_command("sync_directory", "--dry-run")
+
+    assert "Would push 1 accounts: 1 added" in capsys.readouterr().out
+    assert entry(directory, account.login) is None
+    assert AccountChange.objects.pending().filter(account=account).exists()
