@@ -87,9 +87,13 @@ def commit_to_bind(env: dict[str, str], binds: int, url: str) -> list[float]:
     delays = []
     for account in accounts:
         committed: list[float] = []
+
+        def stamp(stamps: list[float] = committed) -> None:
+            stamps.append(time.perf_counter())
+
         with transaction.atomic():
             # Registered first, so it runs first after the commit, before the push.
-            transaction.on_commit(lambda stamps=committed: stamps.append(time.perf_counter()))
+            transaction.on_commit(stamp)
             account.password, account.activated_at = hashed, timezone.now()
             account.save()
         conn = ldap.initialize(url)
