@@ -123,6 +123,7 @@ def main() -> None:
                 **os.environ,
                 "DATABASE_URL": db,
                 "SEUIL_SECRET_KEY": "bench-" + "x" * 50,
+                "SEUIL_ENV_FILE": "",  # production settings, not make run's .env
                 **directory.settings(),
             }
             path = Path(folder) / "people.csv"
