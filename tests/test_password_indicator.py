@@ -27,7 +27,14 @@ def browser_codes(page: Page, cases: list[dict[str, Any]]) -> list[list[str]]:
         """([policy, cases]) => cases.map(c => window.seuilPassword.evaluate(
                policy, c.password, c.confirmation,
                {login: c.login, words: c.words, sesame: c.sesame}).map(u => u.code))""",
-        [passwords.browser_policy(passwords.Context()), cases],
+        [
+            # The list password.js otherwise fetches from the page's server.
+            {
+                **passwords.browser_policy(passwords.Context()),
+                "common": passwords.decisive_common_passwords(),
+            },
+            cases,
+        ],
     )
     return result
 

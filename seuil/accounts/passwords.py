@@ -5,6 +5,9 @@ publishes; tests/data/password-corpus.json holds the cases on which both must ag
 the authority: the server checks every password with it, whatever the browser said.
 """
 
+import gzip
+import hashlib
+import json
 import math
 import string
 import unicodedata
@@ -18,6 +21,7 @@ import zxcvbn.scoring
 from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import CommonPasswordValidator
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -286,16 +290,39 @@ def _decisive(shortest: int, longest: int, alphabet: str, bits: int) -> list[str
     return sorted(w for w in common_passwords() if could_pass(w))
 
 
+@dataclass(frozen=True)
+class Asset:
+    """The decisive common passwords as password.js fetches them: JSON, named by its digest so
+    that a browser may keep it for good, and gzipped once per process rather than per request."""
+
+    digest: str
+    body: bytes
+    gzipped: bytes
+
+
+def common_passwords_asset() -> Asset:
+    return _asset(tuple(decisive_common_passwords()))
+
+
+@cache
+def _asset(words: tuple[str, ...]) -> Asset:
+    body = json.dumps(words, separators=(",", ":")).encode()
+    return Asset(hashlib.sha256(body).hexdigest()[:16], body, gzip.compress(body, mtime=0))
+
+
 def browser_policy(context: Context) -> dict[str, Any]:
-    """What password.js needs to reach the server's verdict, in the page's language."""
+    """What password.js needs to reach the server's verdict, in the page's language. The common
+    passwords are not in it: the page would weigh 50 KB more on every visit. password.js fetches
+    them, with zxcvbn, once the person starts filling in the form."""
     refuse_common = settings.SEUIL_PASSWORD_REFUSE_COMMON
+    digest = common_passwords_asset().digest if refuse_common else ""
     return {
         "min": settings.SEUIL_PASSWORD_MIN_LENGTH,
         "max": settings.SEUIL_PASSWORD_MAX_LENGTH,
         "alphabet": settings.SEUIL_PASSWORD_ALPHABET,
         "minEntropy": settings.SEUIL_PASSWORD_MIN_ENTROPY,
         "minZxcvbn": settings.SEUIL_PASSWORD_MIN_ZXCVBN,
-        "common": decisive_common_passwords() if refuse_common else [],
+        "commonUrl": reverse("accounts:common-passwords", args=[digest]) if digest else "",
         "words": list(context.words),
         "login": context.login,
         "shortest": shortest_length(),
@@ -317,5 +344,9 @@ def browser_policy(context: Context) -> dict[str, Any]:
             "matches": _("✓ Confirmation identique"),
             "differs": _("✗ La confirmation ne correspond pas au mot de passe"),
             "pending": _("Confirmation : retapez le mot de passe"),
+            "loading": _(
+                "Vérifications de sécurité en cours de chargement : vous pouvez déjà saisir "
+                "votre mot de passe."
+            ),
         },
     }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seuil.accounts.views import confirm, profile, signin
+from seuil.accounts.views import assets, confirm, profile, signin
 
 app_name = "accounts"
 urlpatterns = [
@@ -20,6 +20,11 @@ urlpatterns = [
         "gestion-de-compte/mes-informations-de-recuperation/question/",
         profile.recovery_question,
         name="recovery-question",
+    ),
+    path(
+        "gestion-de-compte/mots-de-passe-courants/<str:digest>.json",
+        assets.common_passwords,
+        name="common-passwords",
     ),
     path("gestion-de-compte/confirmer-mail/", confirm.confirm_email, name="confirm-email"),
     path(

@@ -1,8 +1,16 @@
 /* The live indicator ("pastille verte"): the rule set of seuil/accounts/passwords.py, applied in
    the browser to the policy the page embeds (#password-policy). Nothing typed here is sent
-   anywhere: the server checks again, and decides, when the person presses "Valider". */
+   anywhere: the server checks again, and decides, when the person presses "Valider".
+
+   The page paints without zxcvbn (820 KB) and the common passwords: both are fetched when the
+   person first touches the form. Until they arrive the rule itself is checked live, the fields
+   work, and the indicator says the other checks are loading. */
 (function () {
   "use strict";
+
+  var script = document.currentScript;
+  var ZXCVBN_URL = script ? script.getAttribute("data-zxcvbn") : null;
+  var loadedCommon = null;  // the Set fetched from policy.commonUrl
 
   var LOWER = "abcdefghijklmnopqrstuvwxyz";
   var UPPER = LOWER.toUpperCase();
@@ -89,6 +97,42 @@
 
   var commonSets = new WeakMap();
 
+  /* The common passwords: given in the policy (tests), fetched, or none to check against. */
+  function commonSet(policy) {
+    if (policy.common) {
+      if (!commonSets.has(policy)) { commonSets.set(policy, new Set(policy.common)); }
+      return commonSets.get(policy);
+    }
+    return policy.commonUrl ? loadedCommon : new Set();
+  }
+
+  var loading = null;
+
+  /* zxcvbn and the common passwords, fetched once; `done` runs when both are there. */
+  function loadChecks(policy, done) {
+    if (loading) { return loading; }
+    var parts = [];
+    if (policy.minZxcvbn && typeof window.zxcvbn !== "function" && ZXCVBN_URL) {
+      parts.push(new Promise(function (resolve, reject) {
+        var tag = document.createElement("script");
+        tag.src = ZXCVBN_URL;
+        tag.onload = resolve;
+        tag.onerror = reject;
+        document.head.appendChild(tag);
+      }));
+    }
+    if (policy.commonUrl && !policy.common) {
+      parts.push(fetch(policy.commonUrl, { credentials: "same-origin" })
+        .then(function (response) {
+          if (!response.ok) { throw new Error(String(response.status)); }
+          return response.json();
+        })
+        .then(function (words) { loadedCommon = new Set(words); }));
+    }
+    loading = Promise.all(parts).then(done, function () { loading = null; });
+    return loading;
+  }
+
   /* Every criterion not met, in the order passwords.unmet() gives them. */
   function evaluate(policy, password, confirmation, context) {
     var m = policy.messages;
@@ -107,8 +151,12 @@
       found.push({ code: "entropy", message: m.entropy });
     }
     if (!found.length) {
-      if (!commonSets.has(policy)) { commonSets.set(policy, new Set(policy.common)); }
-      found = found.concat(quality(policy, password, context, commonSets.get(policy)));
+      var common = commonSet(policy);
+      if (!common || (policy.minZxcvbn && typeof window.zxcvbn !== "function")) {
+        found.push({ code: "loading", message: m.loading });
+      } else {
+        found = found.concat(quality(policy, password, context, common));
+      }
     }
     if (confirmation !== null && password !== confirmation) {
       found.push({ code: "match", message: m.match });
@@ -156,6 +204,12 @@
 
     [first, second, login, sesame].forEach(function (field) {
       if (field) { field.addEventListener("input", update); }
+    });
+    // The first touch of the form fetches the remaining checks (a failed fetch is retried at
+    // the next touch; the server checks everything anyway).
+    var form = first.form || document;
+    ["focusin", "input", "pointerdown"].forEach(function (type) {
+      form.addEventListener(type, function () { loadChecks(policy, update); });
     });
     document.querySelectorAll("input[type=password]").forEach(function (field) {
       var toggle = document.createElement("button");
