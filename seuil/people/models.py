@@ -159,6 +159,8 @@ class PersonQuerySet(PublishedQuerySet["Person"]):
         return result
 
     def _matching(self, rows: list["Person"]) -> Iterable["Person"]:
+        if not self.exists():  # the first feed: 20 queries of 5,000 numbers would find nobody
+            return
         ids = sorted({row.external_id for row in rows})
         for start in range(0, len(ids), 5000):
             yield from self.filter(external_id__in=ids[start : start + 5000])

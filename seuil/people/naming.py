@@ -6,6 +6,7 @@ These are pure functions of the names; seuil.people.models decides against what 
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 
@@ -34,6 +35,9 @@ class NamingError(ValueError):
     """A name from which no login or address can be made."""
 
 
+# Both are computed twice per person of a feed (the check of the row, then the allocation), and
+# namesakes share them: pure functions of the names, remembered.
+@lru_cache(maxsize=65_536)
 def login_base(first_name: str, last_name: str, birth_name: str = "") -> str:
     """Initial of the first name + letters and digits of the birth name (else the usage name)."""
     initial = _NOT_LETTER.sub("", ascii_lower(first_name))[:1]
@@ -70,6 +74,7 @@ def mail_part(text: str) -> str:
     return _HYPHENS.sub("-", value).strip("-")
 
 
+@lru_cache(maxsize=65_536)
 def mail_local(first_name: str, last_name: str) -> str:
     first, last = mail_part(first_name), mail_part(last_name)
     if not first:
