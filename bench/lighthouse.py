@@ -19,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from load import ROOT, serve
+from load import ROOT, serve, server_env
 from throwaway import fresh_database
 
 PAGES = "/,/gestion-de-compte/se-connecter/,/gestion-de-compte/validation-personnel/"
@@ -75,15 +75,7 @@ def main() -> None:
     out = ROOT / "var" / "bench" / "lighthouse"
     out.mkdir(parents=True, exist_ok=True)
     with fresh_database(None) as url:
-        env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SEUIL_SECRET_KEY": "bench-" + "k" * 50,
-            "SEUIL_ALLOWED_HOSTS": "127.0.0.1",
-            "SEUIL_SECURE_COOKIES": "false",
-            "SEUIL_DEBUG": "false",
-            "DJANGO_SETTINGS_MODULE": "seuil.settings",
-        }
+        env = server_env(url)
         for step in (["migrate"], ["collectstatic", "--no-input"]):
             subprocess.run([sys.executable, "-m", "seuil", *step, "-v", "0"], env=env, check=True)
         results: dict[str, dict[str, object]] = {}

@@ -286,6 +286,26 @@ def accounted(phase: Phase, master: int) -> Iterator[None]:
         spy.wait()
 
 
+def run_one(
+    phase: Phase,
+    lock: threading.Lock,
+    http: httpx.Client,
+    operation: Operation,
+    jobs: Callable[[], dict[str, str]],
+    *,
+    since: float,
+) -> bool:
+    """One operation on the next job, timed from `since`; False when the jobs ran out."""
+    try:
+        data = jobs()
+    except Empty:
+        return False
+    ok = operation(http, data)
+    with lock:
+        phase.record(data["login"], ok, (time.perf_counter() - since) * 1000)
+    return True
+
+
 def closed_loop(
     name: str,
     server: "Server",
@@ -302,15 +322,8 @@ def closed_loop(
     def client() -> None:
         with httpx.Client(base_url=server.base, timeout=60) as http:
             while time.perf_counter() < deadline:
-                try:
-                    data = jobs()
-                except Empty:
+                if not run_one(phase, lock, http, operation, jobs, since=time.perf_counter()):
                     break
-                started = time.perf_counter()
-                ok = operation(http, data)
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    phase.record(data["login"], ok, elapsed)
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
     with accounted(phase, server.pid):
@@ -344,14 +357,8 @@ def open_loop(
                 delay = at - time.perf_counter()
                 if delay > 0:
                     time.sleep(delay)
-                try:
-                    data = jobs()
-                except Empty:
+                if not run_one(phase, lock, http, operation, jobs, since=at):
                     break
-                ok = operation(http, data)
-                elapsed = (time.perf_counter() - at) * 1000
-                with lock:
-                    phase.record(data["login"], ok, elapsed)
 
     threads = [threading.Thread(target=client) for _ in range(pool)]
     with accounted(phase, server.pid):
@@ -420,6 +427,20 @@ def serve(app: str, env: dict[str, str], options: argparse.Namespace) -> Iterato
         process.wait()
 
 
+def server_env(url: str) -> dict[str, str]:
+    """seuil as in production (debug off, plain HTTP on loopback only) on the database `url`."""
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SEUIL_SECRET_KEY": "bench-" + "k" * 50,
+        "SEUIL_ENV_FILE": "",  # production settings, whatever make run wrote
+        "SEUIL_ALLOWED_HOSTS": "127.0.0.1",
+        "SEUIL_SECURE_COOKIES": "false",
+        "SEUIL_DEBUG": "false",
+        "DJANGO_SETTINGS_MODULE": "seuil.settings",
+    }
+
+
 def prepare(env: dict[str, str], count: int) -> "Queue[dict[str, str]]":
     """Migrate, collect static files, register `count` people and issue their Sésames."""
     for command in (["migrate"], ["collectstatic", "--no-input"]):
@@ -463,15 +484,9 @@ def control(options: argparse.Namespace, hash_ms: float) -> dict[str, float | in
 def run(kind: str, options: argparse.Namespace) -> dict[str, object]:
     with fresh_database(options.postgres if kind == "postgresql" else None) as url:
         env = {
-            **os.environ,
-            "DATABASE_URL": url,
-            "SEUIL_SECRET_KEY": "bench-" + "k" * 50,
-            "SEUIL_ENV_FILE": "",  # production settings, whatever make run wrote
-            "SEUIL_ALLOWED_HOSTS": "127.0.0.1",
-            "SEUIL_SECURE_COOKIES": "false",
+            **server_env(url),
             "SEUIL_RATE_LIMIT": "100000000/m",
             "SEUIL_EMAIL_BACKEND": "console",
-            "DJANGO_SETTINGS_MODULE": "seuil.settings",
         }
         if options.redis:
             env["SEUIL_REDIS_URL"] = options.redis
