@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
@@ -7,6 +8,7 @@ from seuil.accounts.passwords import common_passwords_asset
 YEAR = 365 * 24 * 3600
 
 
+@login_not_required  # the pages that fetch it are public
 @require_safe
 def common_passwords(request: HttpRequest, digest: str) -> HttpResponse:
     """The list password.js checks against, kept by browsers and proxies for good under its
