@@ -28,8 +28,11 @@ static/vendor/zxcvbn.js: node_modules/.installed
 	mkdir -p static/vendor
 	cp node_modules/zxcvbn/dist/zxcvbn.js node_modules/zxcvbn/dist/zxcvbn.js.map static/vendor/
 
+run: export SEUIL_OIDC_KEY_FILE ?= var/oidc-dev-key.pem
 run: $(VENV)/.run static/vendor/zxcvbn.js .env
 	mkdir -p var
+	# A development signing key for OpenID Connect, made once; production brings its own.
+	[ -f "$$SEUIL_OIDC_KEY_FILE" ] || SEUIL_OIDC_KEY_FILE= $(BIN)/seuil oidc_key "$$SEUIL_OIDC_KEY_FILE"
 	$(BIN)/seuil migrate --verbosity 0
 	$(BIN)/seuil load_demo
 	$(BIN)/seuil runserver 127.0.0.1:8000
@@ -42,6 +45,7 @@ run: $(VENV)/.run static/vendor/zxcvbn.js .env
 
 test: export SEUIL_ENV_FILE =
 test: export SEUIL_SECRET_KEY ?= make-test-only-secret-key-0123456789abcdefghijklmnop
+test: export SEUIL_OIDC_KEY_FILE ?= tests/data/oidc-test-key.pem
 test: $(VENV)/.dev static/vendor/zxcvbn.js
 	mkdir -p var
 	$(BIN)/ruff format --check .
@@ -60,6 +64,7 @@ directory: $(VENV)/.run
 # After changing a message: extract (no fuzzy guesses), translate locale/en, compile.
 messages: export SEUIL_ENV_FILE =
 messages: export SEUIL_SECRET_KEY ?= make-messages-only-secret-key-0123456789abcdefghijklmn
+messages: export SEUIL_OIDC_KEY_FILE ?= tests/data/oidc-test-key.pem
 messages: $(VENV)/.dev
 	$(BIN)/seuil makemessages -l en --no-location --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench
 	$(BIN)/seuil compilemessages --ignore=.venv --ignore=node_modules

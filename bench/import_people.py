@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from throwaway import fresh_database
+from throwaway import SIGNING_KEY, fresh_database
 
 FIRST = (
     "Jean Marie Éloïse Zoë Noël François Anne-Sophie Jean-Pierre Léa Hugo Chloé Lucas Inès Théo "
@@ -76,6 +76,7 @@ def main() -> None:
             "DATABASE_URL": url,
             "SEUIL_SECRET_KEY": "bench-" + "x" * 50,
             "SEUIL_ENV_FILE": "",
+            "SEUIL_OIDC_KEY_FILE": SIGNING_KEY,
         }
         path = Path(folder) / "people.csv"
         path.write_text(feed(options.rows), encoding="utf-8")

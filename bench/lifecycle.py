@@ -25,7 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiosmtpd.controller import Controller
-from throwaway import fresh_database
+from throwaway import SIGNING_KEY, fresh_database
 
 HEADER = "status;external_id;first_name;last_name;birth_date;start_date;end_date;personal_email\n"
 
@@ -79,8 +79,8 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as folder, fresh_database(options.postgres) as url:
             env = {**os.environ, "DATABASE_URL": url, "SEUIL_SECRET_KEY": "bench-" + "x" * 50,
-                   "SEUIL_ENV_FILE": "", "SEUIL_EMAIL_HOST": "127.0.0.1",
-                   "SEUIL_EMAIL_PORT": str(port)}  # fmt: skip
+                   "SEUIL_ENV_FILE": "", "SEUIL_OIDC_KEY_FILE": SIGNING_KEY,
+                   "SEUIL_EMAIL_HOST": "127.0.0.1", "SEUIL_EMAIL_PORT": str(port)}  # fmt: skip
             feed = Path(folder) / "students.csv"
             start, end = today - timedelta(days=60), today + timedelta(days=300)
             rows = (

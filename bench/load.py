@@ -50,7 +50,7 @@ from pathlib import Path
 from queue import Empty, Queue
 
 import httpx
-from throwaway import fresh_database
+from throwaway import SIGNING_KEY, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 CORES = os.cpu_count() or 1
@@ -434,6 +434,7 @@ def server_env(url: str) -> dict[str, str]:
         "DATABASE_URL": url,
         "SEUIL_SECRET_KEY": "bench-" + "k" * 50,
         "SEUIL_ENV_FILE": "",  # production settings, whatever make run wrote
+        "SEUIL_OIDC_KEY_FILE": SIGNING_KEY,
         "SEUIL_ALLOWED_HOSTS": "127.0.0.1",
         "SEUIL_SECURE_COOKIES": "false",
         "SEUIL_DEBUG": "false",

@@ -4,8 +4,12 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
+
+# The benchmarks' servers run as in production, which needs an OIDC signing key: the tests' one.
+SIGNING_KEY = str(Path(__file__).resolve().parent.parent / "tests" / "data" / "oidc-test-key.pem")
 
 
 @contextlib.contextmanager

@@ -281,6 +281,8 @@ SEUIL_ARGON2_PARALLELISM = env_int("SEUIL_ARGON2_PARALLELISM", 1, minimum=1, max
 PASSWORD_HASHERS = [
     "seuil.accounts.hashers.Argon2idHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    # OIDC client secrets only (see seuil/sso/hashers.py); never chosen for a password.
+    "seuil.sso.hashers.ClientSecretHasher",
 ]
 
 SEUIL_CHARTER_FILE = Path(
@@ -353,6 +355,8 @@ INSTALLED_APPS = [
     "seuil.recovery",
     "seuil.lifecycle",
     "seuil.directory",
+    "oauth2_provider",
+    "seuil.sso",
     "seuil.portal",
     "seuil.demo",
 ]
@@ -399,6 +403,74 @@ TEMPLATES = [
         },
     }
 ]
+
+# --- Single sign-on: OpenID Connect (django-oauth-toolkit) -------------------------------------
+
+
+def _read_key(name: str, path: str) -> str:
+    try:
+        key = Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ImproperlyConfigured(f"{name}: cannot read {path} ({error})") from None
+    if "PRIVATE KEY-----" not in key:
+        raise ImproperlyConfigured(f"{name}: {path} is not a PEM private key")
+    return key
+
+
+# The ID tokens' signing key (RSA, PEM). `make run` generates one; production refuses to start
+# without it, since a key made up at start would differ between hosts and restarts.
+SEUIL_OIDC_KEY_FILE = os.environ.get("SEUIL_OIDC_KEY_FILE", "").strip()
+if not SEUIL_OIDC_KEY_FILE and not DEBUG:
+    raise ImproperlyConfigured("SEUIL_OIDC_KEY_FILE is required when SEUIL_DEBUG is false")
+# Rotation: the previous keys, whose public halves stay in the JWKS until their tokens expire.
+SEUIL_OIDC_OLD_KEY_FILES = env_list("SEUIL_OIDC_OLD_KEY_FILES", [])
+# Services' redirect URIs: HTTPS only, as RFC 9700 asks; plain HTTP (on loopback only, see
+# seuil/sso/redirects.py) where seuil itself runs without TLS, for tests.
+SEUIL_OIDC_REDIRECT_SCHEMES = ["https"] if SEUIL_SECURE_COOKIES else ["https", "http"]
+# Named, though it is the default: the registry's link to a client is a migration dependency.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_ISS_ENDPOINT": SEUIL_BASE_URL,
+    "OIDC_RSA_PRIVATE_KEY": (
+        _read_key("SEUIL_OIDC_KEY_FILE", SEUIL_OIDC_KEY_FILE) if SEUIL_OIDC_KEY_FILE else ""
+    ),
+    "OIDC_RSA_PRIVATE_KEYS_INACTIVE": [
+        _read_key("SEUIL_OIDC_OLD_KEY_FILES", path) for path in SEUIL_OIDC_OLD_KEY_FILES
+    ],
+    "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
+    "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
+    "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,
+    "SCOPES": {
+        "openid": "OpenID Connect",
+        "profile": "Nom, prénom, identifiant",
+        "email": "Adresse institutionnelle",
+        "eduperson_affiliation": "Affiliations",
+        "eduperson_scoped_affiliation": "Affiliations avec domaine",
+        "eduperson_principal_name": "Identifiant fédéré",
+    },
+    "DEFAULT_SCOPES": ["openid"],
+    "PKCE_REQUIRED": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": SEUIL_OIDC_REDIRECT_SCHEMES,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": SEUIL_SESSION_MAX_HOURS * 3600,
+    "CLIENT_SECRET_HASHER": "sha256_secret",
+    # RFC 9700 (OAuth 2.0 Security Best Current Practice): PKCE `plain`, the implicit and
+    # password grants and tokens in query strings are refused; authorization responses carry
+    # `iss`; tokens are stored as digests, not in clear.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+}
 
 # --- Database ---------------------------------------------------------------------------------
 

@@ -32,8 +32,8 @@ from django.utils import timezone, translation
 from seuil.accounts.models import Account
 from seuil.activation.models import Sesame
 from seuil.people.models import Person
-from seuil.portal.models import Service
 from seuil.security import throttle
+from seuil.sso.models import Service
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -251,12 +251,12 @@ def researcher(make_person: Callable[..., Person]) -> Account:
     account = make_person(status="enseignant-chercheur", password="Lbmx4kr7Tq").account
     account.recovery_email = "jean@example.org"
     account.save()
-    Service.objects.create(
+    Service.objects.register(
         name="Archive ouverte",
         description="Publications.",
         url="https://archive.example/",
         theme="recherche",
-        for_enseignant_chercheur=True,
+        statuses=["enseignant-chercheur"],
     )
     return account
 

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
 from seuil.people.models import Person
-from seuil.portal.models import Service
+from seuil.sso.models import Service
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -45,8 +45,8 @@ def violations(page: Page, path: str) -> list[str]:
 
 @pytest.fixture
 def people(make_person: Callable[..., Person]) -> Person:
-    Service.objects.create(name="Espace de cours", description="Cours en ligne.", url="https://cours.example/",
-                           theme="pedagogie", for_enseignant=True)  # fmt: skip
+    Service.objects.register(name="Espace de cours", description="Cours en ligne.", url="https://cours.example/",
+                             theme="pedagogie", statuses=["enseignant"])  # fmt: skip
     teacher = make_person(status="enseignant", password="Lbmx4kr7Tq")
     question = make_person(first_name="Paul", last_name="Roux", password="Lbmx4kr7Tq").account
     question.secret_question, question.secret_answer = (

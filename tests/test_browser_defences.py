@@ -21,6 +21,7 @@ PRODUCTION = {
     "SEUIL_SECRET_KEY": "k3#Lq8!vZ0@pW5^rT1&yU9*oI2(eA6)sD4-fG7+hJ0=kL3_mN8~bV5",
     "SEUIL_BASE_URL": "https://monupv.univ-montp3.fr",
     "DATABASE_URL": "postgresql://seuil@db.example.fr/seuil",
+    "SEUIL_OIDC_KEY_FILE": str(Path(__file__).parent / "data" / "oidc-test-key.pem"),
 }
 
 

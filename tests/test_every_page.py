@@ -17,8 +17,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from seuil.accounts.models import Account
 from seuil.people.models import Person
-from seuil.portal.models import Service
 from seuil.recovery.tokens import reset_tokens
+from seuil.sso.models import Service
 from tests.conftest import Inbox, need, text_of
 
 if TYPE_CHECKING:
@@ -84,8 +84,8 @@ def site(make_person: Callable[..., Person], tmp_path: Path) -> dict[str, str]:
     call_command("import_people", str(tmp_path / "feed.csv"), stdout=StringIO())
     out = StringIO()
     call_command("issue_sesame", "elefevre", stdout=out)
-    Service.objects.create(name="Espace de cours", description="Cours en ligne.", url="https://cours.example/",
-                           theme="pedagogie", for_enseignant_chercheur=True)  # fmt: skip
+    Service.objects.register(name="Espace de cours", description="Cours en ligne.", url="https://cours.example/",
+                             theme="pedagogie", statuses=["enseignant-chercheur"])  # fmt: skip
     # A long name and address: what pushed the "Mon ENT" panel off a phone's screen.
     signed = make_person(status="enseignant-chercheur", first_name="Marie-Bérénice",
                          last_name="de La Tour-Maubourg-Villeneuve", password=PASSWORD).account  # fmt: skip

@@ -10,8 +10,8 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from seuil.people.models import Person
-from seuil.portal.models import STATUS_FIELDS, Service, Theme
+from seuil.people.models import Person, Status
+from seuil.sso.models import Service, Theme
 
 pytestmark = pytest.mark.django_db
 CATALOGUE = json.loads(
@@ -22,9 +22,9 @@ CATALOGUE = json.loads(
 @pytest.fixture(autouse=True)
 def catalogue() -> None:
     for entry in CATALOGUE:
-        Service.objects.create(
+        Service.objects.register(
             name=entry["name"], description=entry["description"], url=entry["url"], theme=entry["theme"],
-            **{field: status in entry["for"] for status, field in STATUS_FIELDS.items()},
+            statuses=entry["for"],
         )  # fmt: skip
 
 
@@ -39,7 +39,7 @@ def test_the_portal_asks_to_sign_in_first(client: Client) -> None:
 
 def test_the_demo_catalogue_has_at_least_twelve_services_and_each_status_its_own_set() -> None:
     assert Service.objects.count() >= 12
-    sets = {status: frozenset(Service.objects.offered_to(status)) for status in STATUS_FIELDS}
+    sets = {status: frozenset(Service.objects.offered_to(status)) for status in Status.values}
     assert len(set(sets.values())) == 4
 
 

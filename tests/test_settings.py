@@ -8,7 +8,12 @@ from typing import Any
 
 import pytest
 
-BASE = {"SEUIL_SECRET_KEY": "k" * 50, "PATH": os.environ["PATH"], "SEUIL_ENV_FILE": ""}
+BASE = {
+    "SEUIL_SECRET_KEY": "k" * 50,
+    "SEUIL_OIDC_KEY_FILE": str(Path(__file__).parent / "data" / "oidc-test-key.pem"),
+    "PATH": os.environ["PATH"],
+    "SEUIL_ENV_FILE": "",
+}
 
 
 def load(**env: str) -> subprocess.CompletedProcess[str]:

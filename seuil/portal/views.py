@@ -3,7 +3,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from seuil.portal.models import Service
+from seuil.sso.models import Service
 
 
 @login_not_required

@@ -1,9 +1,11 @@
 import json
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
@@ -14,7 +16,6 @@ from seuil.accounts.models import Account
 from seuil.activation.models import Sesame
 from seuil.people.importing import parse_people_csv
 from seuil.people.models import Person
-from seuil.portal.models import STATUS_FIELDS, Service
 
 FEED = Path(__file__).resolve().parents[2] / "people.csv"
 SERVICES = Path(__file__).resolve().parents[2] / "services.json"
@@ -117,16 +118,16 @@ class Command(BaseCommand):
         )
 
     def _services(self) -> None:
+        """The catalogue, registered as IT would (and as docs/sso.md shows)."""
         for entry in json.loads(SERVICES.read_text(encoding="utf-8")):
-            flags = {field: status in entry["for"] for status, field in STATUS_FIELDS.items()}
-            Service.objects.update_or_create(
-                name=entry["name"],
-                defaults={
-                    "description": entry["description"],
-                    "url": entry["url"],
-                    "theme": entry["theme"],
-                    **flags,
-                },
+            call_command(
+                "register_service",
+                entry["name"],
+                url=entry["url"],
+                theme=entry["theme"],
+                statuses=",".join(entry["for"]),
+                description=entry["description"],
+                stdout=StringIO(),
             )
 
     def _operator(self, login: str, password: str, *, superuser: bool) -> None:

@@ -1,0 +1,277 @@
+"""The service registry: every service of the ENT, whom it is for, what it may learn about a
+person, and how it signs people in (an OpenID Connect client here; CAS adds its own)."""
+
+import secrets
+from dataclasses import dataclass
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, models, transaction
+from django.utils.translation import gettext_lazy as _
+from oauth2_provider.models import Application
+
+from seuil.accounts.models import Account
+from seuil.people.models import Status
+from seuil.sso.redirects import check_redirect_uri
+
+
+class Theme(models.TextChoices):
+    COMMUNICATION = "communication", _("Communication")
+    PEDAGOGIE = "pedagogie", _("Pédagogie")
+    SCOLARITE = "scolarite", _("Scolarité")
+    RH = "ressources-humaines", _("Ressources humaines")
+    GESTION = "gestion", _("Gestion")
+    RECHERCHE = "recherche", _("Recherche")
+    DOCUMENTATION = "documentation", _("Documentation")
+    VIE_PRATIQUE = "vie-pratique", _("Vie pratique")
+
+
+class Claim(models.TextChoices):
+    """What a service may learn about a person, named as OpenID Connect claims. `sub` is always
+    sent; each of these also needs its scope (seuil.sso.claims.SCOPE_OF)."""
+
+    NAME = "name", _("nom complet")
+    GIVEN_NAME = "given_name", _("prénom")
+    FAMILY_NAME = "family_name", _("nom")
+    PREFERRED_USERNAME = "preferred_username", _("identifiant")
+    EMAIL = "email", _("adresse institutionnelle")
+    EMAIL_VERIFIED = "email_verified", _("adresse vérifiée")
+    EDUPERSON_AFFILIATION = "eduperson_affiliation", _("affiliations")
+    EDUPERSON_SCOPED_AFFILIATION = "eduperson_scoped_affiliation", _("affiliations avec domaine")
+    EDUPERSON_PRINCIPAL_NAME = "eduperson_principal_name", _("identifiant fédéré (EPPN)")
+
+
+# What a service registered without --claims receives: what Moodle, Nextcloud or GitLab need to
+# create a local account (profile and email), not the R&E claims.
+DEFAULT_CLAIMS = [
+    Claim.NAME,
+    Claim.GIVEN_NAME,
+    Claim.FAMILY_NAME,
+    Claim.PREFERRED_USERNAME,
+    Claim.EMAIL,
+    Claim.EMAIL_VERIFIED,
+]
+
+
+def _check_claims(value: object) -> None:
+    if not isinstance(value, list) or not set(value) <= set(Claim.values):
+        raise ValidationError(_("Informations inconnues : choisissez parmi %(claims)s."),
+                              params={"claims": ", ".join(Claim.values)})  # fmt: skip
+
+
+@dataclass
+class Registration:
+    """What `ServiceQuerySet.register` did. The secret is in clear only here, to print once."""
+
+    service: "Service"
+    created: bool
+    client_id: str = ""
+    client_secret: str = ""
+
+
+class ServiceQuerySet(models.QuerySet["Service"]):
+    def offered_to(self, status: str) -> "ServiceQuerySet":
+        """The portal's services of one status, grouped by theme in the order of Theme, then by
+        position and name."""
+        order = models.Case(
+            *(
+                models.When(theme=theme, then=position)
+                for position, theme in enumerate(Theme.values)
+            ),
+            output_field=models.IntegerField(),
+        )
+        return self.filter(shown_in_portal=True, statuses__status=status).order_by(
+            order, "position", "name"
+        )
+
+    def for_client(self, client_id: str) -> "Service | None":
+        return (
+            self.select_related("oidc_client")
+            .prefetch_related("statuses")
+            .filter(oidc_client__client_id=client_id)
+            .first()
+        )
+
+    @transaction.atomic
+    def register(
+        self,
+        *,
+        name: str,
+        url: str,
+        theme: str,
+        statuses: list[str],
+        description: str | None = None,
+        redirect_uris: list[str] | None = None,
+        post_logout_uris: list[str] | None = None,
+        claims: list[str] | None = None,
+        hidden: bool | None = None,
+        new_secret: bool = False,
+    ) -> Registration:
+        """Create the service, or update the one of that name. What is not given is kept. An OIDC
+        client is created with the first redirect URI; its secret is generated when the client is
+        created or `new_secret` is asked, and returned in clear only in the result. Raises
+        ValidationError, writing nothing, when anything is wrong."""
+        service = self.filter(name=name).first()
+        created = service is None
+        if service is None:
+            service = self.model(name=name, claims=list(DEFAULT_CLAIMS))
+        service.url, service.theme = url, theme
+        if description is not None:
+            service.description = description
+        if claims is not None:
+            service.claims = claims
+        if hidden is not None:
+            service.shown_in_portal = not hidden
+        unknown = sorted(set(statuses) - set(Status.values))
+        if unknown or not statuses:
+            raise ValidationError(
+                _("Statuts inconnus ou absents : %(unknown)s ; choisissez parmi %(known)s."),
+                params={"unknown": ", ".join(unknown) or "—", "known": ", ".join(Status.values)},
+            )
+        service.full_clean(exclude=["oidc_client"])
+        result = Registration(service, created)
+        if redirect_uris or post_logout_uris or new_secret:
+            result.client_id, result.client_secret = service.configure_client(
+                redirect_uris=redirect_uris,
+                post_logout_uris=post_logout_uris,
+                new_secret=new_secret,
+            )
+        service.save()
+        service.set_statuses(statuses)
+        return result
+
+
+class Service(models.Model):
+    """A service of the ENT: its entry in "Mon ENT", the statuses it is for, the claims it may
+    receive, and optionally its OpenID Connect client."""
+
+    name = models.CharField(_("nom"), max_length=80, unique=True)
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    url = models.URLField(_("adresse"), validators=[URLValidator(schemes=["http", "https"])])
+    theme = models.CharField(_("thème"), max_length=32, choices=Theme.choices)
+    position = models.PositiveSmallIntegerField(_("ordre dans le thème"), default=0)
+    shown_in_portal = models.BooleanField(_("visible dans Mon ENT"), default=True)
+    claims = models.JSONField(
+        _("informations transmises"), default=list, blank=True, validators=[_check_claims]
+    )
+    oidc_client = models.OneToOneField(
+        Application,
+        verbose_name=_("client OpenID Connect"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="service",
+    )
+
+    objects: ClassVar[ServiceQuerySet] = ServiceQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        ordering = ["theme", "position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def status_codes(self) -> set[str]:
+        return {row.status for row in self.statuses.all()}
+
+    def set_statuses(self, statuses: list[str]) -> None:
+        self.statuses.exclude(status__in=statuses).delete()
+        have = self.status_codes()
+        ServiceStatus.objects.bulk_create(
+            ServiceStatus(service=self, status=s) for s in statuses if s not in have
+        )
+
+    def admits(self, account: Account) -> bool:
+        """Whether this account may use the service now: its account is open (not expired, locked
+        or awaiting activation) and its person has one of the service's statuses. Operators
+        without a person are for the admin, not for services."""
+        person = getattr(account, "person", None)
+        return bool(account.is_active and person and person.status in self.status_codes())
+
+    def configure_client(
+        self,
+        *,
+        redirect_uris: list[str] | None,
+        post_logout_uris: list[str] | None,
+        new_secret: bool,
+    ) -> tuple[str, str]:
+        """Create or update the OIDC client; return (client_id, secret), the secret in clear when
+        one was generated, else "". The secret is stored hashed (seuil.sso.hashers)."""
+        client = self.oidc_client
+        if client is None and not redirect_uris:
+            raise ValidationError(_("Un client OpenID Connect a besoin d'une adresse de retour."))
+        for uri in [*(redirect_uris or []), *(post_logout_uris or [])]:
+            check_redirect_uri(uri)
+        secret = ""
+        if client is None:
+            client = Application(
+                client_type=Application.CLIENT_CONFIDENTIAL,
+                authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+                algorithm=Application.RS256_ALGORITHM,
+                skip_authorization=True,  # institutional services: no consent screen
+            )
+            new_secret = True
+        client.name = self.name
+        if redirect_uris:
+            client.redirect_uris = " ".join(redirect_uris)
+        if post_logout_uris is not None:
+            client.post_logout_redirect_uris = " ".join(post_logout_uris)
+        if new_secret:
+            secret = secrets.token_urlsafe(48)
+            client.client_secret = secret  # hashed by the field on save
+        client.save()
+        self.oidc_client = client
+        return client.client_id, secret
+
+
+class ServiceStatus(models.Model):
+    """One status a service is for."""
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="statuses")
+    status = models.CharField(_("statut"), max_length=24, choices=Status.choices)
+
+    class Meta:
+        verbose_name = _("statut")
+        verbose_name_plural = _("statuts")
+        constraints = [
+            models.UniqueConstraint(fields=["service", "status"], name="service_status_once")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.get_status_display())
+
+
+class Subject(models.Model):
+    """The `sub` seuil gives an account: random, given once, never reassigned (accounts are never
+    deleted). Neither the login, which may change, nor the database key, which tells how many
+    accounts exist."""
+
+    account = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="oidc_subject"
+    )
+    sub = models.CharField(max_length=43, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("identifiant OpenID Connect")
+        verbose_name_plural = _("identifiants OpenID Connect")
+
+    def __str__(self) -> str:
+        return self.sub
+
+    @classmethod
+    def of(cls, account: Account) -> str:
+        """The account's `sub`, given at its first OIDC sign-in. Two hosts giving it at once:
+        the unique constraint keeps one, and the loser reads it."""
+        found = cls.objects.filter(account=account).first()
+        if found:
+            return found.sub
+        try:
+            with transaction.atomic():
+                return cls.objects.create(account=account, sub=secrets.token_urlsafe(32)).sub
+        except IntegrityError:
+            return str(cls.objects.get(account=account).sub)

@@ -1,0 +1,51 @@
+"""`seuil oidc_key` and SEUIL_OIDC_KEY_FILE: the signing key is made once and required in
+production."""
+
+import os
+import subprocess
+import sys
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_it_writes_a_private_key_readable_by_its_owner_only_and_never_overwrites(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "key.pem"
+    out = StringIO()
+    call_command("oidc_key", str(path), stdout=out)
+    assert path.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert f"written to {path}" in out.getvalue()
+    before = path.read_bytes()
+    with pytest.raises(CommandError, match="cannot create"):
+        call_command("oidc_key", str(path), stdout=StringIO())
+    assert path.read_bytes() == before
+
+
+def settings_error(**env: str) -> str:
+    """What importing the settings says in a clean process with this environment."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEUIL_")}
+    result = subprocess.run(
+        [sys.executable, "-c", "import seuil.settings"],
+        env={**clean, "SEUIL_SECRET_KEY": "x" * 50, **env},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    return result.stderr.strip().splitlines()[-1] if result.returncode else ""
+
+
+def test_production_refuses_to_start_without_a_signing_key(tmp_path: Path) -> None:
+    assert "SEUIL_OIDC_KEY_FILE is required" in settings_error()
+    assert "cannot read" in settings_error(SEUIL_OIDC_KEY_FILE=str(tmp_path / "missing.pem"))
+    (tmp_path / "cert.pem").write_text("-----BEGIN CERTIFICATE-----\n")
+    assert "not a PEM private key" in settings_error(SEUIL_OIDC_KEY_FILE=str(tmp_path / "cert.pem"))
+    assert settings_error(SEUIL_OIDC_KEY_FILE=str(ROOT / "tests/data/oidc-test-key.pem")) == ""
+    assert settings_error(SEUIL_DEBUG="true") == ""

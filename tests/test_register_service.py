@@ -1,0 +1,172 @@
+"""The service registry: `seuil register_service`, statuses as rows, and who a service admits."""
+
+from collections.abc import Callable
+from io import StringIO
+
+import pytest
+from django.contrib.auth.hashers import check_password, identify_hasher
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
+from oauth2_provider.models import Application
+
+from seuil.accounts.models import Account
+from seuil.people.models import Person
+from seuil.sso.models import DEFAULT_CLAIMS, Service, Subject
+
+pytestmark = pytest.mark.django_db
+COURSES = ["Espace de cours", "--url", "https://cours.example/", "--theme", "pedagogie"]
+
+
+def register(*args: str) -> str:
+    out = StringIO()
+    call_command("register_service", *args, stdout=out)
+    return out.getvalue()
+
+
+def printed(output: str, key: str) -> str:
+    return next(line.split(": ", 1)[1] for line in output.splitlines() if line.startswith(key))
+
+
+def test_it_creates_a_service_for_its_statuses_shown_in_the_portal() -> None:
+    output = register(*COURSES, "--for", "etudiant,enseignant", "--description", "Cours.")
+    service = Service.objects.get(name="Espace de cours")
+    assert service.status_codes() == {"etudiant", "enseignant"}
+    assert service.shown_in_portal
+    assert service.claims == DEFAULT_CLAIMS
+    assert service.oidc_client is None
+    assert "client_secret" not in output
+    assert output.strip().endswith("service 'Espace de cours' created")
+
+
+def test_it_updates_by_name_and_keeps_what_is_not_given() -> None:
+    register(*COURSES, "--for", "etudiant", "--description", "Cours.", "--claims", "email")
+    register("Espace de cours", "--url", "https://moodle.example/", "--theme", "pedagogie",
+             "--for", "enseignant,enseignant-chercheur", "--hidden")  # fmt: skip
+    service = Service.objects.get()
+    assert (service.url, service.description, service.claims) == (
+        "https://moodle.example/",
+        "Cours.",
+        ["email"],
+    )
+    assert service.status_codes() == {"enseignant", "enseignant-chercheur"}
+    assert not service.shown_in_portal
+    assert list(Service.objects.offered_to("enseignant")) == []
+
+
+def test_an_oidc_client_gets_its_secret_printed_once_and_stored_hashed_cheaply() -> None:
+    output = register(*COURSES, "--for", "etudiant", "--oidc-redirect-uri", "https://cours.example/oidc",
+                      "--oidc-post-logout-uri", "https://cours.example/")  # fmt: skip
+    client_id, secret = printed(output, "client_id"), printed(output, "client_secret")
+    client = Application.objects.get(client_id=client_id)
+    assert Service.objects.get().oidc_client == client
+    assert (client.redirect_uris, client.post_logout_redirect_uris) == (
+        "https://cours.example/oidc",
+        "https://cours.example/",
+    )
+    assert client.skip_authorization  # no consent screen
+    assert len(secret) >= 64
+    assert secret not in client.client_secret
+    # One SHA-256, not Argon2: a token request must not cost a password hash.
+    assert identify_hasher(client.client_secret).algorithm == "sha256_secret"
+    assert check_password(secret, client.client_secret)
+    assert not check_password(secret + "x", client.client_secret)
+
+    again = register(*COURSES, "--for", "etudiant")
+    assert "client_secret" not in again
+    renewed = register(*COURSES, "--for", "etudiant", "--new-secret")
+    new_secret = printed(renewed, "client_secret")
+    client.refresh_from_db()
+    assert printed(renewed, "client_id") == client_id
+    assert check_password(new_secret, client.client_secret)
+    assert not check_password(secret, client.client_secret)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--for", "etudiant,alien"], "Statuts inconnus"),
+        (["--for", ","], "Statuts inconnus"),
+        (["--for", "etudiant", "--claims", "email,birthdate"], "Informations inconnues"),
+        (["--for", "etudiant", "--oidc-redirect-uri", "http://cours.example/oidc"], "Adresse de retour refusée"),
+        (["--for", "etudiant", "--oidc-redirect-uri", "https://cours.example/oidc#x"], "Adresse de retour refusée"),
+        (["--for", "etudiant", "--new-secret"], "adresse de retour"),
+    ],
+)  # fmt: skip
+def test_bad_input_is_refused_and_nothing_is_written(args: list[str], message: str) -> None:
+    with pytest.raises(CommandError, match=message):
+        register(*COURSES, *args)
+    assert not Service.objects.exists()
+    assert not Application.objects.exists()
+
+
+def test_http_is_allowed_on_loopback_only() -> None:
+    register(*COURSES, "--for", "etudiant", "--oidc-redirect-uri", "http://127.0.0.2:8080/cb")
+    assert Application.objects.get().redirect_uris == "http://127.0.0.2:8080/cb"
+
+
+def test_a_dry_run_writes_nothing_and_prints_no_secret() -> None:
+    output = register(
+        *COURSES,
+        "--for",
+        "etudiant",
+        "--oidc-redirect-uri",
+        "https://cours.example/oidc",
+        "--dry-run",
+    )
+    assert "client_secret" not in output
+    assert "dry run" in output
+    assert not Service.objects.exists()
+    assert not Application.objects.exists()
+
+
+def test_a_service_admits_open_accounts_of_its_statuses_only(
+    make_person: Callable[..., Person],
+) -> None:
+    register(*COURSES, "--for", "etudiant")
+    service = Service.objects.get()
+    student = make_person(status="etudiant", password="Lbmx4kr7Tq").account
+    staff = make_person(status="administratif", password="Lbmx4kr7Tq").account
+    never_activated = make_person(status="etudiant").account
+    locked = make_person(status="etudiant", password="Lbmx4kr7Tq").account
+    locked.locked_at = timezone.now()
+    locked.save()
+    operator = Account.objects.create_superuser("it-dupont", "Lbmx4kr7Tq")
+    assert service.admits(student)
+    assert not service.admits(staff)
+    assert not service.admits(never_activated)
+    assert not service.admits(locked)
+    assert not service.admits(operator)
+
+
+def test_sub_is_opaque_given_once_and_kept(make_person: Callable[..., Person]) -> None:
+    account = make_person(password="Lbmx4kr7Tq").account
+    sub = Subject.of(account)
+    assert Subject.of(account) == sub
+    assert account.login not in sub
+    assert sub != str(account.pk)
+    assert len(sub) >= 40
+    assert Subject.of(make_person(password="Lbmx4kr7Tq").account) != sub
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_four_status_columns_become_status_rows() -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate([("sso", "0001_initial"), ("portal", "0001_initial")])
+    old = executor.loader.project_state([("portal", "0001_initial")]).apps.get_model(
+        "portal", "Service"
+    )
+    old.objects.create(name="Paie", description="Bulletins.", url="https://paie.example/", theme="ressources-humaines",
+                       for_administratif=True, for_enseignant_chercheur=True)  # fmt: skip
+    old.objects.create(name="Nulle part", description="", url="https://x.example/", theme="gestion")
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    paie = Service.objects.get(name="Paie")
+    assert paie.status_codes() == {"administratif", "enseignant-chercheur"}
+    assert (paie.description, paie.theme, paie.shown_in_portal) == (
+        "Bulletins.",
+        "ressources-humaines",
+        True,
+    )
+    assert Service.objects.get(name="Nulle part").status_codes() == set()
