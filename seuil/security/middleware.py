@@ -2,7 +2,7 @@
 lifetime of a session (the idle timeout is Django's own: SESSION_COOKIE_AGE, saved each request)."""
 
 from collections.abc import Callable
-from typing import Any, Concatenate, ParamSpec
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django.conf import settings
 from django.contrib.auth import logout
@@ -19,22 +19,39 @@ Handler = Callable[[HttpRequest], HttpResponse]
 P = ParamSpec("P")
 
 
-def rate_limit(get_response: Handler) -> Handler:
+V = TypeVar("V", bound=Callable[..., HttpResponse])
+
+
+def rate_limit_exempt(view: V) -> V:
+    """For endpoints that servers call with a secret no one can guess (the OpenID Connect token
+    endpoint): a university's Moodle would otherwise spend its address's allowance."""
+    view.rate_limit_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+class rate_limit:  # lower case, as the settings name every middleware here
     """Every public POST counts against its address; operators at work in the admin do not."""
 
-    def middleware(request: HttpRequest) -> HttpResponse:
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_view(
+        self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
+    ) -> HttpResponse | None:
         operator = request.user.is_authenticated and request.user.is_staff
         if (
             request.method == "POST"
             and not operator
+            and not getattr(view, "rate_limit_exempt", False)
             and not throttle.ip_allowed(client_ip(request))
         ):
             response = render(request, "429.html", status=429)
             response["Retry-After"] = str(settings.SEUIL_RATE_LIMIT[1])
             return response
-        return get_response(request)
-
-    return middleware
+        return None
 
 
 def session_lifetime(get_response: Handler) -> Handler:

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -29,7 +31,9 @@ def next_page(request: HttpRequest) -> str:
 @login_not_required
 @sensitive_post_parameters("password")
 @never_cache
-def sign_in(request: HttpRequest) -> HttpResponse:
+def sign_in(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+    """The sign-in form; `extra_context` lets a caller title it (single sign-on names the
+    service the person comes from)."""
     form = SignInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -40,7 +44,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
             open_session(request, result.account)
             return redirect(next_page(request))
         form.add_error(None, result.refusal)
-    return render(request, "accounts/sign_in.html", {"form": form, "next": next_page(request)})
+    context = {"form": form, "next": next_page(request), **(extra_context or {})}
+    return render(request, "accounts/sign_in.html", context)
 
 
 @login_not_required

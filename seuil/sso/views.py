@@ -1,0 +1,127 @@
+"""The pages of single sign-on: the sign-in that names the service, the authorization endpoint
+with seuil's rules, and RP-initiated logout. Tokens, userinfo, discovery and JWKS are
+django-oauth-toolkit's own views (seuil/sso/oidc_urls.py)."""
+
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse, reverse_lazy
+from django.views.decorators.cache import never_cache
+from oauth2_provider.exceptions import InvalidOIDCClientError, OAuthToolkitError
+from oauth2_provider.models import Application
+from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
+from oauthlib.openid.connect.core.exceptions import LoginRequired
+
+from seuil.accounts.views import signin
+from seuil.audit.models import Action, AuditEvent
+from seuil.people.models import Status
+from seuil.sso.models import Service
+
+
+def _origins(uris: str) -> list[str]:
+    return sorted({f"{p.scheme}://{p.netloc}" for p in map(urlsplit, uris.split()) if p.netloc})
+
+
+def _allow_redirects_to(response: HttpResponse, uris: str) -> HttpResponse:
+    """Browsers apply CSP form-action to every redirect after a form is posted: the sign-in
+    (and the logout confirmation) ends at the service, so its origins join 'self' there."""
+    origins = _origins(uris)
+    if origins:
+        response._csp_update = {"form-action": origins}  # type: ignore[attr-defined]
+    return response
+
+
+def _service_of(target: str) -> Service | None:
+    """The service an authorization request in `target` (the sign-in's next) comes from."""
+    parts = urlsplit(target)
+    if parts.path != reverse("oauth2_provider:authorize"):
+        return None
+    client_id = parse_qs(parts.query).get("client_id", [""])[0]
+    return Service.objects.for_client(client_id) if client_id else None
+
+
+@login_not_required
+@never_cache
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """seuil's sign-in, titled with the service the person comes from: "Connexion à Espace de
+    cours". On success the authorization goes on, and every later one needs no password."""
+    service = _service_of(signin.next_page(request))
+    response = signin.sign_in(request, extra_context={"service": service})
+    if service and service.oidc_client:
+        _allow_redirects_to(response, service.oidc_client.redirect_uris)
+    return response
+
+
+class Authorize(AuthorizationView):  # type: ignore[misc]
+    """Authorization code with PKCE S256 (settings.OAUTH2_PROVIDER), plus seuil's rules, in this
+    order: a malformed request or an unregistered redirect_uri gets an error page, never a
+    redirect; a client that is no registered service is refused; a person not signed in goes to
+    the sign-in naming the service (or, with prompt=none, back with login_required); a status
+    the service is not for gets a clear page and no code. Registered services never show a
+    consent screen (skip_authorization)."""
+
+    login_url = reverse_lazy("sso:sign-in")
+    http_method_names = ["get"]  # no consent form to post
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        self.oauth2_data: dict[str, Any] = {}
+        try:
+            _, credentials = self.validate_authorization_request(request)
+        except OAuthToolkitError as error:
+            return self.error_response(error, application=None)  # type: ignore[no-any-return]
+        service = Service.objects.for_client(credentials["client_id"])
+        if service is None:
+            return render(request, "sso/refused.html", {"service": None}, status=403)
+        if not request.user.is_authenticated:
+            if "none" in request.GET.get("prompt", "").split():  # a silent check: no page
+                refusal = OAuthToolkitError(
+                    LoginRequired(state=credentials.get("state")),
+                    redirect_uri=credentials["redirect_uri"],
+                )
+                return self.error_response(refusal, application=service.oidc_client)  # type: ignore[no-any-return]
+            return redirect_to_login(request.get_full_path(), str(self.login_url))
+        if not service.admits(request.user):
+            labels = dict(Status.choices)
+            context = {
+                "service": service,
+                "statuses": [labels[s] for s in sorted(service.status_codes())],
+                "support": settings.SEUIL_SUPPORT_EMAIL,
+            }
+            return render(request, "sso/refused.html", context, status=403)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+class Logout(RPInitiatedLogoutView):  # type: ignore[misc]
+    """RP-initiated logout: ends the seuil session (and so the SSO session), revokes the
+    service's tokens, and returns where the service asked, if it registered that address."""
+
+    def do_logout(
+        self,
+        application: Any = None,
+        post_logout_redirect_uri: str | None = None,
+        state: str | None = None,
+        token_user: Any = None,
+    ) -> HttpResponse:
+        if self.request.user.is_authenticated:
+            AuditEvent.record(Action.SIGN_OUT, account=self.request.user, request=self.request)
+        response = super().do_logout(application, post_logout_redirect_uri, state, token_user)
+        return response  # type: ignore[no-any-return]
+
+    def get_request_application(self, id_token: Any, client_id: str | None) -> Any:
+        """django-oauth-toolkit raises (a 500) on an unknown client_id: answer the error page."""
+        try:
+            return super().get_request_application(id_token, client_id)
+        except Application.DoesNotExist:
+            raise InvalidOIDCClientError() from None
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        application = context.get("application")
+        if application is not None:
+            _allow_redirects_to(response, application.post_logout_redirect_uris)
+        return response  # type: ignore[no-any-return]

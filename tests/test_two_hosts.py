@@ -1,0 +1,132 @@
+"""Two seuil hosts behind one name, sharing PostgreSQL and Redis, are one provider: a sign-in on
+one holds on the other, a code issued by one is redeemed on the other, and a logout on one ends
+the session on both. Each host is a real gunicorn, as in production."""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import httpx
+import pytest
+from django.db import connection
+
+from seuil.people.models import Person
+from tests.apache import free_port
+from tests.conftest import need_redis, on_postgres
+from tests.sso import PASSWORD, Browser, code_of, register_client
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parent.parent
+# Not db 15, which other tests flush: a session wiped mid-test would prove nothing.
+REDIS = "redis://127.0.0.1:6379/13"
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgresql://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def _wait(base: str, server: "subprocess.Popen[bytes]") -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            if httpx.get(f"{base}/.well-known/openid-configuration", timeout=1).is_success:
+                return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn at {base} did not start")
+
+
+@pytest.fixture
+def hosts() -> Iterator[tuple[str, str]]:
+    """Two gunicorns on two ports, one database, one Redis, one key, one public name: the first
+    host's address plays SEUIL_BASE_URL for both."""
+    if not on_postgres():
+        pytest.skip("hosts share PostgreSQL: make test runs this in its PostgreSQL pass")
+    need_redis(REDIS)
+    ports = free_port("127.0.0.1"), free_port("127.0.0.1")
+    static = tempfile.mkdtemp(prefix="seuil-static-")
+    env = {
+        "PATH": os.environ["PATH"],
+        "DATABASE_URL": _database_url(),
+        "SEUIL_REDIS_URL": REDIS,
+        "SEUIL_SECRET_KEY": "two-hosts-" + "k" * 50,
+        "SEUIL_OIDC_KEY_FILE": str(ROOT / "tests" / "data" / "oidc-test-key.pem"),
+        "SEUIL_BASE_URL": f"http://127.0.0.1:{ports[0]}",
+        "SEUIL_ALLOWED_HOSTS": "127.0.0.1",
+        "SEUIL_SECURE_COOKIES": "false",
+        "SEUIL_STATIC_ROOT": static,
+    }
+    subprocess.run([sys.executable, "-m", "seuil", "collectstatic", "--no-input", "-v", "0"],
+                   env=env, check=True, cwd=ROOT)  # fmt: skip
+    servers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "seuil.wsgi:application",
+                "--workers",
+                "1",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        for port in ports
+    ]
+    bases = f"http://127.0.0.1:{ports[0]}", f"http://127.0.0.1:{ports[1]}"
+    try:
+        for base, server in zip(bases, servers, strict=True):
+            _wait(base, server)
+        yield bases
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+def test_two_hosts_sharing_postgresql_and_redis_act_as_one(
+    hosts: tuple[str, str], make_person: Callable[..., Person]
+) -> None:
+    one, two = hosts
+    student = make_person(status="etudiant", password=PASSWORD)
+    on_one = register_client(one)
+    on_two = replace(on_one, base=two)
+    browser = Browser(one)  # cookies ignore the port: one name in front of both hosts
+
+    # Signed in on host one...
+    url, verifier, _ = on_one.authorization_url()
+    code = code_of(browser.authorize(url, student.account.login))
+    # ...its code is redeemed on host two, and the ID token verifies against host two's JWKS.
+    token = on_two.redeem(code, verifier)
+    assert token.status_code == 200, token.text
+    # The sign-in holds on host two: a code without a password, redeemed on host one.
+    url, verifier, nonce = on_two.authorization_url()
+    response = browser.sign_in_page(url)
+    assert response.headers["Location"].startswith(on_one.redirect_uri)
+    tokens = on_one.redeem(code_of(response), verifier).json()
+    claims = on_two.verify_id_token(tokens["id_token"], nonce)
+    assert claims["iss"] == one
+    userinfo = httpx.get(
+        f"{two}/oidc/userinfo/", headers={"Authorization": f"Bearer {tokens['access_token']}"}
+    )
+    assert userinfo.json()["sub"] == claims["sub"]
+    # A code is spent everywhere once redeemed anywhere.
+    assert on_one.redeem(code, verifier).json()["error"] == "invalid_grant"
+
+    # Logging out on host two ends the session on host one.
+    logout = browser.get(f"{two}/oidc/logout/?" + str(httpx.QueryParams(
+        id_token_hint=tokens["id_token"], post_logout_redirect_uri="http://127.0.0.1:9/au-revoir")))  # fmt: skip
+    assert logout.headers["Location"] == "http://127.0.0.1:9/au-revoir"
+    assert 'name="password"' in browser.sign_in_page(on_one.authorization_url()[0]).text
