@@ -184,7 +184,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20, help="measured time, about")
     parser.add_argument("--clients", type=int, default=2 * CORES, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=CORES, help="gunicorn sync workers")
-    parser.add_argument("--batch", type=int, default=800, help="codes per round (live 60 s)")
+    parser.add_argument("--batch", type=int, default=200, help="codes per round (live 60 s)")
     options = parser.parse_args()
 
     with fresh_database(options.postgres) as url:
