@@ -1,5 +1,6 @@
 """No input to the OpenID Connect endpoints causes a 500."""
 
+import base64
 from typing import Any
 
 import pytest
@@ -57,3 +58,15 @@ def test_no_request_makes_the_server_endpoints_fail(
 )
 def test_a_forged_id_token_hint_is_refused_without_a_500(client: Client, hint: str) -> None:
     assert client.get("/oidc/logout/", {"id_token_hint": hint}).status_code < 500
+
+
+@pytest.mark.parametrize("where", ["code", "client_id", "basic"])
+def test_a_nul_byte_is_refused_without_a_500(client: Client, client_id: str, where: str) -> None:
+    """PostgreSQL refuses NUL bytes: hypothesis found a code holding one ended in a 500 there."""
+    data = {"grant_type": "authorization_code", "code": "x", "client_id": client_id}
+    headers = {}
+    if where == "basic":
+        headers["Authorization"] = "Basic " + base64.b64encode(b"\x00:secret").decode()
+    else:
+        data[where] = "a\x00b"
+    assert client.post("/oidc/token/", data, headers=headers).status_code in {400, 401}

@@ -7,6 +7,7 @@ from oauth2_provider import views as dot
 
 from seuil.security.middleware import rate_limit_exempt
 from seuil.sso import views
+from seuil.sso.views import refuse_nul
 
 app_name = "oauth2_provider"
 urlpatterns = [
@@ -15,12 +16,20 @@ urlpatterns = [
         dot.ConnectDiscoveryInfoView.as_view(),
         name="oidc-connect-discovery-info",
     ),
-    path("oidc/authorize/", views.Authorize.as_view(), name="authorize"),
+    path("oidc/authorize/", refuse_nul(views.Authorize.as_view()), name="authorize"),
     # Called by the services' servers, authenticated by their secret: one busy service must not
     # spend its address's allowance of public POSTs.
-    path("oidc/token/", rate_limit_exempt(dot.TokenView.as_view()), name="token"),
-    path("oidc/revoke/", rate_limit_exempt(dot.RevokeTokenView.as_view()), name="revoke-token"),
-    path("oidc/userinfo/", rate_limit_exempt(dot.UserInfoView.as_view()), name="user-info"),
+    path("oidc/token/", rate_limit_exempt(refuse_nul(dot.TokenView.as_view())), name="token"),
+    path(
+        "oidc/revoke/",
+        rate_limit_exempt(refuse_nul(dot.RevokeTokenView.as_view())),
+        name="revoke-token",
+    ),
+    path(
+        "oidc/userinfo/",
+        rate_limit_exempt(refuse_nul(dot.UserInfoView.as_view())),
+        name="user-info",
+    ),
     path("oidc/jwks/", dot.JwksInfoView.as_view(), name="jwks-info"),
-    path("oidc/logout/", views.Logout.as_view(), name="rp-initiated-logout"),
+    path("oidc/logout/", refuse_nul(views.Logout.as_view()), name="rp-initiated-logout"),
 ]

@@ -30,6 +30,12 @@ class Validator(OAuth2Validator):  # type: ignore[misc]
     def get_discovery_claims(self, request: Any) -> list[str]:
         return ["sub", *SCOPE_OF]
 
+    def _load_application(self, client_id: str, request: Request) -> Any:
+        """A client id from HTTP Basic may hold a NUL byte, which PostgreSQL refuses."""
+        if client_id and "\x00" in client_id:
+            return None
+        return super()._load_application(client_id, request)
+
     def validate_silent_login(self, request: Request) -> bool:
         """prompt=none: oauthlib asks here before the view knows who is signed in, and would
         fail (NotImplementedError) without it. seuil's Authorize view answers login_required

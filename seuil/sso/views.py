@@ -2,13 +2,15 @@
 with seuil's rules, and RP-initiated logout. Tokens, userinfo, discovery and JWKS are
 django-oauth-toolkit's own views (seuil/sso/oidc_urls.py)."""
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.cache import never_cache
@@ -21,6 +23,20 @@ from seuil.accounts.views import signin
 from seuil.audit.models import Action, AuditEvent
 from seuil.people.models import Status
 from seuil.sso.models import Service
+
+
+def refuse_nul(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """PostgreSQL cannot hold a NUL byte, and django-oauth-toolkit looks codes and client ids up
+    as given: a request carrying one is refused here, instead of ending in a 500."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        values = [*request.GET.values(), *request.POST.values(), *request.headers.values()]
+        if any("\x00" in value for value in values):
+            return JsonResponse({"error": "invalid_request"}, status=400)
+        return view(request, *args, **kwargs)
+
+    return wrapped
 
 
 def _origins(uris: str) -> list[str]:
