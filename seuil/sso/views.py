@@ -13,6 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from oauth2_provider.exceptions import InvalidOIDCClientError, OAuthToolkitError
 from oauth2_provider.models import Application
@@ -21,6 +22,7 @@ from oauthlib.openid.connect.core.exceptions import LoginRequired
 
 from seuil.accounts.views import signin
 from seuil.audit.models import Action, AuditEvent
+from seuil.core.http import client_ip
 from seuil.people.models import Status
 from seuil.sso.models import Service
 
@@ -73,6 +75,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@method_decorator(login_not_required, name="dispatch")  # it sends strangers to its own sign-in
 class Authorize(AuthorizationView):  # type: ignore[misc]
     """Authorization code with PKCE S256 (settings.OAUTH2_PROVIDER), plus seuil's rules, in this
     order: a malformed request or an unregistered redirect_uri gets an error page, never a
@@ -112,6 +115,7 @@ class Authorize(AuthorizationView):  # type: ignore[misc]
         return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
 
 
+@method_decorator(login_not_required, name="dispatch")
 class Logout(RPInitiatedLogoutView):  # type: ignore[misc]
     """RP-initiated logout: ends the seuil session (and so the SSO session), revokes the
     service's tokens, and returns where the service asked, if it registered that address."""
@@ -124,7 +128,9 @@ class Logout(RPInitiatedLogoutView):  # type: ignore[misc]
         token_user: Any = None,
     ) -> HttpResponse:
         if self.request.user.is_authenticated:
-            AuditEvent.record(Action.SIGN_OUT, account=self.request.user, request=self.request)
+            AuditEvent.record(
+                Action.SIGN_OUT, account=self.request.user, ip=client_ip(self.request)
+            )
         response = super().do_logout(application, post_logout_redirect_uri, state, token_user)
         return response  # type: ignore[no-any-return]
 
