@@ -21,6 +21,18 @@ PUBLIC = {
     "activation:student",
     "activation:student-activate",
     "activation:student-code",
+    # The common-password list the indicator fetches (a public, static list).
+    "accounts:common-passwords",
+    # OpenID Connect: services and browsers call these before anyone is signed in; each one
+    # checks its own credentials (client secret, code, token) or sends to the sign-in page.
+    "oauth2_provider:authorize",
+    "oauth2_provider:jwks-info",
+    "oauth2_provider:oidc-connect-discovery-info",
+    "oauth2_provider:revoke-token",
+    "oauth2_provider:rp-initiated-logout",
+    "oauth2_provider:token",
+    "oauth2_provider:user-info",
+    "sso:sign-in",
     "portal:home",
     "recovery:forgot",
     "recovery:link",
