@@ -11,7 +11,6 @@ pytestmark = pytest.mark.django_db
 
 # The pages a stranger must reach: they are how one gets an account, or back into it.
 PUBLIC = {
-    "accounts:common-passwords",  # the list password.js fetches, public like its pages
     "accounts:confirm-email",
     "accounts:confirm-link",
     "accounts:sign-in",
