@@ -2,6 +2,7 @@
 service makes after each sign-in, as django-oauth-toolkit serves them in seuil.
 
     .venv/bin/python bench/sso.py [--postgres URL] [--redis URL] [--seconds 20] [--clients 4]
+                                  [--cas-validations 3000]
 
 On a fresh database, it registers people and one service, serves seuil with gunicorn (one sync
 worker per core), signs people in, then repeats rounds of:
@@ -16,6 +17,10 @@ time, would bill seuil for the harness. PostgreSQL's own CPU is not counted eith
 every host, and is reported by its own tools). Goal (issue 13): at most 6.6 ms per exchange,
 150 per second per core. Anchor: Keycloak publishes 120 client-credential grants per second per
 vCPU (8.3 ms).
+
+Then, on the same server, bench/sso_cas.py's CAS figures: the server's CPU per ticket validation
+(goal, issue 14: at most 3.3 ms, 300 per second per core) and the sign-out time with five
+single-logout services, one of which never answers.
 
 It prints the figures and writes them to var/bench/sso.json.
 """
@@ -40,6 +45,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import sso_cas
 from throwaway import SIGNING_KEY, fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -185,6 +191,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=2 * CORES, help="concurrent clients")
     parser.add_argument("--workers", type=int, default=CORES, help="gunicorn sync workers")
     parser.add_argument("--batch", type=int, default=200, help="codes per round (live 60 s)")
+    parser.add_argument("--cas-validations", type=int, default=3000, help="CAS tickets")
     options = parser.parse_args()
 
     with fresh_database(options.postgres) as url:
@@ -212,6 +219,9 @@ def main() -> None:
         client_id, secret, logins = json.loads(prepared.stdout)
         with serve(env, options.workers) as (base, master):
             figures = measure(base, master, client_id, secret, logins, options)
+            cas = sso_cas.figures(
+                base, env, lambda: server_cpu(master), total=options.cas_validations
+            )
     figures |= {
         "database": "postgresql" if options.postgres else "sqlite",
         "sessions": "redis" if options.redis else "database",
@@ -220,6 +230,9 @@ def main() -> None:
         "cores": CORES,
     }
     report(figures)
+    sso_cas.report(cas)
+    out = ROOT / "var" / "bench" / "sso.json"
+    out.write_text(json.dumps(figures | {"cas": cas}, indent=2) + "\n")
 
 
 def measure(

@@ -336,6 +336,11 @@ if SEUIL_LDAP_URL:
 if SEUIL_LDAP_CA_FILE and not Path(SEUIL_LDAP_CA_FILE).is_file():
     raise ImproperlyConfigured(f"SEUIL_LDAP_CA_FILE: no file at {SEUIL_LDAP_CA_FILE}")
 
+# --- Single sign-on: CAS ----------------------------------------------------------------------
+
+# Proxy callbacks over plain HTTP on loopback (tests only: the specification requires HTTPS).
+SEUIL_CAS_LOOPBACK_HTTP = env_bool("SEUIL_CAS_LOOPBACK_HTTP", False)
+
 # --- Applications -----------------------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -357,6 +362,7 @@ INSTALLED_APPS = [
     "seuil.directory",
     "oauth2_provider",
     "seuil.sso",
+    "seuil.cas",
     "seuil.portal",
     "seuil.demo",
 ]

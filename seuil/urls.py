@@ -10,7 +10,11 @@ admin.site.site_header = f"seuil — {settings.SEUIL_INSTITUTION_NAME}"
 admin.site.site_title = "seuil"
 admin.site.index_title = _("Personnes, comptes et Sésames")
 
+from seuil.portal.views import OidcLogout
+
 urlpatterns = [
+    # Before django-oauth-toolkit's routes: signing out through a service signs out of CAS too.
+    path("oidc/logout/", OidcLogout.as_view()),
     path("", include("seuil.portal.urls")),
     path("", include("seuil.activation.urls")),
     path("", include("seuil.accounts.urls")),
@@ -18,5 +22,6 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("seuil.sso.urls")),
     path("", include("seuil.sso.oidc_urls")),
+    path("cas/", include("seuil.cas.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,6 +1,6 @@
 """Two seuil hosts behind one name, sharing PostgreSQL and Redis, are one provider: a sign-in on
-one holds on the other, a code issued by one is redeemed on the other, and a logout on one ends
-the session on both. Each host is a real gunicorn, as in production."""
+one holds on the other, a code or a CAS ticket issued by one is redeemed on the other, and a
+logout on one ends the session on both. Each host is a real gunicorn, as in production."""
 
 import os
 import subprocess
@@ -10,13 +10,16 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from cas import CASClient
 from django.db import connection
 
 from seuil.people.models import Person
 from tests.apache import free_port
+from tests.cas import register_cas
 from tests.conftest import need_redis, on_postgres
 from tests.sso import PASSWORD, Browser, code_of, register_client
 
@@ -130,3 +133,33 @@ def test_two_hosts_sharing_postgresql_and_redis_act_as_one(
         id_token_hint=tokens["id_token"], post_logout_redirect_uri="http://127.0.0.1:9/au-revoir")))  # fmt: skip
     assert logout.headers["Location"] == "http://127.0.0.1:9/au-revoir"
     assert 'name="password"' in browser.sign_in_page(on_one.authorization_url()[0]).text
+
+
+def test_a_cas_ticket_issued_by_one_host_validates_on_the_other(
+    hosts: tuple[str, str], make_person: Callable[..., Person]
+) -> None:
+    one, two = hosts
+    staff = make_person(password=PASSWORD)
+    app = "http://127.0.0.1:9/scolarite/"
+    register_cas("Scolarité", app)
+    browser = Browser(one)
+    page = browser.sign_in_page(f"{one}/cas/login?service={app}")
+    signed = browser.submit(page, login=staff.account.login, password=PASSWORD)
+    first = parse_qs(urlsplit(signed.headers["Location"]).query)["ticket"][0]
+
+    # Issued by host one, validated by host two, with the attributes.
+    user, attributes, _ = CASClient(
+        version=3, service_url=app, server_url=f"{two}/cas/"
+    ).verify_ticket(first)
+    assert user == staff.account.login
+    assert attributes["mail"] == staff.account.mail
+    # Spent everywhere once validated anywhere.
+    replay = httpx.get(f"{one}/cas/p3/serviceValidate", params={"ticket": first, "service": app})
+    assert 'code="INVALID_TICKET"' in replay.text
+
+    # The sign-in on host one holds on host two: a ticket without a password, valid on one.
+    again = browser.get(f"{two}/cas/login?service={app}")
+    assert again.status_code == 302, again.text[:300]
+    second = parse_qs(urlsplit(again.headers["Location"]).query)["ticket"][0]
+    cas_one = CASClient(version=3, service_url=app, server_url=f"{one}/cas/")
+    assert cas_one.verify_ticket(second)[0] == staff.account.login

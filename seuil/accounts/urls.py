@@ -5,7 +5,6 @@ from seuil.accounts.views import assets, confirm, profile, signin
 app_name = "accounts"
 urlpatterns = [
     path("gestion-de-compte/se-connecter/", signin.sign_in, name="sign-in"),
-    path("gestion-de-compte/se-deconnecter/", signin.sign_out, name="sign-out"),
     path(
         "gestion-de-compte/changer-mon-mot-de-passe/",
         profile.change_password,

@@ -1,16 +1,12 @@
 from typing import Any
 
 from django.conf import settings
-from django.contrib import messages
-from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
 
 from seuil.accounts.forms import SignInForm
 from seuil.accounts.services import sign_in as sign_in_service
@@ -46,13 +42,3 @@ def sign_in(request: HttpRequest, extra_context: dict[str, Any] | None = None) -
         form.add_error(None, result.refusal)
     context = {"form": form, "next": next_page(request), **(extra_context or {})}
     return render(request, "accounts/sign_in.html", context)
-
-
-@login_not_required
-@require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
-    if request.user.is_authenticated:
-        AuditEvent.record(Action.SIGN_OUT, account=request.user, ip=client_ip(request))
-    logout(request)  # the session is deleted on the server, not only forgotten by the browser
-    messages.success(request, _("Vous êtes déconnecté. À bientôt !"))
-    return redirect("portal:home")

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
+from seuil.cas.models import CasService, Kind
 from seuil.sso.models import Claim, Service, Theme
 
 
@@ -19,7 +20,10 @@ class Command(BaseCommand):
         "--oidc-redirect-uri makes it an OpenID Connect client: client_id and client_secret are "
         "then printed, once; the secret is stored hashed, and --new-secret replaces it. --claims "
         f"lists what it may receive ({', '.join(Claim.values)}); a new service receives the "
-        "profile and email claims. --hidden keeps it out of Mon ENT, --shown puts it back."
+        "profile and email claims. --hidden keeps it out of Mon ENT, --shown puts it back. "
+        "--cas-service URL-PREFIX (repeatable) lets the URLs under each prefix receive CAS "
+        "tickets, and --cas-proxy-callback URL-PREFIX lets it receive proxy-granting tickets "
+        "there; given, they replace the service's prefixes of that kind."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -35,6 +39,12 @@ class Command(BaseCommand):
             "--oidc-post-logout-uri", dest="post_logout_uris", action="append", metavar="URI"
         )
         parser.add_argument("--claims", metavar="CLAIM,…")
+        parser.add_argument(
+            "--cas-service", dest="cas_services", action="append", metavar="URL-PREFIX"
+        )
+        parser.add_argument(
+            "--cas-proxy-callback", dest="cas_callbacks", action="append", metavar="URL-PREFIX"
+        )
         shown = parser.add_mutually_exclusive_group()
         shown.add_argument("--hidden", action="store_const", const=True, dest="hidden")
         shown.add_argument("--shown", action="store_const", const=False, dest="hidden")
@@ -57,6 +67,13 @@ class Command(BaseCommand):
                     hidden=options["hidden"],
                     new_secret=options["new_secret"],
                 )
+                for kind, prefixes in [
+                    (Kind.SERVICE, options["cas_services"]),
+                    (Kind.PROXY_CALLBACK, options["cas_callbacks"]),
+                ]:
+                    if prefixes is not None:
+                        CasService.objects.replace_for(done.service, kind=kind, prefixes=prefixes)
+                prefixes = done.service.cas_prefixes.filter(kind=Kind.SERVICE).count()
                 if dry_run:
                     transaction.set_rollback(True)
         except ValidationError as error:
@@ -67,5 +84,6 @@ class Command(BaseCommand):
             self.stdout.write(f"client_secret: {done.client_secret}")
         verb = "created" if done.created else "updated"
         client = f", OIDC client {done.client_id}" if done.client_id else ""
+        client += f", {prefixes} CAS prefix{'es' if prefixes > 1 else ''}" if prefixes else ""
         suffix = " (dry run: nothing written)" if dry_run else ""
         self.stdout.write(f"service {done.service.name!r} {verb}{client}{suffix}")
