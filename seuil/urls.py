@@ -5,12 +5,13 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
+from seuil.portal.views import OidcLogout
+
 # The back-office HR officers meet: seuil's name and the institution's, not "Django".
 admin.site.site_header = f"seuil — {settings.SEUIL_INSTITUTION_NAME}"
 admin.site.site_title = "seuil"
 admin.site.index_title = _("Personnes, comptes et Sésames")
 
-from seuil.portal.views import OidcLogout
 
 urlpatterns = [
     # Before django-oauth-toolkit's routes: signing out through a service signs out of CAS too.

@@ -116,7 +116,8 @@ def login(request: HttpRequest) -> HttpResponse:
         login_hint = user.get_username() if user.is_authenticated else ""
         form = SignInForm(initial={"login": login_hint})
     service = registration.service if registration else None
-    response = render(request, "cas/login.html", {"form": form, "service": service})
+    context = {"form": form, "service": service, "renew": renew and user.is_authenticated}
+    response = render(request, "accounts/sign_in.html", context)
     if service_url:
         # Browsers apply CSP form-action to the redirects after a post: the sign-in ends at the
         # (registered) service, so its origin joins 'self' on this page.
