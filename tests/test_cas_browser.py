@@ -54,6 +54,18 @@ def scolarite(live_server: Any) -> Iterator[Apache]:
         shutil.rmtree(cache, ignore_errors=True)
 
 
+def asks_for_a_password_again(page: Page, scolarite: Apache) -> None:
+    """The CAS service sends the browser to seuil's sign-in. The LogoutRequest leaves in the
+    background: give it a moment to land."""
+    asks_again = page.get_by_role("heading", name="Connexion à Scolarité")
+    for _ in range(20):
+        page.goto(f"{scolarite.url}/cgi/whoami")
+        if asks_again.is_visible():
+            break
+        time.sleep(0.25)
+    expect(asks_again).to_be_visible()
+
+
 def sign_in(page: Page, login: str) -> None:
     page.get_by_label("Identifiant").fill(login)
     page.get_by_label("Mot de passe").fill(PASSWORD)
@@ -81,14 +93,7 @@ def test_a_cas_service_shares_the_sign_in_and_the_sign_out(
     page.goto(live_server.url + "/mon-ent/")
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url(live_server.url + "/")
-    # The LogoutRequest leaves in the background: give it a moment to land.
-    asks_again = page.get_by_role("heading", name="Connexion à Scolarité")
-    for _ in range(20):
-        page.goto(f"{scolarite.url}/cgi/whoami")
-        if asks_again.is_visible():
-            break
-        time.sleep(0.25)
-    expect(asks_again).to_be_visible()
+    asks_for_a_password_again(page, scolarite)
     sign_in(page, login)
     page.wait_for_url(f"{scolarite.url}/cgi/whoami")
     assert f"REMOTE_USER={login}" in page.locator("body").inner_text()
@@ -136,10 +141,4 @@ def test_an_oidc_and_a_cas_service_share_one_sign_in_and_one_sign_out(
     goodbye = f"{course_site.url}/au-revoir.html"
     page.goto(f"{course_site.url}/cgi/whoami/redirect_uri?logout={quote(goodbye, safe='')}")
     page.wait_for_url(goodbye)
-    asks_again = page.get_by_role("heading", name="Connexion à Scolarité")
-    for _ in range(20):
-        page.goto(f"{scolarite.url}/cgi/whoami")
-        if asks_again.is_visible():
-            break
-        time.sleep(0.25)
-    expect(asks_again).to_be_visible()
+    asks_for_a_password_again(page, scolarite)
