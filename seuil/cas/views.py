@@ -21,7 +21,6 @@ from seuil.accounts.forms import SignInForm
 from seuil.accounts.models import Account
 from seuil.accounts.services import sign_in as sign_in_service
 from seuil.accounts.sessions import open_session
-from seuil.core.http import client_ip
 from seuil.cas import responses, services, session
 from seuil.cas.models import (
     CasService,
@@ -32,6 +31,7 @@ from seuil.cas.models import (
     new_ticket,
 )
 from seuil.cas.responses import Code
+from seuil.core.http import client_ip
 from seuil.security.middleware import SIGNED_IN_AT
 
 

@@ -11,7 +11,6 @@ from django.views.decorators.debug import sensitive_post_parameters
 from seuil.accounts.forms import SignInForm
 from seuil.accounts.services import sign_in as sign_in_service
 from seuil.accounts.sessions import open_session
-from seuil.audit.models import Action, AuditEvent
 from seuil.core.http import client_ip
 
 
