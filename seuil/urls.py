@@ -15,7 +15,7 @@ admin.site.index_title = _("Personnes, comptes et Sésames")
 
 urlpatterns = [
     # Before django-oauth-toolkit's routes: signing out through a service signs out of CAS too.
-    path("oidc/logout/", OidcLogout.as_view()),
+    path("oidc/logout/", OidcLogout.as_view(), name="oidc-logout"),
     path("", include("seuil.portal.urls")),
     path("", include("seuil.activation.urls")),
     path("", include("seuil.accounts.urls")),
