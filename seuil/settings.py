@@ -182,10 +182,23 @@ SEUIL_EPPN_SCOPE = env_domain("SEUIL_EPPN_SCOPE", SEUIL_MAIL_DOMAIN)
 
 # --- Defences --------------------------------------------------------------------------------
 
-# Progressive per-account lockout after failed secrets (Sésame, password, answer, student code).
+# Progressive lockout after failed secrets (Sésame, password, answer, student code), per account
+# and client network (IPv4 /24, IPv6 /64).
 SEUIL_LOCKOUT_STEPS = env_steps("SEUIL_LOCKOUT_STEPS", "5:15m,10:1h,20:24h")
-# Every public POST, per client address.
+# The whole account locks only after this many failures (NIST 800-63B: at most 100)...
+SEUIL_LOCKOUT_ACCOUNT = env_steps("SEUIL_LOCKOUT_ACCOUNT", "100:1h")[0]
+# ...coming from at least this many client networks.
+SEUIL_LOCKOUT_NETWORKS = env_int("SEUIL_LOCKOUT_NETWORKS", 3, minimum=1, maximum=1000)
+# Every public POST, per client address, over a sliding window.
 SEUIL_RATE_LIMIT = env_rate("SEUIL_RATE_LIMIT", "30/m")
+# The campus (comma-separated networks), behind few NAT addresses, and its own higher limit.
+try:
+    SEUIL_TRUSTED_NETWORKS = [
+        ipaddress.ip_network(item, strict=False) for item in env_list("SEUIL_TRUSTED_NETWORKS", [])
+    ]
+except ValueError as _error:
+    raise ImproperlyConfigured(f"SEUIL_TRUSTED_NETWORKS: {_error}") from None
+SEUIL_TRUSTED_RATE_LIMIT = env_rate("SEUIL_TRUSTED_RATE_LIMIT", "1200/m")
 # Where the counters live: the database, or Redis when this is set.
 SEUIL_REDIS_URL = os.environ.get("SEUIL_REDIS_URL", "").strip()
 if SEUIL_REDIS_URL and urlsplit(SEUIL_REDIS_URL).scheme not in {"redis", "rediss", "unix"}:

@@ -1,4 +1,5 @@
-"""The progressive per-account lockout: 5 failures lock 15 min, 10 lock 1 h, 20 lock 24 h.
+"""The progressive lockout per account and client network (5 failures lock 15 min, 10 lock 1 h,
+20 lock 24 h), and of the whole account after 100 failures from 3 networks.
 
 It runs twice: with the counters in the database, and in Redis."""
 
@@ -14,6 +15,7 @@ from seuil.accounts.models import Account
 from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
 from seuil.security import throttle
+from seuil.security.models import Lockout
 from tests.conftest import ACTIVATION_URL, without_csrf
 
 pytestmark = pytest.mark.django_db
@@ -71,17 +73,38 @@ def test_a_locked_account_gets_exactly_the_answer_of_a_wrong_secret(
     assert without_csrf(locked) == without_csrf(wrong)
 
 
-@pytest.mark.parametrize(
-    ("failures", "minutes"), [(5, 15), (9, 15), (10, 60), (19, 60), (20, 1440), (35, 1440)]
-)
-def test_the_lock_grows_with_the_failures(backend: str, failures: int, minutes: int) -> None:
-    now = timezone.now()
+def test_the_lock_grows_with_the_failures_and_starts_over_after_the_longest(
+    backend: str, rf: Any
+) -> None:
+    """Each step arms once: 5 failures lock 15 min, 5 more after it 1 h, 10 more 24 h; then the
+    count starts over, so nobody can keep re-arming the longest lock."""
+    request, now = rf.post("/"), timezone.now()
+    for failures, minutes in [(5, 15), (5, 60), (10, 1440), (5, 15)]:
+        with time_machine.travel(now, tick=False):
+            for _ in range(failures):
+                throttle.attempt(
+                    "jdupont", lambda: None, action="activation", ip=request.META["REMOTE_ADDR"]
+                )
+            until = throttle.locked_until("jdupont")
+        assert until is not None
+        assert abs((until - now) - timedelta(minutes=minutes)) < timedelta(seconds=2)
+        now = until + timedelta(seconds=1)
+
+
+def test_failures_during_a_lock_do_not_rearm_it(backend: str, rf: Any) -> None:
+    request, now = rf.post("/"), timezone.now()
     with time_machine.travel(now, tick=False):
-        for _ in range(failures):
-            throttle.attempt("jdupont", lambda: None, action="activation", ip="127.0.0.1")
-        until = throttle.locked_until("jdupont")
-    assert until is not None
-    assert abs((until - now) - timedelta(minutes=minutes)) < timedelta(seconds=2)
+        for _ in range(5):
+            throttle.attempt(
+                "jdupont", lambda: None, action="activation", ip=request.META["REMOTE_ADDR"]
+            )
+    with time_machine.travel(now + timedelta(minutes=14), tick=False):
+        for _ in range(50):
+            throttle.attempt(
+                "jdupont", lambda: None, action="activation", ip=request.META["REMOTE_ADDR"]
+            )
+    with time_machine.travel(now + timedelta(minutes=15, seconds=1), tick=False):
+        assert not throttle.is_locked("jdupont")
 
 
 def test_the_steps_are_configurable(backend: str, settings: Any) -> None:
@@ -130,3 +153,65 @@ def test_failures_are_audited_without_the_secret(
     event = AuditEvent.objects.get(action="activation", outcome="failure")
     assert event.actor == "jdupont"
     assert "WRONG" not in str(event.detail)
+
+
+def test_a_stranger_locks_the_account_only_for_his_own_network(
+    backend: str, client: Client, staff: tuple[Account, str]
+) -> None:
+    _, sesame = staff
+    for _ in range(25):
+        client.post(ACTIVATION_URL, form("jdupont", "WRONG-WRON-WRON-G"), REMOTE_ADDR="203.0.113.5")
+    elsewhere = client.post(ACTIVATION_URL, form("jdupont", sesame), REMOTE_ADDR="198.51.100.20")
+    assert elsewhere.status_code == 302, "the owner, on another network, gets in"
+
+
+def test_ninety_nine_failures_from_three_networks_leave_the_owner_in(backend: str, rf: Any) -> None:
+    networks = ["203.0.113.5", "198.51.100.5", "192.0.2.5"]
+    for n in range(99):
+        request = rf.post("/", REMOTE_ADDR=networks[n % 3])
+        with time_machine.travel(timezone.now() + timedelta(days=2 * n), tick=False):
+            throttle.attempt(
+                "jdupont", lambda: None, action="activation", ip=request.META["REMOTE_ADDR"]
+            )
+    owner = rf.post("/", REMOTE_ADDR="100.64.0.1")
+    assert (
+        throttle.attempt("jdupont", lambda: "ok", action="activation", ip=owner.META["REMOTE_ADDR"])
+        == "ok"
+    )
+
+
+def test_a_hundred_failures_spread_over_three_networks_lock_everywhere(
+    backend: str, rf: Any
+) -> None:
+    now = timezone.now()
+    for n in range(100):  # each network's own steps lock it first; time moves past each lock
+        request = rf.post("/", REMOTE_ADDR=["203.0.113.5", "198.51.100.5", "192.0.2.5"][n % 3])
+        with time_machine.travel(now + timedelta(days=n), tick=False):
+            throttle.attempt(
+                "jdupont", lambda: None, action="activation", ip=request.META["REMOTE_ADDR"]
+            )
+    owner = rf.post("/", REMOTE_ADDR="100.64.0.1")
+    with time_machine.travel(now + timedelta(days=99, minutes=30), tick=False):
+        assert (
+            throttle.attempt(
+                "jdupont", lambda: "ok", action="activation", ip=owner.META["REMOTE_ADDR"]
+            )
+            is None
+        )
+    with time_machine.travel(now + timedelta(days=99, minutes=61), tick=False):
+        assert (
+            throttle.attempt(
+                "jdupont", lambda: "ok", action="activation", ip=owner.META["REMOTE_ADDR"]
+            )
+            == "ok"
+        )
+
+
+def test_an_unknown_identifier_is_kept_as_a_keyed_hash(backend: str, client: Client) -> None:
+    """A Sésame or a password typed as the login must not land in the audit log or the counters."""
+    client.post(ACTIVATION_URL, form("ABCD-EFGH-JKMN-P", "WRONG-WRON-WRON-G"))
+    event = AuditEvent.objects.get(action="activation", outcome="failure")
+    assert event.actor.startswith("#")
+    assert "abcd" not in event.actor.lower()
+    assert event.actor == "#" + throttle.subject("abcd-efgh-jkmn-p")[:16]
+    assert all("abcd" not in key for key in Lockout.objects.values_list("key", flat=True))

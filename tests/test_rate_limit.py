@@ -1,6 +1,7 @@
 """Every public POST is limited per client address (30 a minute by default), behind proxies too."""
 
 import ipaddress
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -11,7 +12,10 @@ from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from seuil.accounts.models import Account
+from seuil.activation.models import Sesame
 from seuil.core.http import client_ip
+from seuil.people.models import Person
 
 URL = "/gestion-de-compte/validation-personnel/"
 
@@ -34,7 +38,25 @@ def test_the_thirty_first_post_in_a_minute_is_refused_clearly(backend: str, clie
     assert "Trop de formulaires ont été envoyés depuis votre adresse" in refused.content.decode()
     assert other.status_code == 200, "another address is not affected"
     with time_machine.travel(now + timedelta(minutes=1), tick=False):
+        sliding = client.post(URL, {}, REMOTE_ADDR="198.51.100.1").status_code
+    assert sliding == 429, "the last minute still holds the 31 posts"
+    with time_machine.travel(now + timedelta(minutes=2), tick=False):
         assert client.post(URL, {}, REMOTE_ADDR="198.51.100.1").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_window_boundary_does_not_let_twice_the_limit_through(
+    backend: str, client: Client
+) -> None:
+    """A fixed window let 60 through in 3 s across a minute boundary; the sliding one does not."""
+    boundary = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    statuses = []
+    for offset in (-1.5, 1.5):
+        with time_machine.travel(boundary + timedelta(seconds=offset), tick=False):
+            statuses += [client.post(URL, {}, REMOTE_ADDR="198.51.100.9").status_code
+                         for _ in range(30)]  # fmt: skip
+    assert statuses.count(200) <= 31
+    assert statuses[:30] == [200] * 30
 
 
 @pytest.mark.django_db
@@ -84,3 +106,36 @@ def test_any_forwarded_header_gives_a_real_address(forwarded: str, remote: str) 
     ):
         address = client_ip(request(remote, forwarded))
     ipaddress.ip_address(address)  # raises ValueError unless it is an address
+
+
+@pytest.mark.django_db
+def test_two_hundred_activations_from_one_campus_address_within_a_minute(
+    client: Client, settings: Any, make_person: Callable[..., Person]
+) -> None:
+    """September: newcomers activate from the campus, behind one NAT address."""
+    settings.SEUIL_TRUSTED_NETWORKS = [ipaddress.ip_network("192.0.2.0/24")]
+    people = [make_person(first_name=f"Anne{n}", last_name="Martin") for n in range(200)]
+    sesames = [Sesame.issue(person.account)[1] for person in people]
+    start = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    statuses = []
+    for number, (person, sesame) in enumerate(zip(people, sesames, strict=True)):
+        with time_machine.travel(start + timedelta(seconds=number * 0.29), tick=False):
+            response = client.post(
+                URL,
+                {
+                    "login": person.account.login,
+                    "sesame": sesame,
+                    "password1": "Lbmx4kr7Tq",
+                    "password2": "Lbmx4kr7Tq",
+                    "personal_email": f"anne{number}@example.org",
+                    "charter": "on",
+                },
+                REMOTE_ADDR="192.0.2.10",
+            )
+        statuses.append(response.status_code)
+    assert statuses == [302] * 200
+    assert Account.objects.filter(activated_at__isnull=False).count() == 200
+    with time_machine.travel(start + timedelta(seconds=59), tick=False):
+        outside = [client.post(URL, {}, REMOTE_ADDR="198.51.100.77").status_code
+                   for _ in range(31)]  # fmt: skip
+    assert outside.count(429) == 1, "outside the campus the ordinary limit holds"

@@ -67,14 +67,26 @@ def change_password(*, account: Account, password: str, ip: str) -> None:
 
 
 @sensitive_variables("password")
-def reset_password(*, account: Account, password: str, via: str, ip: str) -> None:
+def reset_password(*, account: Account, password: str, via: str, ip: str) -> bool:
     """A forgotten password replaced: every session ends, the lockout is lifted, and nobody is
-    signed in."""
+    signed in. The grant (a link, whose token covers the password hash, or a right answer) is
+    spent under a row lock, compared with the hash it was given for: of concurrent resets
+    exactly one wins, and the others return False and change nothing."""
+    granted_for = account.password
     with transaction.atomic():
+        current = (
+            Account.objects.select_for_update()
+            .filter(pk=account.pk)
+            .values_list("password", flat=True)
+            .first()
+        )
+        if current != granted_for:
+            return False
         account.replace_password(password)
         AuditEvent.record(Action.PASSWORD_RESET, account=account, ip=ip, via=via)
         notify(account, "password-reset")
     throttle.reset(account.login)
+    return True
 
 
 def change_recovery_email(*, account: Account, email: str, ip: str) -> None:

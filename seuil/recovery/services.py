@@ -15,13 +15,14 @@ from django.views.decorators.debug import sensitive_variables
 from seuil.accounts.fields import secret_questions
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import answer_matches
-from seuil.audit.models import Action, AuditEvent, Outcome
+from seuil.audit.models import Action, AuditEvent
 from seuil.mailer.models import OutgoingMail
 from seuil.recovery.mails import reset_link
 from seuil.security import throttle
 
 MAILS_PER_HOUR = 3  # to one account: nobody floods someone else's mailbox with links
 ANSWERS_PER_DAY = 3  # wrong answers before the question path closes for 24 hours
+DAY = 24 * 3600
 
 
 def find(identifier: str) -> Account | None:
@@ -63,23 +64,35 @@ def question_for(identifier: str) -> str:
 
 
 def path_closed(identifier: str) -> bool:
-    """Three wrong answers in 24 hours close the question path; the audit log is the count."""
-    key = key_of(identifier, find(identifier))
-    since = timezone.now() - timedelta(hours=24)
-    failures = AuditEvent.objects.filter(
-        action=Action.SECRET_ANSWER, outcome=Outcome.FAILURE, actor=key[:64], at__gte=since
-    )
-    return failures.count() >= ANSWERS_PER_DAY
+    """Whether three wrong answers were given for this identifier, as typed, in 24 hours. What the
+    page says depends only on the text typed, so it tells nothing about an account or about
+    which login goes with which address; the account's own budget is enforced silently."""
+    return throttle.spent(f"answers:{normalised(identifier)}", limit=ANSWERS_PER_DAY)
+
+
+def normalised(identifier: str) -> str:
+    return identifier.strip().lower()
 
 
 @sensitive_variables("answer")
 def check_answer(*, identifier: str, answer: str, ip: str) -> Account | None:
-    """The account if the answer is its own, under the lockout; one Argon2 hash either way."""
+    """The account if the answer is its own, under the lockout and the three-answers budget,
+    both counted before the answer is checked; one Argon2 hash either way."""
     account = find(identifier)
+    budgets = [
+        f"answers:{normalised(identifier)}",
+        f"answers:account:{key_of(identifier, account)}",
+    ]
+    open_ = [throttle.spend(key, limit=ANSWERS_PER_DAY, seconds=DAY) for key in budgets]
 
     def check() -> Account | None:
         usable = account is not None and account.secret_question and account.is_active
         encoded = account.secret_answer if account and usable else UNUSABLE_PASSWORD_PREFIX
-        return account if answer_matches(answer, encoded) and usable else None
+        right = answer_matches(answer, encoded) and usable and all(open_)
+        return account if right else None
 
-    return throttle.attempt(key_of(identifier, account), check, action=Action.SECRET_ANSWER, ip=ip)
+    found = throttle.attempt(key_of(identifier, account), check, action=Action.SECRET_ANSWER, ip=ip)
+    if found:
+        for key in budgets:
+            throttle.refund(key)
+    return found

@@ -95,9 +95,10 @@ def reset(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         ANSWERED.end(request)
         LINKED.end(request)
-        reset_password(
+        if not reset_password(
             account=account, password=form.cleaned_data["password1"], via=via, ip=client_ip(request)
-        )
+        ):  # a concurrent request spent the grant first
+            return render(request, "recovery/invalid.html", status=400)
         return render(request, "recovery/done.html")
     return render(
         request,

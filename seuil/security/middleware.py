@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from seuil.core.http import client_ip
-from seuil.security import throttle
+from seuil.security import rate
 
 SIGNED_IN_AT = "seuil_signed_in_at"
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -42,14 +42,15 @@ class rate_limit:  # lower case, as the settings name every middleware here
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
     ) -> HttpResponse | None:
         operator = request.user.is_authenticated and request.user.is_staff
+        address = client_ip(request)
         if (
             request.method == "POST"
             and not operator
             and not getattr(view, "rate_limit_exempt", False)
-            and not throttle.ip_allowed(client_ip(request))
+            and not rate.ip_allowed(address)
         ):
             response = render(request, "429.html", status=429)
-            response["Retry-After"] = str(settings.SEUIL_RATE_LIMIT[1])
+            response["Retry-After"] = str(rate.limit_for(address)[1])
             return response
         return None
 

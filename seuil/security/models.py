@@ -4,7 +4,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Lockout(models.Model):
-    """Failed secrets for one account (or one login typed): the progressive lockout's counter."""
+    """Failed secrets for one identifier typed, from one client network (`<hash>@<network>`) or
+    from all (`<hash>`): the progressive lockout's counters. The hash is keyed: see throttle."""
 
     key = models.CharField(_("clé"), max_length=150, unique=True)
     failures = models.PositiveIntegerField(_("échecs"), default=0)
@@ -20,11 +21,13 @@ class Lockout(models.Model):
 
 
 class RateWindow(models.Model):
-    """POSTs from one client address in the current window of SEUIL_RATE_LIMIT."""
+    """POSTs from one client address in the current window of its limit, and in the one before
+    (the sliding window weighs both)."""
 
     key = models.CharField(_("adresse"), max_length=64, unique=True)
     window = models.BigIntegerField(_("fenêtre"))
     hits = models.PositiveIntegerField(_("requêtes"), default=0)
+    previous = models.PositiveIntegerField(_("requêtes de la fenêtre précédente"), default=0)
 
     class Meta:
         verbose_name = _("fenêtre de limitation")

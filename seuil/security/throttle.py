@@ -1,26 +1,85 @@
-"""Guessing and flooding: a progressive lockout per account, and a limit per client address.
+"""Guessing and flooding: a progressive lockout per account and client network, a much higher
+lock of the whole account, and a sliding-window limit per client address (see rate.py).
+
+- **Counted before checked.** An attempt is counted as a failure, atomically, before its secret is
+  checked, and judged against the count that includes every attempt already in flight: a burst
+  cannot outrun the lock. A success then forgets the count.
+- **Per account and network first.** Failures lock the account only for the client's network (an
+  IPv4 /24, an IPv6 /64), by SEUIL_LOCKOUT_STEPS. The whole account locks only after
+  SEUIL_LOCKOUT_ACCOUNT failures from at least SEUIL_LOCKOUT_NETWORKS networks, so that one
+  stranger cannot lock the owner out (django-axes' and Keycloak's answer to lockout as a denial
+  of service).
+- **Capped.** Failures during a lock are not counted, so a lock is never re-armed while it runs,
+  and after the longest step the count starts over.
+- **No typed text kept.** Counters are keyed by a keyed hash (HMAC under the secret key) of what
+  was typed, never by the text, which may be a mistyped password or Sésame.
 
 The counters live where every worker sees them: the database, or Redis when SEUIL_REDIS_URL is
-set. A lockout is never permanent (the longest step is SEUIL_LOCKOUT_STEPS' last), and it never
-blocks the e-mailed reset link, so that nobody can lock an owner out of their own account.
+set. A lockout never blocks the e-mailed reset link.
 """
 
+import ipaddress
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TypeVar
 
 import redis
 from django.conf import settings
-from django.db import connection, transaction
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 
 from seuil.audit.models import AuditEvent, Outcome
-from seuil.security.models import Lockout, RateWindow
+from seuil.security.models import Lockout
+from seuil.security.rate import ip_allowed, purge_windows
+
+__all__ = ["attempt", "ip_allowed", "is_locked", "locked_until", "reset", "subject"]
 
 T = TypeVar("T")
 FORGET_AFTER = timedelta(days=30)  # an idle counter is forgotten; a lock never lasts this long
+IPV4_PREFIX, IPV6_PREFIX = 24, 64  # one client network: a campus NAT, a home, a mobile carrier
+LockListener = Callable[[str, datetime, int], None]
+_listeners: list[LockListener] = []
+
+
+def on_lock(listener: LockListener) -> None:
+    """Call listener(key, until, failures) after a failure arms a lock (the owner's notice)."""
+    _listeners.append(listener)
+
+
+@dataclass
+class Counter:
+    failures: int = 0
+    until: datetime | None = None
+
+    def locked(self, now: datetime) -> bool:
+        return self.until is not None and self.until > now
+
+
+def subject(key: str) -> str:
+    """The keyed hash that stands for an identifier in counters and, unless it is a known login,
+    in the audit log."""
+    return salted_hmac("seuil.security.subject", normalise(key), algorithm="sha256").hexdigest()[
+        :32
+    ]
+
+
+def normalise(key: str) -> str:
+    return key.strip().lower()[:150]
+
+
+def network_of(address: str) -> str:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "-"
+    prefix = IPV4_PREFIX if ip.version == 4 else IPV6_PREFIX
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 @sensitive_variables()
@@ -28,31 +87,129 @@ def attempt(key: str, check: Callable[[], T | None], *, action: str, ip: str) ->
     """Run the check of a secret for `key` under the lockout.
 
     The check always runs, so that a locked account costs the same work as an open one, and a
-    locked account gets exactly the answer of a wrong secret. A failure counts; a success resets.
+    locked account gets exactly the answer of a wrong secret.
     """
-    key = key.strip().lower()[:150]
-    failed_before, until = _lock_state(key)
-    locked = until is not None
+    subj = subject(key)
+    network = network_of(ip)
+    locked, failures, armed = _count(subj, network)
     result = check()
     if result is not None and not locked:
-        if failed_before:  # most successes have no failure to forget: spare them a write
-            reset(key)
+        _forget(subj, network)
         return result
-    if result is None:
-        failures, wait = _count_failure(key)
-        AuditEvent.record(action, outcome=Outcome.FAILURE, actor=key[:64], ip=ip, failures=failures)
-        if wait:
-            AuditEvent.record(
-                "lockout", outcome=Outcome.LOCKED, actor=key[:64], ip=ip, seconds=wait
-            )
+    actor = actor_for(key, subj)
+    AuditEvent.record(
+        action,
+        outcome=Outcome.FAILURE,
+        actor=actor,
+        ip=ip,
+        failures=failures,
+        locked=locked,
+    )
+    if armed:
+        until = timezone.now() + timedelta(seconds=armed)
+        AuditEvent.record("lockout", outcome=Outcome.LOCKED, actor=actor, ip=ip, seconds=armed)
+        for listener in _listeners:
+            listener(normalise(key), until, failures)
     return None
 
 
-def wait_after(failures: int) -> int:
-    """Seconds locked after this many consecutive failures (0: not locked)."""
-    return max(
-        (seconds for count, seconds in settings.SEUIL_LOCKOUT_STEPS if failures >= count), default=0
+def actor_for(key: str, subj: str | None = None) -> str:
+    """A known login as it is; anything else typed (it may be a secret) as its keyed hash."""
+    login = normalise(key)
+    if get_user_model().objects.filter(login=login).exists():
+        return login[:64]
+    return "#" + (subj or subject(key))[:16]
+
+
+def _judge(local: Counter, whole: Counter, networks: int, now: datetime) -> tuple[bool, int]:
+    """Count one attempt in advance; return whether it meets a lock, and the seconds of a lock it
+    arms for the attempts after it."""
+    if local.locked(now) or whole.locked(now):
+        return True, 0  # not counted: a lock is never re-armed while it runs
+    local.failures += 1
+    whole.failures += 1
+    armed = 0
+    steps = settings.SEUIL_LOCKOUT_STEPS
+    wait = dict(steps).get(local.failures, 0)
+    if wait:
+        local.until, armed = now + timedelta(seconds=wait), wait
+        if local.failures >= steps[-1][0]:
+            local.failures = 0  # after the longest lock, the count starts over
+    count, account_wait = settings.SEUIL_LOCKOUT_ACCOUNT
+    if whole.failures >= count and networks >= settings.SEUIL_LOCKOUT_NETWORKS:
+        whole.until, whole.failures = now + timedelta(seconds=account_wait), 0
+        armed = max(armed, account_wait)
+    return False, armed
+
+
+def _count(subj: str, network: str) -> tuple[bool, int, int]:
+    """Count the attempt before its check, atomically: (locked, failures, seconds armed)."""
+    now = timezone.now()
+    if settings.SEUIL_REDIS_URL:
+        r = _redis()
+        with r.lock(f"seuil:lockout-mutex:{subj}", timeout=5, blocking_timeout=5):
+            r.sadd(_nets(subj), network)
+            r.expire(_nets(subj), FORGET_AFTER)
+            local, whole = _redis_get(_lock_key(subj, network)), _redis_get(_lock_key(subj))
+            locked, armed = _judge(local, whole, int(r.scard(_nets(subj))), now)
+            if not locked:
+                _redis_put(_lock_key(subj, network), local)
+                _redis_put(_lock_key(subj), whole)
+        return locked, local.failures, armed
+    with transaction.atomic():
+        rows = {
+            key: Lockout.objects.select_for_update().get_or_create(key=key)[0]
+            for key in (f"{subj}@{network}", subj)
+        }
+        networks = Lockout.objects.filter(key__startswith=f"{subj}@").count()
+        local, whole = (Counter(r.failures, r.locked_until) for r in rows.values())
+        locked, armed = _judge(local, whole, networks, now)
+        if not locked:
+            for row, counter in zip(rows.values(), (local, whole), strict=True):
+                row.failures, row.locked_until, row.last_failure_at = (
+                    counter.failures,
+                    counter.until,
+                    now,
+                )
+                row.save(update_fields=["failures", "locked_until", "last_failure_at"])
+    return locked, local.failures, armed
+
+
+def spend(key: str, *, limit: int, seconds: int) -> bool:
+    """Spend one try of a budget of `limit` per `seconds` for `key`, atomically, before the try is
+    made; False when the budget was already spent (then nothing is counted)."""
+    name, now = f"budget:{subject(key)}", timezone.now()
+    with transaction.atomic():
+        row = Lockout.objects.select_for_update().get_or_create(key=name)[0]
+        if row.locked_until is None or row.locked_until <= now:  # a new period starts
+            row.failures, row.locked_until = 0, now + timedelta(seconds=seconds)
+        if row.failures >= limit:
+            return False
+        row.failures += 1
+        row.last_failure_at = now
+        row.save(update_fields=["failures", "locked_until", "last_failure_at"])
+    return True
+
+
+def refund(key: str) -> None:
+    """Give back the try just spent: it succeeded."""
+    name = f"budget:{subject(key)}"
+    Lockout.objects.filter(key=name, failures__gt=0).update(failures=F("failures") - 1)
+
+
+def spent(key: str, *, limit: int) -> bool:
+    row = Lockout.objects.filter(key=f"budget:{subject(key)}").first()
+    return bool(row and row.locked_until and row.locked_until > timezone.now()) and bool(
+        row and row.failures >= limit
     )
+
+
+def _forget(subj: str, network: str) -> None:
+    """A success: forget the failures of this network and of the whole account."""
+    if settings.SEUIL_REDIS_URL:
+        _redis().delete(_lock_key(subj, network), _lock_key(subj))
+    else:
+        Lockout.objects.filter(key__in=[f"{subj}@{network}", subj]).delete()
 
 
 def is_locked(key: str) -> bool:
@@ -60,87 +217,71 @@ def is_locked(key: str) -> bool:
 
 
 def locked_until(key: str) -> datetime | None:
-    return _lock_state(key)[1]
-
-
-def _lock_state(key: str) -> tuple[bool, datetime | None]:
-    """Whether the key has failures on record, and until when it is locked (None: it is not)."""
+    """The end of the latest lock on this account, from any network (None: it is open)."""
+    subj, now = subject(key), timezone.now()
     if settings.SEUIL_REDIS_URL:
-        state = _redis().hgetall(_lock_key(key))
-        raw = state.get(b"until")
-        until = datetime.fromtimestamp(float(raw), tz=UTC) if raw else None
-        exists = bool(state)
+        names = [_lock_key(subj)] + [_lock_key(subj, n) for n in _networks(subj)]
+        ends = [_redis_get(name).until for name in names]
     else:
-        row = Lockout.objects.filter(key=key).values_list("locked_until", flat=True)
-        found = list(row[:1])
-        exists, until = bool(found), found[0] if found else None
-    return exists, (until if until and until > timezone.now() else None)
+        ends = list(
+            Lockout.objects.filter(key__startswith=subj).values_list("locked_until", flat=True)
+        )
+    live = [end for end in ends if end and end > now]
+    return max(live) if live else None
 
 
 def reset(key: str) -> None:
-    """Forget the failures: after a success, or when HR unlocks the account."""
+    """Forget every failure of the account, from every network: a reset, or an operator's
+    unlock."""
+    subj = subject(key)
     if settings.SEUIL_REDIS_URL:
-        _redis().delete(_lock_key(key))
+        r = _redis()
+        names = [_lock_key(subj, n) for n in _networks(subj)]
+        r.delete(_lock_key(subj), _nets(subj), *names)
     else:
-        Lockout.objects.filter(key=key).delete()
+        Lockout.objects.filter(key__startswith=subj).delete()
 
 
-def _count_failure(key: str) -> tuple[int, int]:
-    now = timezone.now()
-    if settings.SEUIL_REDIS_URL:
-        pipe = _redis().pipeline()
-        pipe.hincrby(_lock_key(key), "failures", 1)
-        pipe.expire(_lock_key(key), FORGET_AFTER)
-        failures = int(pipe.execute()[0])
-        if wait := wait_after(failures):
-            _redis().hset(_lock_key(key), "until", (now + timedelta(seconds=wait)).timestamp())
-        return failures, wait
-    with transaction.atomic():
-        row, _ = Lockout.objects.select_for_update().get_or_create(key=key)
-        row.failures += 1
-        row.last_failure_at = now
-        wait = wait_after(row.failures)
-        if wait:
-            row.locked_until = now + timedelta(seconds=wait)
-        row.save()
-    return row.failures, wait
-
-
-def ip_allowed(address: str) -> bool:
-    """Count a POST from this address; False once SEUIL_RATE_LIMIT is exceeded in the window."""
-    limit, seconds = settings.SEUIL_RATE_LIMIT
-    window = int(timezone.now().timestamp()) // seconds
-    if settings.SEUIL_REDIS_URL:
-        name = f"seuil:rate:{address}:{window}"
-        pipe = _redis().pipeline()
-        pipe.incr(name)
-        pipe.expire(name, seconds)
-        return int(pipe.execute()[0]) <= limit
-    # One statement, run on every public POST: an upsert that starts a new window or counts in
-    # the current one (PostgreSQL, and SQLite since 3.35).
-    t = connection.ops.quote_name(RateWindow._meta.db_table)
-    # Only the model's own table name is interpolated; the key and window are parameters.
-    sql = (
-        f'INSERT INTO {t} ("key", "window", "hits") VALUES (%s, %s, 1) '  # noqa: S608 # nosec B608
-        f'ON CONFLICT ("key") DO UPDATE SET "hits" = CASE WHEN {t}."window" = excluded."window" '
-        f'THEN {t}."hits" + 1 ELSE 1 END, "window" = excluded."window" RETURNING "hits"'
+def wait_after(failures: int) -> int:
+    """Seconds locked after this many consecutive failures from one network (0: not locked)."""
+    return max(
+        (seconds for count, seconds in settings.SEUIL_LOCKOUT_STEPS if failures >= count), default=0
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [address, window])
-        hits = cursor.fetchone()[0]
-    return int(hits) <= limit
 
 
 def purge_stale() -> int:
     """Drop counters nobody needs any more (the database only: Redis keys expire by themselves)."""
-    now = timezone.now()
-    old = Lockout.objects.filter(last_failure_at__lt=now - FORGET_AFTER).delete()[0]
-    window = int((now - timedelta(days=1)).timestamp()) // settings.SEUIL_RATE_LIMIT[1]
-    return old + RateWindow.objects.filter(window__lt=window).delete()[0]
+    old = Lockout.objects.filter(last_failure_at__lt=timezone.now() - FORGET_AFTER).delete()[0]
+    return old + purge_windows()
 
 
-def _lock_key(key: str) -> str:
-    return f"seuil:lockout:{key}"
+def _lock_key(subj: str, network: str = "") -> str:
+    return f"seuil:lockout:{subj}@{network}" if network else f"seuil:lockout:{subj}"
+
+
+def _networks(subj: str) -> list[str]:
+    members: set[bytes] = _redis().smembers(_nets(subj))  # type: ignore[assignment]
+    return [member.decode() for member in members]
+
+
+def _nets(subj: str) -> str:
+    return f"seuil:lockout-nets:{subj}"
+
+
+def _redis_get(name: str) -> Counter:
+    state = _redis().hgetall(name)
+    raw = state.get(b"until")
+    until = datetime.fromtimestamp(float(raw), tz=UTC) if raw else None
+    return Counter(int(state.get(b"failures", 0)), until)
+
+
+def _redis_put(name: str, counter: Counter) -> None:
+    pipe = _redis().pipeline()
+    pipe.hset(name, "failures", counter.failures)
+    if counter.until:
+        pipe.hset(name, "until", counter.until.timestamp())
+    pipe.expire(name, FORGET_AFTER)
+    pipe.execute()
 
 
 @cache
