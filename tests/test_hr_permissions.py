@@ -1,14 +1,16 @@
 """HR operators: the "RH" group registers people and hands out Sésames, and does nothing more."""
 
 from collections.abc import Callable
-from io import BytesIO
+from io import BytesIO, StringIO
 
 import pytest
-from django.contrib.auth.models import Group
-from django.test import Client
+from django.contrib.auth.models import Group, Permission
+from django.core.management import call_command
+from django.test import Client, override_settings
 from pypdf import PdfReader
 
 from seuil.accounts.models import Account
+from seuil.accounts.models.account import OperatorAccountRefused
 from seuil.activation.models import Sesame
 from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
@@ -121,3 +123,87 @@ def test_issuing_asks_first_and_warns_for_an_active_account(
     assert "Attention : compte déjà activé." in warned
     assert "Émettre quand même et imprimer" in warned
     assert not Sesame.objects.exists()
+
+
+# --- HR acts on people's accounts only: operators' are IT's -----------------------------------
+
+
+@pytest.fixture
+def rh_demo() -> Client:
+    """The demo's own HR operator, as `make run` creates it."""
+    with override_settings(DEBUG=True):
+        call_command("load_demo", stdout=StringIO())
+    client = Client()
+    client.force_login(Account.objects.get(login="rh-demo"))
+    return client
+
+
+@pytest.fixture
+def colleague_in_it(make_person: Callable[..., Person]) -> Person:
+    """A person (a staff member with an ENT account) who also holds an operator permission."""
+    person = make_person(first_name="Ines", last_name="Technicienne", password="Lbmx4kr7Tq")
+    person.account.user_permissions.add(Permission.objects.get(codename="view_auditevent"))
+    return person
+
+
+def test_hr_cannot_lock_an_it_superuser_through_the_admin(rh_demo: Client) -> None:
+    it = Account.objects.get(login="admin-demo")
+    for step in ({}, {"apply": "1", "reason": "essai"}):
+        response = rh_demo.post(
+            "/admin/accounts/account/",
+            {"action": "lock", "_selected_action": [it.pk], **step},
+            follow=True,
+        )
+        assert response.status_code == 200
+    it.refresh_from_db()
+    assert it.locked_at is None
+    assert not AuditEvent.objects.filter(action="locked").exists()
+    listing = rh_demo.get("/admin/accounts/account/").content.decode()
+    assert "admin-demo" not in listing, "HR's list of accounts holds people's accounts only"
+
+
+def test_hr_cannot_lock_or_issue_a_sesame_for_a_person_with_operator_rights(
+    rh_demo: Client, colleague_in_it: Person
+) -> None:
+    account = colleague_in_it.account
+    selected = {"_selected_action": [colleague_in_it.pk]}
+    letter = rh_demo.post(
+        "/admin/people/person/", {"action": "issue_sesames", **selected}, follow=True
+    )
+    assert letter["Content-Type"].startswith("text/html"), "no letter"
+    assert "droits d&#x27;opérateur" in letter.content.decode()
+    assert not Sesame.objects.filter(account=account).exists()
+    rh_demo.post(
+        "/admin/people/person/",
+        {"action": "lock", "apply": "1", "reason": "essai", **selected},
+    )
+    account.refresh_from_db()
+    assert account.locked_at is None
+
+
+def test_hr_still_acts_on_people_accounts(
+    rh_demo: Client, make_person: Callable[..., Person]
+) -> None:
+    person = make_person(first_name="Anne")
+    rh_demo.post(
+        "/admin/people/person/",
+        {"action": "lock", "apply": "1", "reason": "départ", "_selected_action": [person.pk]},
+    )
+    person.account.refresh_from_db()
+    assert person.account.locked_at is not None
+
+
+def test_the_model_refuses_hr_outside_the_admin_too(
+    colleague_in_it: Person, rh_demo: Client
+) -> None:
+    hr_operator = Account.objects.get(login="rh-demo")
+    it = Account.objects.get(login="admin-demo")
+    with pytest.raises(OperatorAccountRefused):
+        Sesame.issue(colleague_in_it.account, by=hr_operator)
+    with pytest.raises(OperatorAccountRefused):
+        it.lock("essai", by=hr_operator)
+    with pytest.raises(OperatorAccountRefused):
+        Account.objects.get(login="rh-demo").lock("essai", by=hr_operator)
+    it.lock("incident", by=it)  # IT may: its own superusers act on operator accounts
+    it.unlock(by=it)
+    Sesame.issue(colleague_in_it.account, by=it)

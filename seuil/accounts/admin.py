@@ -28,6 +28,30 @@ class StateChangeInline(admin.TabularInline[StateChange, Account]):
         return False
 
 
+def operator_of(request: HttpRequest) -> Account:
+    assert isinstance(request.user, Account)  # noqa: S101 -- the admin requires a login
+    return request.user
+
+
+def refused_operators(
+    modeladmin: admin.ModelAdmin[Any], request: HttpRequest, accounts: list[Account]
+) -> bool:
+    """Refuse the whole action, before anything is done, when HR selected an operator account."""
+    operator = operator_of(request)
+    refused = [a.login for a in accounts if not operator.is_superuser and a.has_operator_rights()]
+    if refused:
+        modeladmin.message_user(
+            request,
+            _(
+                "Rien n'a été fait : %(logins)s ont des droits d'opérateur, seule l'équipe "
+                "informatique peut agir sur ces comptes."
+            )
+            % {"logins": ", ".join(refused)},
+            messages.ERROR,
+        )
+    return bool(refused)
+
+
 class LockForm(forms.Form):
     reason = forms.CharField(label=_("Motif"), max_length=200)
 
@@ -36,10 +60,12 @@ def lock_accounts(
     modeladmin: admin.ModelAdmin[Any], request: HttpRequest, accounts: list[Account]
 ) -> HttpResponse | None:
     """HR's administrative lock, with a reason: the accounts' sessions end at once."""
+    if refused_operators(modeladmin, request, accounts):
+        return None
     form = LockForm(request.POST if "apply" in request.POST else None)
     if form.is_valid():
         for account in accounts:
-            account.lock(form.cleaned_data["reason"])
+            account.lock(form.cleaned_data["reason"], by=operator_of(request))
             AuditEvent.record(
                 Action.LOCKED,
                 account=account,
@@ -63,9 +89,11 @@ def lock_accounts(
 def lift_locks(
     modeladmin: admin.ModelAdmin[Any], request: HttpRequest, accounts: list[Account]
 ) -> None:
+    if refused_operators(modeladmin, request, accounts):
+        return
     for account in accounts:
         if account.locked_at:
-            account.unlock()
+            account.unlock(by=operator_of(request))
             AuditEvent.record(
                 Action.UNLOCKED,
                 account=account,
@@ -146,6 +174,8 @@ class AccountAdmin(UserAdmin[Account]):
         description=_("Oublier les échecs (lever le blocage temporaire)"), permissions=["change"]
     )
     def unlock(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        if refused_operators(self, request, list(queryset)):
+            return
         for account in queryset:
             throttle.reset(account.login)
             AuditEvent.record(
@@ -156,6 +186,15 @@ class AccountAdmin(UserAdmin[Account]):
             )
         self.message_user(
             request, _("Comptes déverrouillés : %(n)d") % {"n": len(queryset)}, messages.SUCCESS
+        )
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Account]:
+        """HR sees people's accounts only; operators' are IT's."""
+        accounts = super().get_queryset(request)
+        if request.user.is_superuser:
+            return accounts
+        return accounts.filter(
+            is_staff=False, is_superuser=False, groups=None, user_permissions=None
         )
 
     def get_readonly_fields(

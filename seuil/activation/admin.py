@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
+from seuil.accounts.admin import refused_operators
 from seuil.accounts.models import Account
 from seuil.activation.models import CharterAcceptance, Sesame
 from seuil.activation.services import issue_letters
@@ -24,11 +25,16 @@ class PersonWithLettersAdmin(PersonAdmin):
     @admin.action(
         description=_("Émettre un Sésame et imprimer la lettre"), permissions=["issue_sesame"]
     )
-    def issue_sesames(self, request: HttpRequest, queryset: QuerySet[Person]) -> HttpResponse:
+    def issue_sesames(
+        self, request: HttpRequest, queryset: QuerySet[Person]
+    ) -> HttpResponse | None:
         """Ask first, naming anyone already active (a Sésame then replaces their password); then
-        answer with the PDF letters, the only place the new Sésames ever appear."""
+        answer with the PDF letters, the only place the new Sésames ever appear. An account with
+        operator rights is IT's: the whole action is refused."""
         assert isinstance(request.user, Account)  # noqa: S101 -- the admin requires a login
         people = list(queryset.select_related("account").order_by("last_name", "first_name"))
+        if refused_operators(self, request, [person.account for person in people]):
+            return None
         if "apply" not in request.POST:
             context = {
                 **self.admin_site.each_context(request),

@@ -116,6 +116,7 @@ class Sesame(models.Model):
     ) -> tuple["Sesame", str]:
         """A new Sésame for the account, revoking the previous one. The code is returned once,
         formatted for a letter (XXXX-XXXX-XXXX-X), and never stored."""
+        account.refuse_unless_it(by)  # a Sésame replaces the password: never HR's for an operator
         code = "".join(secrets.choice(CROCKFORD) for _ in range(SESAME_LENGTH))
         now = timezone.now()
         actor = by.login if by else "cli"

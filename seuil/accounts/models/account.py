@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX, check_password, is_password_usable
 from django.contrib.auth.models import AbstractBaseUser, PermissionsMixin
 from django.core import signing
+from django.core.exceptions import PermissionDenied
 from django.db import NotSupportedError, models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -15,6 +16,12 @@ from seuil.accounts.passwords import Context, personal_words
 from seuil.accounts.states import OPEN, Substate
 
 CONFIRMATION_SALT = "seuil.accounts.confirm-email"
+
+
+class OperatorAccountRefused(PermissionDenied):
+    """HR acts on people's accounts only: an account with operator rights is IT's alone."""
+
+
 CONFIRMATION_AGE = timedelta(hours=24)
 RECOVERY_FIELDS = frozenset({"recovery_email", "pending_email", "secret_question", "secret_answer"})
 
@@ -145,6 +152,27 @@ class Account(Published, Lifecycle, AbstractBaseUser, PermissionsMixin):
         person = getattr(self, "person", None)
         names = (person.first_name, person.last_name, person.birth_name) if person else ()
         return Context(login=self.login, words=personal_words(*names))
+
+    def has_operator_rights(self) -> bool:
+        """Staff, superuser, or holding any permission, directly or through a group."""
+        if self.is_staff or self.is_superuser:
+            return True
+        return self.user_permissions.exists() or self.groups.exists()
+
+    def refuse_unless_it(self, operator: "Account | None") -> None:
+        """Raise unless `operator` may lock, unlock or issue a Sésame for this account. An
+        account with operator rights is IT's (superusers') alone; None is the command line,
+        which needs shell access."""
+        if operator is not None and not operator.is_superuser and self.has_operator_rights():
+            raise OperatorAccountRefused(f"{operator.login} may not act on {self.login}")
+
+    def lock(self, reason: str, *, by: "Account | None" = None) -> None:
+        self.refuse_unless_it(by)
+        super().lock(reason)
+
+    def unlock(self, *, by: "Account | None" = None) -> None:
+        self.refuse_unless_it(by)
+        super().unlock()
 
     @property
     def answer_void(self) -> bool:
