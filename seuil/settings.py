@@ -226,6 +226,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = SEUIL_SECURE_COOKIES
 CSRF_COOKIE_HTTPONLY = True
+# No form takes a file: file parts are skipped unread, and the request refused (bounded_body).
+FILE_UPLOAD_HANDLERS = ["seuil.security.uploads.NoFiles"]
+# The language choice: no script reads it, and it travels like the session.
+LANGUAGE_COOKIE_SECURE = SEUIL_SECURE_COOKIES
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = SEUIL_SECURE_COOKIES
 SECURE_HSTS_SECONDS = env_int(
@@ -388,6 +394,7 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "seuil.typography.TypographyMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "seuil.security.middleware.bounded_body",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Default deny: a view is for signed-in people unless marked @login_not_required.
@@ -575,7 +582,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"tokens": {"()": "seuil.security.logs.RedactTokens"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["tokens"]}
+    },
     "root": {"handlers": ["console"], "level": "INFO"},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

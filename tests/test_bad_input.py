@@ -112,7 +112,7 @@ def test_megabytes_in_every_field_are_refused_with_a_clear_page(
 ) -> None:
     fields = ["login", "sesame", "password1", "password2", "secret_answer"]
     response = client.post(ACTIVATION_URL, dict.fromkeys(fields, "x" * 1_000_000))
-    assert response.status_code == 400
+    assert response.status_code == 413, "refused by its length, before it is read"
     assert "Ce que votre navigateur a envoyé n'a pas pu être lu" in response.content.decode()
     nothing_half_written(known)
 

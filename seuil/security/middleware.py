@@ -7,12 +7,15 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
+from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils import timezone
 
 from seuil.core.http import client_ip
 from seuil.security import rate
+from seuil.security.uploads import REFUSED
 
 SIGNED_IN_AT = "seuil_signed_in_at"
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -53,6 +56,43 @@ class rate_limit:  # lower case, as the settings name every middleware here
             response["Retry-After"] = str(rate.limit_for(address)[1])
             return response
         return None
+
+
+FORMS = {"application/x-www-form-urlencoded", "multipart/form-data"}
+
+
+def bounded_body(get_response: Handler) -> Handler:
+    """Refuse, with seuil's page and before anything else reads it, a body seuil will not parse.
+
+    - Over DATA_UPLOAD_MAX_MEMORY_SIZE by its Content-Length: 413. Django's own cap does not
+      cover multipart file parts.
+    - A file part: no form takes a file (uploads.NoFiles skips it unread). 400.
+    - A form in another charset than UTF-8: Django raises BadRequest while the CSRF check reads
+      it, then again inside the 400 and 500 handlers, and gunicorn answers a bare 500. 400.
+    - Any other body Django cannot parse (too many fields, a broken multipart): 400.
+    """
+
+    def middleware(request: HttpRequest) -> HttpResponse:
+        if request.method in {"GET", "HEAD", "OPTIONS"}:
+            return get_response(request)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return render(request, "400.html", status=400)
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            return render(request, "400.html", status=413)
+        charset = (request.content_params or {}).get("charset", "utf-8").strip().lower()
+        if request.content_type in FORMS and charset not in {"utf-8", "utf8"}:
+            return render(request, "400.html", status=400)
+        try:
+            request.POST  # noqa: B018 -- parsed here, where a failure can still get seuil's page
+        except (BadRequest, MultiPartParserError, SuspiciousOperation):
+            return render(request, "400.html", status=400)
+        if getattr(request, REFUSED, False):
+            return render(request, "400.html", status=400)
+        return get_response(request)
+
+    return middleware
 
 
 def session_lifetime(get_response: Handler) -> Handler:
