@@ -387,6 +387,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "seuil.mailer.after_response.defer_mail",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",

@@ -61,9 +61,14 @@ def test_forgotten_password_by_secret_question(
     browser.submit("/gestion-de-compte/mot-de-passe-oublie/", {"identifier": "jdupont"})
     question = browser.get("/gestion-de-compte/mot-de-passe-oublie/question/")
     assert "Dans quelle rue avez-vous grandi\u00a0?" in question.text
-    wrong = browser.submit(question.url.path, {"answer": "Rue des Roses"}, page=question)
+    street = "Dans quelle rue avez-vous grandi ?"  # the value stored; the label has French spacing
+    wrong = browser.submit(
+        question.url.path, {"question": street, "answer": "Rue des Roses"}, page=question
+    )
     assert "Réponse incorrecte." in wrong.text
-    form = browser.submit(question.url.path, {"answer": "Rue des Lilas"}, page=wrong)
+    form = browser.submit(
+        question.url.path, {"question": street, "answer": "Rue des Lilas"}, page=wrong
+    )
     assert form.url.path == "/gestion-de-compte/nouveau-mot-de-passe/"
     browser.submit(form.url.path, {"password1": "Zq8vNw3kLp", "password2": "Zq8vNw3kLp"}, page=form)
     assert sign_in(browser, "Zq8vNw3kLp").url.path == "/mon-ent/"

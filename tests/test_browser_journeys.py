@@ -238,5 +238,5 @@ def test_an_answer_hash_is_never_what_the_page_shows(
     field(page, "Identifiant ou adresse de messagerie universitaire").fill("proux")
     page.get_by_role("button", name="Continuer").click()
     page.get_by_role("link", name="J'ai choisi une question secrète").click()
-    expect(page.get_by_text("Dans quelle rue avez-vous grandi ?")).to_be_visible()
+    expect(page.get_by_label("Votre question secrète")).to_be_visible()
     assert "argon2" not in page.content()

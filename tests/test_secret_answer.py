@@ -78,7 +78,7 @@ def test_punctuation_does_not_open_an_answer_stored_before_the_rule(
     account.secret_question, account.secret_answer = STREET, make_password(normalise_answer("???"))
     account.save()
     client.post(FORGOT, {"identifier": account.login})
-    response = client.post(FORGOT + "question/", {"answer": "."})
+    response = client.post(FORGOT + "question/", {"question": STREET, "answer": "."})
     assert response.status_code == 200
     assert response.context["form"].errors["answer"] == ["Réponse incorrecte."]
     assert "seuil.steps.recovery-answered" not in client.session
@@ -119,7 +119,7 @@ def test_a_voided_answer_closes_the_question_path(
     account.save()
     client.post(FORGOT, {"identifier": account.login})
     for answer in ["", ".", "???", "Rue des Lilas"]:
-        client.post(FORGOT + "question/", {"answer": answer})
+        client.post(FORGOT + "question/", {"question": STREET, "answer": answer})
         assert "seuil.steps.recovery-answered" not in client.session
 
 

@@ -18,6 +18,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from seuil.core.queue import QueueItem, QueueQuerySet, QueueState
+from seuil.mailer.after_response import after_response
 from seuil.mailer.kinds import KINDS, Kind
 from seuil.mailer.rendering import Message, render
 
@@ -97,7 +98,8 @@ class OutgoingMail(QueueItem):
         """Queue a message; it leaves once the current transaction commits."""
         mail = cls.objects.create(kind=kind.name, to=to, account=account, context=context)
         transaction.on_commit(
-            lambda: OutgoingMail.objects.filter(pk=mail.pk).send_due(), robust=True
+            lambda: after_response(lambda: OutgoingMail.objects.filter(pk=mail.pk).send_due()),
+            robust=True,
         )
         return mail
 

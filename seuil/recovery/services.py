@@ -1,21 +1,20 @@
 """Recovering a forgotten password, by the confirmed personal e-mail or the secret question.
 
-Nothing here tells a stranger whether a login exists: every identifier gets the same answer, and
-the question path shows every identifier a question, the account's own or a decoy chosen from the
-identifier, which fails like a wrong answer at the same cost."""
+Nothing here tells a stranger whether a login exists: every identifier gets the same answer, the
+question path shows nothing that depends on the account (the person names their own question),
+and a wrong question, a wrong answer and an unknown identifier fail alike, at the same cost."""
 
 from datetime import timedelta
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
+from django.utils.crypto import constant_time_compare
 from django.views.decorators.debug import sensitive_variables
 
-from seuil.accounts.fields import secret_questions
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import answer_matches
-from seuil.audit.models import Action, AuditEvent
+from seuil.audit.models import Action, AuditEvent, Outcome
 from seuil.mailer.models import OutgoingMail
 from seuil.recovery.mails import reset_link
 from seuil.security import throttle
@@ -38,29 +37,26 @@ def key_of(identifier: str, account: Account | None) -> str:
 
 def send_reset_link(*, identifier: str, ip: str) -> None:
     """Mail a reset link if the account has a confirmed personal address; otherwise do nothing,
-    visibly the same."""
+    visibly the same. Known or not, the request does the same work (one lookup, one count, one
+    audit event: an unknown identifier is recorded as its keyed hash), and the message itself is
+    built and sent after the response (mailer.after_response)."""
     account = find(identifier)
-    if account is None or not account.recovery_email or not account.is_active:
-        return
+    eligible = account if account and account.recovery_email and account.is_active else None
     recent = OutgoingMail.objects.filter(
-        account=account,
+        account_id=eligible.pk if eligible else -1,
         kind=reset_link.name,
         created_at__gte=timezone.now() - timedelta(hours=1),
+    ).count()
+    sending = eligible is not None and recent < MAILS_PER_HOUR
+    AuditEvent.record(
+        Action.RESET_REQUESTED,
+        outcome=Outcome.SUCCESS if sending else Outcome.FAILURE,
+        account=eligible,
+        actor="" if eligible else throttle.actor_for(identifier),
+        ip=ip,
     )
-    if recent.count() >= MAILS_PER_HOUR:
-        return
-    AuditEvent.record(Action.RESET_REQUESTED, account=account, ip=ip)
-    OutgoingMail.enqueue(reset_link, to=account.recovery_email, account=account)
-
-
-def question_for(identifier: str) -> str:
-    """The account's own question, or a decoy that is always the same for this identifier."""
-    account = find(identifier)
-    if account and account.secret_question and account.is_active:
-        return account.secret_question
-    questions = [question for question, _label in secret_questions()]
-    digest = salted_hmac("seuil.recovery.decoy", identifier.strip().lower()).hexdigest()
-    return questions[int(digest, 16) % len(questions)]
+    if sending and eligible:
+        OutgoingMail.enqueue(reset_link, to=eligible.recovery_email, account=eligible)
 
 
 def path_closed(identifier: str) -> bool:
@@ -75,7 +71,7 @@ def normalised(identifier: str) -> str:
 
 
 @sensitive_variables("answer")
-def check_answer(*, identifier: str, answer: str, ip: str) -> Account | None:
+def check_answer(*, identifier: str, question: str, answer: str, ip: str) -> Account | None:
     """The account if the answer is its own, under the lockout and the three-answers budget,
     both counted before the answer is checked; one Argon2 hash either way."""
     account = find(identifier)
@@ -88,7 +84,8 @@ def check_answer(*, identifier: str, answer: str, ip: str) -> Account | None:
     def check() -> Account | None:
         usable = account is not None and account.secret_question and account.is_active
         encoded = account.secret_answer if account and usable else UNUSABLE_PASSWORD_PREFIX
-        right = answer_matches(answer, encoded) and usable and all(open_)
+        own = usable and constant_time_compare(question, account.secret_question if account else "")
+        right = answer_matches(answer, encoded) and own and all(open_)
         return account if right else None
 
     found = throttle.attempt(key_of(identifier, account), check, action=Action.SECRET_ANSWER, ip=ip)

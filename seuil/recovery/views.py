@@ -61,14 +61,17 @@ def question(request: HttpRequest) -> HttpResponse:
     closed = services.path_closed(identifier)
     if request.method == "POST" and not closed and form.is_valid():
         account = services.check_answer(
-            identifier=identifier, answer=form.cleaned_data["answer"], ip=client_ip(request)
+            identifier=identifier,
+            question=form.cleaned_data["question"],
+            answer=form.cleaned_data["answer"],
+            ip=client_ip(request),
         )
         if account:
             ANSWERED.keep(request, pk=account.pk)
             return redirect("recovery:reset")
         closed = services.path_closed(identifier)
         form.add_error("answer", _("Réponse incorrecte."))
-    context = {"form": form, "question": services.question_for(identifier), "closed": closed}
+    context = {"form": form, "closed": closed}
     return render(request, "recovery/question.html", context)
 
 

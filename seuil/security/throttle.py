@@ -18,6 +18,7 @@ The counters live where every worker sees them: the database, or Redis when SEUI
 set. A lockout never blocks the e-mailed reset link.
 """
 
+import contextlib
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -147,7 +148,10 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
     now = timezone.now()
     if settings.SEUIL_REDIS_URL:
         r = _redis()
-        with r.lock(f"seuil:lockout-mutex:{subj}", timeout=5, blocking_timeout=5):
+        mutex = r.lock(f"seuil:lockout-mutex:{subj}", timeout=5, blocking_timeout=5)
+        if not mutex.acquire():
+            return True, 0, 0  # fail closed: no secret is ever accepted uncounted
+        try:
             r.sadd(_nets(subj), network)
             r.expire(_nets(subj), FORGET_AFTER)
             local, whole = _redis_get(_lock_key(subj, network)), _redis_get(_lock_key(subj))
@@ -155,6 +159,9 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
             if not locked:
                 _redis_put(_lock_key(subj, network), local)
                 _redis_put(_lock_key(subj), whole)
+        finally:
+            with contextlib.suppress(redis.exceptions.LockError):  # expired: nothing to release
+                mutex.release()
         return locked, local.failures, armed
     with transaction.atomic():
         rows = {
