@@ -82,4 +82,5 @@ def purge_windows() -> int:
 
 @cache
 def _redis() -> redis.Redis:
+    """One client for the rate limit and the lockout (throttle imports it from here)."""
     return redis.Redis.from_url(settings.SEUIL_REDIS_URL, socket_timeout=2)

@@ -23,7 +23,6 @@ import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
 from typing import TypeVar
 
 import redis
@@ -37,6 +36,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from seuil.audit.models import AuditEvent, Outcome
 from seuil.security.models import Lockout
+from seuil.security.rate import _redis as _redis
 from seuil.security.rate import ip_allowed, purge_windows
 
 __all__ = ["attempt", "ip_allowed", "is_locked", "locked_until", "reset", "subject"]
@@ -289,8 +289,3 @@ def _redis_put(name: str, counter: Counter) -> None:
         pipe.hset(name, "until", counter.until.timestamp())
     pipe.expire(name, FORGET_AFTER)
     pipe.execute()
-
-
-@cache
-def _redis() -> redis.Redis:
-    return redis.Redis.from_url(settings.SEUIL_REDIS_URL, socket_timeout=2)
