@@ -164,10 +164,7 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
                 mutex.release()
         return locked, local.failures, armed
     with transaction.atomic():
-        rows = {
-            key: Lockout.objects.select_for_update().get_or_create(key=key)[0]
-            for key in (f"{subj}@{network}", subj)
-        }
+        rows = {key: _locked_row(key) for key in (f"{subj}@{network}", subj)}
         networks = Lockout.objects.filter(key__startswith=f"{subj}@").count()
         local, whole = (Counter(r.failures, r.locked_until) for r in rows.values())
         locked, armed = _judge(local, whole, networks, now)
@@ -182,12 +179,23 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
     return locked, local.failures, armed
 
 
+def _locked_row(key: str) -> Lockout:
+    """The counter's row, created if need be, locked until the transaction ends. Not
+    get_or_create: a success deletes its rows, so a concurrent insert can fail on a row that is
+    gone by the time get_or_create reads it again, and that was a 500 on PostgreSQL."""
+    while True:
+        Lockout.objects.bulk_create([Lockout(key=key)], ignore_conflicts=True)
+        row = Lockout.objects.select_for_update().filter(key=key).first()
+        if row is not None:
+            return row
+
+
 def spend(key: str, *, limit: int, seconds: int) -> bool:
     """Spend one try of a budget of `limit` per `seconds` for `key`, atomically, before the try is
     made; False when the budget was already spent (then nothing is counted)."""
     name, now = f"budget:{subject(key)}", timezone.now()
     with transaction.atomic():
-        row = Lockout.objects.select_for_update().get_or_create(key=name)[0]
+        row = _locked_row(name)
         if row.locked_until is None or row.locked_until <= now:  # a new period starts
             row.failures, row.locked_until = 0, now + timedelta(seconds=seconds)
         if row.failures >= limit:
