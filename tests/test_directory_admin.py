@@ -52,7 +52,10 @@ def test_the_list_shows_in_sync_pending_and_failed(
     assert "à jour" in row_of(page, synced.login)
     assert "en attente depuis le" in row_of(page, waiting.login)
     assert "échec : Object class violation" in row_of(page, refused.login)
-    assert "non publié (opérateur)" in row_of(page, "rh-test")
+    assert ">rh-test</a>" not in page  # HR sees people's accounts only: operators' are IT's
+    it = Client()
+    it.force_login(Account.objects.create_superuser("it-test", "Xk8vNq2wLp9z"))
+    assert "non publié (opérateur)" in row_of(it.get(LIST).content.decode(), "it-test")
 
 
 def test_hr_can_push_an_account_again(
