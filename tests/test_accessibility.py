@@ -11,7 +11,10 @@ from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from playwright.sync_api import Browser, Page, expect
 
+from seuil.accounts.links import unlock_token
+from seuil.audit.models import Action
 from seuil.people.models import Person
+from seuil.security import throttle
 from seuil.sso.models import Service
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,6 +66,19 @@ def test_public_pages_have_no_violation(audited: Page, people: Person) -> None:
     for path in ["/", "/gestion-de-compte/validation-personnel/", "/gestion-de-compte/se-connecter/",
                  "/gestion-de-compte/mot-de-passe-oublie/", "/gestion-de-compte/validation-etudiant/", "/charte/"]:  # fmt: skip
         found += violations(audited, path)
+    assert found == []
+
+
+def test_the_unlock_page_has_no_violation(audited: Page, people: Person) -> None:
+    login = people.account.login
+    for _ in range(5):
+        throttle.attempt(login, lambda: None, action=Action.SIGN_IN, ip="192.0.2.1")
+    until = throttle.locked_until(login)
+    assert until is not None
+    token = unlock_token(login=login, until=until)
+    found = violations(audited, f"/gestion-de-compte/deverrouiller/{token}/")
+    expect(audited.get_by_role("button", name="Déverrouiller mon compte")).to_be_visible()
+    found += violations(audited, "/gestion-de-compte/deverrouiller/")  # once it no longer holds
     assert found == []
 
 

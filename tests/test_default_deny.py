@@ -14,6 +14,8 @@ PUBLIC = {
     "accounts:confirm-email",
     "accounts:confirm-link",
     "accounts:sign-in",
+    "accounts:unlock",
+    "accounts:unlock-link",
     "activation:activate",
     "activation:charter",
     "activation:recap",

@@ -124,7 +124,7 @@ def test_the_public_pages_in_english(
 def test_public_pages_and_their_errors(
     phone: Page, problems: Callable[[str], None], site: dict[str, str]
 ) -> None:
-    for path in ["/", "/charte/", "/page-qui-n-existe-pas/", "/gestion-de-compte/confirmer-mail/",
+    for path in ["/", "/charte/", "/page-qui-n-existe-pas/", "/gestion-de-compte/confirmer-mail/", "/gestion-de-compte/deverrouiller/",
                  "/gestion-de-compte/nouveau-mot-de-passe/", "/admin/login/"]:  # fmt: skip
         phone.goto(path)
         problems(path)

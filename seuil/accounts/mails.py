@@ -1,10 +1,13 @@
 """Messages about an account's recovery contact. Links are made here, when the message leaves."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from seuil.accounts.emails import mask
+from seuil.accounts.links import unlock_token
 from seuil.mailer.kinds import kind
 from seuil.mailer.models import OutgoingMail
 from seuil.mailer.rendering import Draft
@@ -19,6 +22,25 @@ def confirm_email(mail: OutgoingMail) -> Draft:
         "accounts/confirm_email",
         _("Confirmez votre mail personnel"),
         {"login": account.login, "link": settings.SEUIL_BASE_URL + path},
+    )
+
+
+@kind("accounts.locked")
+def locked(mail: OutgoingMail) -> Draft:
+    """The lock notice, with the link that lifts it (seuil.accounts.unlock)."""
+    account = mail.account
+    assert account is not None  # noqa: S101 -- queued with its account
+    until = datetime.fromisoformat(mail.context["until"])
+    path = reverse("accounts:unlock-link", args=[unlock_token(login=account.login, until=until)])
+    return Draft(
+        "accounts/locked",
+        _("Votre compte ENT est verrouillé pour un moment"),
+        {
+            "login": account.login,
+            "until": until,
+            "failures": mail.context["failures"],
+            "link": settings.SEUIL_BASE_URL + path,
+        },
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from seuil.accounts.views import assets, confirm, profile, signin
+from seuil.accounts.views import assets, confirm, profile, signin, unlock
 
 app_name = "accounts"
 urlpatterns = [
@@ -29,4 +29,6 @@ urlpatterns = [
     path(
         "gestion-de-compte/confirmer-mail/<str:token>/", confirm.confirm_link, name="confirm-link"
     ),
+    path("gestion-de-compte/deverrouiller/", unlock.unlock, name="unlock"),
+    path("gestion-de-compte/deverrouiller/<str:token>/", unlock.unlock_link, name="unlock-link"),
 ]

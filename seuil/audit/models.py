@@ -25,6 +25,7 @@ class Action(models.TextChoices):
     EMAIL_CONFIRMED = "email-confirmed", _("mail personnel confirmé")
     LOCKOUT = "lockout", _("verrouillage après échecs")
     UNLOCKED = "unlocked", _("déverrouillage par un opérateur")
+    SELF_UNLOCKED = "self-unlocked", _("déverrouillage par le lien envoyé au titulaire")
 
 
 class Outcome(models.TextChoices):

@@ -12,6 +12,7 @@ import re
 TOKEN_PATHS = [
     (re.compile(r"(/nouveau-mot-de-passe/)[^/\s\"']+/[^/\s\"']+"), r"\1…/…"),
     (re.compile(r"(/confirmer-mail/)[^/\s\"'?]+"), r"\1…"),
+    (re.compile(r"(/deverrouiller/)[^/\s\"'?]+"), r"\1…"),
 ]
 
 

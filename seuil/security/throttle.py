@@ -122,14 +122,15 @@ def actor_for(key: str, subj: str | None = None) -> str:
     return "#" + (subj or subject(key))[:16]
 
 
-def _judge(local: Counter, whole: Counter, networks: int, now: datetime) -> tuple[bool, int]:
-    """Count one attempt in advance; return whether it meets a lock, and the seconds of a lock it
-    arms for the attempts after it."""
+def _judge(local: Counter, whole: Counter, networks: int, now: datetime) -> tuple[bool, int, int]:
+    """Count one attempt in advance; return whether it meets a lock, the seconds of a lock it
+    arms for the attempts after it, and the failures counted (those that armed a lock, before a
+    capped count starts over)."""
     if local.locked(now) or whole.locked(now):
-        return True, 0  # not counted: a lock is never re-armed while it runs
+        return True, 0, local.failures  # not counted: a lock is never re-armed while it runs
     local.failures += 1
     whole.failures += 1
-    armed = 0
+    counted, armed = local.failures, 0
     steps = settings.SEUIL_LOCKOUT_STEPS
     wait = dict(steps).get(local.failures, 0)
     if wait:
@@ -138,9 +139,10 @@ def _judge(local: Counter, whole: Counter, networks: int, now: datetime) -> tupl
             local.failures = 0  # after the longest lock, the count starts over
     count, account_wait = settings.SEUIL_LOCKOUT_ACCOUNT
     if whole.failures >= count and networks >= settings.SEUIL_LOCKOUT_NETWORKS:
+        counted = max(counted, whole.failures)
         whole.until, whole.failures = now + timedelta(seconds=account_wait), 0
         armed = max(armed, account_wait)
-    return False, armed
+    return False, armed, counted
 
 
 def _count(subj: str, network: str) -> tuple[bool, int, int]:
@@ -155,19 +157,19 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
             r.sadd(_nets(subj), network)
             r.expire(_nets(subj), FORGET_AFTER)
             local, whole = _redis_get(_lock_key(subj, network)), _redis_get(_lock_key(subj))
-            locked, armed = _judge(local, whole, int(r.scard(_nets(subj))), now)
+            locked, armed, counted = _judge(local, whole, int(r.scard(_nets(subj))), now)
             if not locked:
                 _redis_put(_lock_key(subj, network), local)
                 _redis_put(_lock_key(subj), whole)
         finally:
             with contextlib.suppress(redis.exceptions.LockError):  # expired: nothing to release
                 mutex.release()
-        return locked, local.failures, armed
+        return locked, counted, armed
     with transaction.atomic():
         rows = {key: _locked_row(key) for key in (f"{subj}@{network}", subj)}
         networks = Lockout.objects.filter(key__startswith=f"{subj}@").count()
         local, whole = (Counter(r.failures, r.locked_until) for r in rows.values())
-        locked, armed = _judge(local, whole, networks, now)
+        locked, armed, counted = _judge(local, whole, networks, now)
         if not locked:
             for row, counter in zip(rows.values(), (local, whole), strict=True):
                 row.failures, row.locked_until, row.last_failure_at = (
@@ -176,7 +178,7 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
                     now,
                 )
                 row.save(update_fields=["failures", "locked_until", "last_failure_at"])
-    return locked, local.failures, armed
+    return locked, counted, armed
 
 
 def _locked_row(key: str) -> Lockout:

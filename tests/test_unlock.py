@@ -1,0 +1,189 @@
+"""The owner's way out of a lockout: a notice with an unlock link, mailed to the confirmed
+personal address when failures lock the account (issue 10 §4, issue 15 §3). Runs with the
+counters in the database and in Redis."""
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import time_machine
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from seuil.accounts.links import unlock_token
+from seuil.audit.models import AuditEvent
+from seuil.mailer.models import OutgoingMail
+from seuil.people.models import Person
+from seuil.security import throttle
+from seuil.security.logs import redact
+
+pytestmark = pytest.mark.django_db(transaction=True)  # mail leaves after the commit
+SIGN_IN = "/gestion-de-compte/se-connecter/"
+UNLOCK = "/gestion-de-compte/deverrouiller/"
+STRONG = "Lbmx4kr7Tq"
+
+
+@pytest.fixture
+def backend(throttle_backend: str, settings: Any) -> str:
+    settings.SEUIL_RATE_LIMIT = (10_000, 60)
+    return throttle_backend
+
+
+@pytest.fixture
+def owner(make_person: Callable[..., Person]) -> Person:
+    person = make_person(password=STRONG)
+    person.account.recovery_email = "jean@example.org"
+    person.account.save()
+    return person
+
+
+def sign_in(client: Client, password: str, login: str = "jdupont") -> int:
+    return client.post(SIGN_IN, {"login": login, "password": password}).status_code
+
+
+def lock(client: Client, login: str = "jdupont", times: int = 5) -> None:
+    for number in range(times):
+        sign_in(client, f"Wrong{number}x", login)
+
+
+def link_in(body: Any) -> str:
+    match = re.search(r"https?://\S+(/gestion-de-compte/deverrouiller/[^/\s]+/)", str(body))
+    assert match, body
+    return match.group(1)
+
+
+def test_it_mails_the_owner_when_failures_lock_the_account(
+    backend: str, client: Client, owner: Person
+) -> None:
+    lock(client, times=4)
+    assert not mail.outbox, "no notice before the lock"
+    lock(client, times=1)
+    [notice] = mail.outbox
+    assert notice.to == ["jean@example.org"]
+    assert "Après 5 échecs de connexion, le compte jdupont est verrouillé" in notice.body
+    until = timezone.localtime(throttle.locked_until("jdupont"))
+    assert f"jusqu'au {until.day} " in notice.body
+    assert f"{until:%H} h {until:%M}" in notice.body
+    assert "Si ce n'était pas vous" in notice.body
+    assert "After 5 failed sign-ins, the account jdupont is locked" in notice.body
+    assert STRONG not in notice.body
+    assert "Wrong" not in notice.body
+    assert link_in(notice.body)
+
+
+def test_the_link_unlocks_the_account_and_the_owner_signs_in(
+    backend: str, client: Client, owner: Person
+) -> None:
+    lock(client)
+    assert sign_in(client, STRONG) == 200, "locked: the right password is refused"
+    page = client.get(link_in(mail.outbox[0].body), follow=True)
+    assert page.redirect_chain == [(UNLOCK, 302)], "the token leaves the address bar"
+    assert "Le compte <strong>jdupont</strong> est verrouillé" in page.content.decode()
+    assert throttle.is_locked("jdupont"), "a GET (a mail scanner) unlocks nothing"
+    done = client.post(UNLOCK, follow=True)
+    assert done.redirect_chain == [(SIGN_IN, 302)]
+    assert "Votre compte est déverrouillé" in done.content.decode()
+    assert not throttle.is_locked("jdupont")
+    assert sign_in(client, STRONG) == 302
+    event = AuditEvent.objects.get(action="self-unlocked")
+    assert event.account == owner.account
+    assert event.outcome == "success"
+
+
+def test_a_link_serves_once(backend: str, client: Client, owner: Person) -> None:
+    lock(client)
+    link = link_in(mail.outbox[0].body)
+    client.get(link)
+    client.post(UNLOCK)
+    lock(client)  # locked again, within the first lock's quarter of an hour
+    other = Client()
+    other.get(link)
+    assert throttle.is_locked("jdupont")
+    again = other.post(UNLOCK)
+    assert "Ce lien n'est plus valable" in again.content.decode()
+    assert AuditEvent.objects.filter(action="self-unlocked").count() == 1
+
+
+def test_a_link_is_void_once_the_lock_has_ended(
+    backend: str, client: Client, owner: Person
+) -> None:
+    lock(client)
+    link = link_in(mail.outbox[0].body)
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        client.get(link)
+        assert "Ce lien n'est plus valable" in client.get(UNLOCK).content.decode()
+        assert "Ce lien n'est plus valable" in client.post(UNLOCK).content.decode()
+    assert not AuditEvent.objects.filter(action="self-unlocked").exists()
+
+
+@pytest.mark.parametrize("token", ["", "abc", "x" * 600, "eyJsb2dpbiI6ImpkdXBvbnQifQ:1:2"])
+def test_a_forged_or_damaged_link_unlocks_nothing(
+    backend: str, client: Client, owner: Person, token: str
+) -> None:
+    lock(client)
+    if token:
+        client.get(f"{UNLOCK}{token}/")
+    response = client.post(UNLOCK)
+    assert response.status_code == 200
+    assert "Ce lien n'est plus valable" in response.content.decode()
+    assert throttle.is_locked("jdupont")
+
+
+def test_a_link_made_for_another_account_does_not_unlock_this_one(
+    backend: str, client: Client, owner: Person, make_person: Callable[..., Person]
+) -> None:
+    make_person(password=STRONG, first_name="Anne", last_name="Martin")
+    lock(client)
+    lock(client, login="amartin")
+    until = throttle.locked_until("jdupont")
+    assert until is not None
+    client.get(f"{UNLOCK}{unlock_token(login='jdupont', until=until)}/")
+    client.post(UNLOCK)
+    assert not throttle.is_locked("jdupont")
+    assert throttle.is_locked("amartin")
+
+
+def test_no_notice_without_a_confirmed_address_or_for_an_unknown_login(
+    backend: str, client: Client, make_person: Callable[..., Person]
+) -> None:
+    person = make_person(password=STRONG)
+    person.account.pending_email = "jean@example.org"  # given, not confirmed
+    person.account.save()
+    lock(client)
+    lock(client, login="nobody")
+    assert throttle.is_locked("jdupont")
+    assert throttle.is_locked("nobody")
+    assert not mail.outbox
+    assert not OutgoingMail.objects.exists()
+
+
+def test_one_notice_a_quarter_of_an_hour_however_many_networks_lock_it(
+    backend: str, owner: Person
+) -> None:
+    for network in range(1, 4):
+        lock(Client(REMOTE_ADDR=f"192.0.{network}.7"))
+    assert len(mail.outbox) == 1
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        lock(Client(REMOTE_ADDR="192.0.9.7"))
+    assert len(mail.outbox) == 2
+
+
+def test_an_unknown_login_and_a_real_one_get_the_same_answer_when_they_lock(
+    backend: str, client: Client, owner: Person
+) -> None:
+    answers = []
+    for login in ("jdupont", "nobody"):
+        for number in range(5):
+            response = client.post(SIGN_IN, {"login": login, "password": f"Wrong{number}x"})
+        answers.append(response.content.decode().replace(login, "LOGIN"))
+    strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert strip.sub("", answers[0]) == strip.sub("", answers[1])
+
+
+def test_the_unlock_token_is_kept_out_of_logs() -> None:
+    assert redact("Bad Request: /gestion-de-compte/deverrouiller/eJwSecret:1a:2b/") == (
+        "Bad Request: /gestion-de-compte/deverrouiller/…/"
+    )
