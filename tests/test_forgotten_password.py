@@ -194,7 +194,7 @@ def test_the_question_page_is_the_same_for_any_identifier_and_fails_alike(
 
 
 def test_three_wrong_answers_by_the_address_say_nothing_about_the_login(
-    with_question: Account,
+    with_question: Account, throttle_backend: str
 ) -> None:
     """The closure oracle: the page said "Trois réponses erronées" for the login only if it
     belonged to the account the address named."""
@@ -216,7 +216,7 @@ def test_three_wrong_answers_by_the_address_say_nothing_about_the_login(
 
 
 def test_three_wrong_answers_in_a_day_close_the_question_path(
-    client: Client, with_question: Account
+    client: Client, with_question: Account, throttle_backend: str
 ) -> None:
     ask(client, "proux")
     for _ in range(3):

@@ -17,7 +17,7 @@ from seuil.accounts.passwords import answer_matches
 from seuil.audit.models import Action, AuditEvent, Outcome
 from seuil.mailer.models import OutgoingMail
 from seuil.recovery.mails import reset_link
-from seuil.security import throttle
+from seuil.security import budget, throttle
 
 MAILS_PER_HOUR = 3  # to one account: nobody floods someone else's mailbox with links
 ANSWERS_PER_DAY = 3  # wrong answers before the question path closes for 24 hours
@@ -63,7 +63,7 @@ def path_closed(identifier: str) -> bool:
     """Whether three wrong answers were given for this identifier, as typed, in 24 hours. What the
     page says depends only on the text typed, so it tells nothing about an account or about
     which login goes with which address; the account's own budget is enforced silently."""
-    return throttle.spent(f"answers:{normalised(identifier)}", limit=ANSWERS_PER_DAY)
+    return budget.spent(f"answers:{normalised(identifier)}", limit=ANSWERS_PER_DAY)
 
 
 def normalised(identifier: str) -> str:
@@ -79,7 +79,7 @@ def check_answer(*, identifier: str, question: str, answer: str, ip: str) -> Acc
         f"answers:{normalised(identifier)}",
         f"answers:account:{key_of(identifier, account)}",
     ]
-    open_ = [throttle.spend(key, limit=ANSWERS_PER_DAY, seconds=DAY) for key in budgets]
+    open_ = [budget.spend(key, limit=ANSWERS_PER_DAY, seconds=DAY) for key in budgets]
 
     def check() -> Account | None:
         usable = account is not None and account.secret_question and account.is_active
@@ -91,5 +91,5 @@ def check_answer(*, identifier: str, question: str, answer: str, ip: str) -> Acc
     found = throttle.attempt(key_of(identifier, account), check, action=Action.SECRET_ANSWER, ip=ip)
     if found:
         for key in budgets:
-            throttle.refund(key)
+            budget.refund(key)
     return found

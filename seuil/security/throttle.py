@@ -29,7 +29,6 @@ import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
@@ -166,7 +165,7 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
                 mutex.release()
         return locked, counted, armed
     with transaction.atomic():
-        rows = {key: _locked_row(key) for key in (f"{subj}@{network}", subj)}
+        rows = {key: locked_row(key) for key in (f"{subj}@{network}", subj)}
         networks = Lockout.objects.filter(key__startswith=f"{subj}@").count()
         local, whole = (Counter(r.failures, r.locked_until) for r in rows.values())
         locked, armed, counted = _judge(local, whole, networks, now)
@@ -181,7 +180,7 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
     return locked, counted, armed
 
 
-def _locked_row(key: str) -> Lockout:
+def locked_row(key: str) -> Lockout:
     """The counter's row, created if need be, locked until the transaction ends. Not
     get_or_create: a success deletes its rows, so a concurrent insert can fail on a row that is
     gone by the time get_or_create reads it again, and that was a 500 on PostgreSQL."""
@@ -190,35 +189,6 @@ def _locked_row(key: str) -> Lockout:
         row = Lockout.objects.select_for_update().filter(key=key).first()
         if row is not None:
             return row
-
-
-def spend(key: str, *, limit: int, seconds: int) -> bool:
-    """Spend one try of a budget of `limit` per `seconds` for `key`, atomically, before the try is
-    made; False when the budget was already spent (then nothing is counted)."""
-    name, now = f"budget:{subject(key)}", timezone.now()
-    with transaction.atomic():
-        row = _locked_row(name)
-        if row.locked_until is None or row.locked_until <= now:  # a new period starts
-            row.failures, row.locked_until = 0, now + timedelta(seconds=seconds)
-        if row.failures >= limit:
-            return False
-        row.failures += 1
-        row.last_failure_at = now
-        row.save(update_fields=["failures", "locked_until", "last_failure_at"])
-    return True
-
-
-def refund(key: str) -> None:
-    """Give back the try just spent: it succeeded."""
-    name = f"budget:{subject(key)}"
-    Lockout.objects.filter(key=name, failures__gt=0).update(failures=F("failures") - 1)
-
-
-def spent(key: str, *, limit: int) -> bool:
-    row = Lockout.objects.filter(key=f"budget:{subject(key)}").first()
-    return bool(row and row.locked_until and row.locked_until > timezone.now()) and bool(
-        row and row.failures >= limit
-    )
 
 
 def _forget(subj: str, network: str) -> None:
