@@ -15,6 +15,7 @@ from django.views.decorators.debug import sensitive_variables
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import answer_matches
 from seuil.audit.models import Action, AuditEvent, Outcome
+from seuil.mailer.after_response import after_response
 from seuil.mailer.models import OutgoingMail
 from seuil.recovery.mails import reset_link
 from seuil.security import budget, throttle
@@ -38,7 +39,7 @@ def key_of(identifier: str, account: Account | None) -> str:
 def send_reset_link(*, identifier: str, ip: str) -> None:
     """Mail a reset link if the account has a confirmed personal address; otherwise do nothing,
     visibly the same. Known or not, the request does the same work (one lookup, one count, one
-    audit event: an unknown identifier is recorded as its keyed hash), and the message itself is
+    audit event: an unknown identifier is recorded as its keyed hash), and the message is queued,
     built and sent after the response (mailer.after_response)."""
     account = find(identifier)
     eligible = account if account and account.recovery_email and account.is_active else None
@@ -52,11 +53,15 @@ def send_reset_link(*, identifier: str, ip: str) -> None:
         Action.RESET_REQUESTED,
         outcome=Outcome.SUCCESS if sending else Outcome.FAILURE,
         account=eligible,
-        actor="" if eligible else throttle.actor_for(identifier),
+        actor=account.login if account else throttle.hashed_actor(identifier),
         ip=ip,
     )
     if sending and eligible:
-        OutgoingMail.enqueue(reset_link, to=eligible.recovery_email, account=eligible)
+        # Queued after the response too: an outbox row written only for a known account was the
+        # last difference in work between a known and an unknown identifier. A worker that dies
+        # in between loses the link, which the person asks for again; nothing else depends on it.
+        address = eligible.recovery_email
+        after_response(lambda: OutgoingMail.enqueue(reset_link, to=address, account=eligible))
 
 
 def path_closed(identifier: str) -> bool:

@@ -118,6 +118,11 @@ def actor_for(key: str, subj: str | None = None) -> str:
     login = normalise(key)
     if get_user_model().objects.filter(login=login).exists():
         return login[:64]
+    return hashed_actor(key, subj)
+
+
+def hashed_actor(key: str, subj: str | None = None) -> str:
+    """What the audit log says for an identifier that names no account."""
     return "#" + (subj or subject(key))[:16]
 
 
