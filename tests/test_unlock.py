@@ -19,25 +19,17 @@ from seuil.mailer.models import OutgoingMail
 from seuil.people.models import Person
 from seuil.security import throttle
 from seuil.security.logs import redact
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)  # mail leaves after the commit
 SIGN_IN = "/gestion-de-compte/se-connecter/"
 UNLOCK = "/gestion-de-compte/deverrouiller/"
-STRONG = "Lbmx4kr7Tq"
 
 
 @pytest.fixture
 def backend(throttle_backend: str, settings: Any) -> str:
     settings.SEUIL_RATE_LIMIT = (10_000, 60)
     return throttle_backend
-
-
-@pytest.fixture
-def owner(make_person: Callable[..., Person]) -> Person:
-    person = make_person(password=STRONG)
-    person.account.recovery_email = "jean@example.org"
-    person.account.save()
-    return person
 
 
 def sign_in(client: Client, password: str, login: str = "jdupont") -> int:
@@ -56,7 +48,7 @@ def link_in(body: Any) -> str:
 
 
 def test_it_mails_the_owner_when_failures_lock_the_account(
-    backend: str, client: Client, owner: Person
+    backend: str, client: Client, jean: Person
 ) -> None:
     lock(client, times=4)
     assert not mail.outbox, "no notice before the lock"
@@ -69,16 +61,16 @@ def test_it_mails_the_owner_when_failures_lock_the_account(
     assert f"{until:%H} h {until:%M}" in notice.body
     assert "Si ce n'était pas vous" in notice.body
     assert "After 5 failed sign-ins, the account jdupont is locked" in notice.body
-    assert STRONG not in notice.body
+    assert PASSWORD not in notice.body
     assert "Wrong" not in notice.body
     assert link_in(notice.body)
 
 
 def test_the_link_unlocks_the_account_and_the_owner_signs_in(
-    backend: str, client: Client, owner: Person
+    backend: str, client: Client, jean: Person
 ) -> None:
     lock(client)
-    assert sign_in(client, STRONG) == 200, "locked: the right password is refused"
+    assert sign_in(client, PASSWORD) == 200, "locked: the right password is refused"
     page = client.get(link_in(mail.outbox[0].body), follow=True)
     assert page.redirect_chain == [(UNLOCK, 302)], "the token leaves the address bar"
     assert "Le compte <strong>jdupont</strong> est verrouillé" in page.content.decode()
@@ -87,13 +79,13 @@ def test_the_link_unlocks_the_account_and_the_owner_signs_in(
     assert done.redirect_chain == [(SIGN_IN, 302)]
     assert "Votre compte est déverrouillé" in done.content.decode()
     assert not throttle.is_locked("jdupont")
-    assert sign_in(client, STRONG) == 302
+    assert sign_in(client, PASSWORD) == 302
     event = AuditEvent.objects.get(action="self-unlocked")
-    assert event.account == owner.account
+    assert event.account == jean.account
     assert event.outcome == "success"
 
 
-def test_a_link_serves_once(backend: str, client: Client, owner: Person) -> None:
+def test_a_link_serves_once(backend: str, client: Client, jean: Person) -> None:
     lock(client)
     link = link_in(mail.outbox[0].body)
     client.get(link)
@@ -107,9 +99,7 @@ def test_a_link_serves_once(backend: str, client: Client, owner: Person) -> None
     assert AuditEvent.objects.filter(action="self-unlocked").count() == 1
 
 
-def test_a_link_is_void_once_the_lock_has_ended(
-    backend: str, client: Client, owner: Person
-) -> None:
+def test_a_link_is_void_once_the_lock_has_ended(backend: str, client: Client, jean: Person) -> None:
     lock(client)
     link = link_in(mail.outbox[0].body)
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
@@ -121,7 +111,7 @@ def test_a_link_is_void_once_the_lock_has_ended(
 
 @pytest.mark.parametrize("token", ["", "abc", "x" * 600, "eyJsb2dpbiI6ImpkdXBvbnQifQ:1:2"])
 def test_a_forged_or_damaged_link_unlocks_nothing(
-    backend: str, client: Client, owner: Person, token: str
+    backend: str, client: Client, jean: Person, token: str
 ) -> None:
     lock(client)
     if token:
@@ -133,9 +123,9 @@ def test_a_forged_or_damaged_link_unlocks_nothing(
 
 
 def test_a_link_made_for_another_account_does_not_unlock_this_one(
-    backend: str, client: Client, owner: Person, make_person: Callable[..., Person]
+    backend: str, client: Client, jean: Person, make_person: Callable[..., Person]
 ) -> None:
-    make_person(password=STRONG, first_name="Anne", last_name="Martin")
+    make_person(password=PASSWORD, first_name="Anne", last_name="Martin")
     lock(client)
     lock(client, login="amartin")
     until = throttle.locked_until("jdupont")
@@ -149,7 +139,7 @@ def test_a_link_made_for_another_account_does_not_unlock_this_one(
 def test_no_notice_without_a_confirmed_address_or_for_an_unknown_login(
     backend: str, client: Client, make_person: Callable[..., Person]
 ) -> None:
-    person = make_person(password=STRONG)
+    person = make_person(password=PASSWORD)
     person.account.pending_email = "jean@example.org"  # given, not confirmed
     person.account.save()
     lock(client)
@@ -161,7 +151,7 @@ def test_no_notice_without_a_confirmed_address_or_for_an_unknown_login(
 
 
 def test_one_notice_a_quarter_of_an_hour_however_many_networks_lock_it(
-    backend: str, owner: Person
+    backend: str, jean: Person
 ) -> None:
     for network in range(1, 4):
         lock(Client(REMOTE_ADDR=f"192.0.{network}.7"))
@@ -172,7 +162,7 @@ def test_one_notice_a_quarter_of_an_hour_however_many_networks_lock_it(
 
 
 def test_an_unknown_login_and_a_real_one_get_the_same_answer_when_they_lock(
-    backend: str, client: Client, owner: Person
+    backend: str, client: Client, jean: Person
 ) -> None:
     answers = []
     for login in ("jdupont", "nobody"):
