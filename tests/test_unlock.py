@@ -58,7 +58,7 @@ def test_it_mails_the_owner_when_failures_lock_the_account(
     assert "Après 5 échecs de connexion, le compte jdupont est verrouillé" in notice.body
     until = timezone.localtime(throttle.locked_until("jdupont"))
     assert f"jusqu'au {until.day} " in notice.body
-    assert f"{until:%H} h {until:%M}" in notice.body
+    assert f"{until.hour} h {until:%M}" in notice.body
     assert "Si ce n'était pas vous" in notice.body
     assert "After 5 failed sign-ins, the account jdupont is locked" in notice.body
     assert PASSWORD not in notice.body
