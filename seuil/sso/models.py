@@ -103,13 +103,16 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         theme: str,
         statuses: list[str],
         description: str | None = None,
+        name_en: str | None = None,
+        description_en: str | None = None,
         redirect_uris: list[str] | None = None,
         post_logout_uris: list[str] | None = None,
         claims: list[str] | None = None,
         hidden: bool | None = None,
         new_secret: bool = False,
     ) -> Registration:
-        """Create the service, or update the one of that name. What is not given is kept. An OIDC
+        """Create the service, or update the one of that name. What is not given is kept; an
+        empty English name or description removes it, and the French one shows instead. An OIDC
         client is created with the first redirect URI; its secret is generated when the client is
         created or `new_secret` is asked, and returned in clear only in the result. Raises
         ValidationError, writing nothing, when anything is wrong."""
@@ -120,6 +123,10 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         service.url, service.theme = url, theme
         if description is not None:
             service.description = description
+        if name_en is not None:
+            service.name_en = name_en
+        if description_en is not None:
+            service.description_en = description_en
         if claims is not None:
             service.claims = claims
         if hidden is not None:
@@ -149,6 +156,23 @@ class Service(models.Model):
 
     name = models.CharField(_("nom"), max_length=80, unique=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
+    name_en = models.CharField(
+        _("nom en anglais"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "Montré sur les pages en anglais ; s'il est vide, elles montrent le nom en français."
+        ),
+    )
+    description_en = models.CharField(
+        _("description en anglais"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Montrée sur les pages en anglais ; si elle est vide, elles montrent la description en "
+            "français."
+        ),
+    )
     url = models.URLField(_("adresse"), validators=[URLValidator(schemes=["http", "https"])])
     theme = models.CharField(_("thème"), max_length=32, choices=Theme.choices)
     position = models.PositiveSmallIntegerField(_("ordre dans le thème"), default=0)
