@@ -24,7 +24,7 @@ def catalogue() -> None:
     for entry in CATALOGUE:
         Service.objects.register(
             name=entry["name"], description=entry["description"], url=entry["url"], theme=entry["theme"],
-            statuses=entry["for"],
+            statuses=entry["for"], name_en=entry["name_en"], description_en=entry["description_en"],
         )  # fmt: skip
 
 
@@ -128,3 +128,11 @@ def test_the_portal_speaks_english_when_asked(
     page = client.get("/mon-ent/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "My ENT" in page
     assert "Account state" in page
+
+
+def test_the_demo_catalogue_names_and_describes_every_service_in_english() -> None:
+    for entry in CATALOGUE:
+        assert entry["name_en"].strip(), entry["name"]
+        assert entry["description_en"].strip(), entry["name"]
+        assert entry["name_en"] != entry["name"]
+    assert len({entry["name_en"] for entry in CATALOGUE}) == len(CATALOGUE)
