@@ -8,7 +8,7 @@ from django.contrib.auth.hashers import check_password, identify_hasher
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.utils import timezone
+from django.utils import timezone, translation
 from oauth2_provider.models import Application
 
 from seuil.accounts.models import Account
@@ -64,6 +64,15 @@ def test_it_sets_the_english_name_and_description() -> None:
         "Les cours en ligne.",
         "Online courses.",
     )
+    with translation.override("en"):
+        assert (service.display_name, service.display_description) == ("Courses", "Online courses.")
+        assert service.display_name.lang == "en"
+    with translation.override("fr"):
+        assert (service.display_name, service.display_description) == (
+            "Espace de cours",
+            "Les cours en ligne.",
+        )
+        assert service.display_name.lang == "fr"
 
 
 def test_an_update_keeps_english_texts_not_given_and_an_empty_one_clears_it() -> None:
@@ -74,6 +83,9 @@ def test_an_update_keeps_english_texts_not_given_and_an_empty_one_clears_it() ->
     register(*COURSES, "--for", "etudiant", "--name-en", "")
     service.refresh_from_db()
     assert (service.name_en, service.description_en) == ("", "Online courses.")
+    with translation.override("en"):
+        assert service.display_name == "Espace de cours"
+        assert service.display_name.lang == "fr"
 
 
 def test_an_english_name_too_long_is_refused_and_nothing_is_written() -> None:
@@ -200,7 +212,7 @@ def test_the_four_status_columns_become_status_rows() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_services_registered_before_the_english_names_have_none() -> None:
+def test_services_registered_before_the_english_names_keep_showing_in_french() -> None:
     executor = MigrationExecutor(connection)
     executor.migrate([("sso", "0002_services_from_the_portal")])
     old = executor.loader.project_state([("sso", "0002_services_from_the_portal")]).apps
@@ -211,3 +223,5 @@ def test_services_registered_before_the_english_names_have_none() -> None:
     executor.migrate(executor.loader.graph.leaf_nodes())
     paie = Service.objects.get(name="Paie")
     assert (paie.name_en, paie.description_en) == ("", "")
+    with translation.override("en"):
+        assert (paie.display_name, paie.display_description) == ("Paie", "Bulletins.")
