@@ -117,6 +117,20 @@ def test_signing_in_on_the_cas_page_issues_a_ticket_from_a_new_login(
     assert client.get("/mon-ent/").status_code == 200, "the CAS sign-in is seuil's session"
 
 
+def test_in_english_the_cas_pages_name_the_service_in_english(
+    app: Service, make_person: Callable[..., Person]
+) -> None:
+    Service.objects.filter(pk=app.pk).update(name_en="Courses")
+    page = Client().get("/cas/login", {"service": APP}, HTTP_ACCEPT_LANGUAGE="en")
+    assert "<h1>Sign in to Courses</h1>" in page.content.decode()
+    make_person(status="etudiant", password="Lbmx4kr7Tq", first_name="Léa", last_name="Martin")
+    refused = signed_in("lmartin").get("/cas/login", {"service": APP}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 403
+    assert "The service “Courses” is not open to your status." in refused.content.decode()
+    french = Client().get("/cas/login", {"service": APP}).content.decode()
+    assert "<h1>Connexion à Espace de cours</h1>" in french
+
+
 def test_an_unregistered_service_gets_an_error_page_never_a_redirect(jean: Person) -> None:
     for client in (Client(), signed_in()):
         response = client.get("/cas/login", {"service": "https://evil.example/steal"})

@@ -8,6 +8,7 @@ from django.test import Client, override_settings
 
 from seuil.accounts.models import Account
 from seuil.people.models import Person
+from seuil.sso.models import Service
 
 pytestmark = pytest.mark.django_db
 
@@ -21,6 +22,8 @@ def test_it_loads_people_and_an_operator_and_is_idempotent() -> None:
     call_command("load_demo", stdout=again)
     assert again.getvalue().strip().endswith("demo: 0 created, 0 updated, 8 unchanged")
     assert Person.objects.count() == 8
+    assert not Service.objects.filter(name_en="").exists(), "every demo service has English"
+    assert Service.objects.get(name="Espace de cours").name_en == "Courses"
     assert {p.status for p in Person.objects.all()} == {
         "administratif",
         "enseignant",

@@ -13,7 +13,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, RefreshToken
 
 from seuil.people.models import Person
-from seuil.sso.models import Subject
+from seuil.sso.models import Service, Subject
 from tests.sso import PASSWORD, Browser, Client, code_of, provider_settings, register_client
 
 
@@ -164,7 +164,8 @@ def test_a_wrong_client_secret_gives_invalid_client(
     browser = Browser(issuer)
     url, verifier, _ = client.authorization_url()
     code = code_of(browser.authorize(url, student.account.login))
-    response = client.redeem(code, verifier, secret=client.client_secret[:-1] + "x")
+    last = "y" if client.client_secret.endswith("x") else "x"  # a secret ending in x: 1 in 64
+    response = client.redeem(code, verifier, secret=client.client_secret[:-1] + last)
     assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
     assert client.redeem(code, verifier).status_code == 200  # the code was not spent
 
@@ -196,6 +197,38 @@ def test_a_status_the_service_is_not_for_gets_a_clear_page_and_no_code(
     assert "Location" not in response.headers
     assert "Espace de cours ne vous est pas ouvert" in response.text
     assert "étudiant" in response.text
+
+
+def test_in_english_the_pages_of_single_sign_on_name_the_service_in_english(
+    issuer: str, client: Client, student: Person, make_person: Callable[..., Person]
+) -> None:
+    Service.objects.filter(name="Espace de cours").update(name_en="Courses")
+    browser = Browser(issuer)
+    browser.http.headers["Accept-Language"] = "en"
+    page = browser.sign_in_page(client.authorization_url()[0])
+    assert "<h1>Sign in to Courses</h1>" in page.text
+    assert "Espace de cours" not in page.text
+    code_of(browser.authorize(client.authorization_url()[0], student.account.login))
+    logout = browser.get(f"/oidc/logout/?client_id={client.client_id}")
+    assert "Courses asks to sign you out of the ENT." in logout.text
+
+    staff = Browser(issuer)
+    staff.http.headers["Accept-Language"] = "en"
+    login = make_person(status="administratif", password=PASSWORD).account.login
+    refused = staff.authorize(client.authorization_url()[0], login)
+    assert refused.status_code == 403
+    assert "<h1>Courses is not open to you</h1>" in refused.text
+
+
+def test_in_english_a_service_without_an_english_name_keeps_its_french_one(
+    issuer: str, client: Client
+) -> None:
+    browser = Browser(issuer)
+    browser.http.headers["Accept-Language"] = "en"
+    page = browser.sign_in_page(client.authorization_url()[0])
+    assert "<h1>Sign in to Espace de cours</h1>" in page.text
+    french = Browser(issuer).sign_in_page(client.authorization_url()[0])
+    assert "<h1>Connexion à Espace de cours</h1>" in french.text
 
 
 def test_an_account_never_activated_gets_no_code(

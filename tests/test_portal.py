@@ -24,7 +24,7 @@ def catalogue() -> None:
     for entry in CATALOGUE:
         Service.objects.register(
             name=entry["name"], description=entry["description"], url=entry["url"], theme=entry["theme"],
-            statuses=entry["for"],
+            statuses=entry["for"], name_en=entry["name_en"], description_en=entry["description_en"],
         )  # fmt: skip
 
 
@@ -128,3 +128,75 @@ def test_the_portal_speaks_english_when_asked(
     page = client.get("/mon-ent/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "My ENT" in page
     assert "Account state" in page
+
+
+def test_it_shows_the_english_name_and_description_in_english(
+    client: Client, make_person: Callable[..., Person]
+) -> None:
+    client.force_login(make_person(status="etudiant", password="Lbmx4kr7Tq").account)
+    page = client.get("/mon-ent/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<h3 lang="en"><a href="https://cours.demo.seuil.example/">Courses</a></h3>' in page
+    assert '<p lang="en">Online courses, resources and forums.</p>' in page
+    assert ">My student record</a>" in page
+    assert "A question or a fault: the IT help desk." in page
+    assert "Espace de cours" not in page
+    assert "Les cours en ligne" not in page
+
+
+def test_in_english_each_theme_is_in_the_order_of_the_english_names(
+    client: Client, make_person: Callable[..., Person]
+) -> None:
+    client.force_login(make_person(status="etudiant", password="Lbmx4kr7Tq").account)
+    page = client.get("/mon-ent/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    teaching = ["Assignments", "Courses", "Virtual classroom"]  # French: Classe, Dépôt, Espace
+    positions = [page.index(f">{name}</a>") for name in teaching]
+    assert positions == sorted(positions)
+
+
+def test_it_falls_back_to_the_french_name_and_description_when_the_english_ones_are_blank(
+    client: Client, make_person: Callable[..., Person]
+) -> None:
+    Service.objects.filter(name="Espace de cours").update(name_en="", description_en="")
+    Service.objects.filter(name="Dépôt de devoirs").update(description_en="")
+    Service.objects.filter(name="Classe virtuelle").update(name_en="")
+    client.force_login(make_person(status="etudiant", password="Lbmx4kr7Tq").account)
+    page = client.get("/mon-ent/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # Marked as French for screen readers, and spaced the French way though the page is English.
+    assert (
+        '<h3 lang="fr"><a href="https://cours.demo.seuil.example/">Espace de cours</a></h3>' in page
+    )
+    assert '<p lang="fr">Les cours en ligne, les ressources et les forums.</p>' in page
+    assert (
+        '>Assignments</a></h3><p lang="fr">Rendre un devoir et retrouver les corrections.</p>'
+        in page
+    )
+    assert '<h3 lang="fr"><a href="https://visio.demo.seuil.example/">Classe virtuelle</a>' in page
+    assert '<p lang="en">Classes and meetings online.</p>' in page
+    Service.objects.filter(name="Assistance informatique").update(description_en="")
+    page = client.get("/mon-ent/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<p lang="fr">Une question, une panne\u00a0: le service d&#x27;assistance.</p>' in page
+
+
+def test_french_pages_keep_the_french_names_and_descriptions(
+    client: Client, make_person: Callable[..., Person]
+) -> None:
+    page = portal(client, make_person(status="etudiant", password="Lbmx4kr7Tq")).content.decode()
+    assert (
+        '<h3 lang="fr"><a href="https://cours.demo.seuil.example/">Espace de cours</a></h3>' in page
+    )
+    assert '<p lang="fr">Les cours en ligne, les ressources et les forums.</p>' in page
+    assert "Courses" not in page
+    assert "Online courses" not in page
+    positions = [
+        page.index(f">{name}</a>")
+        for name in ["Classe virtuelle", "Dépôt de devoirs", "Espace de cours"]
+    ]
+    assert positions == sorted(positions)
+
+
+def test_the_demo_catalogue_names_and_describes_every_service_in_english() -> None:
+    for entry in CATALOGUE:
+        assert entry["name_en"].strip(), entry["name"]
+        assert entry["description_en"].strip(), entry["name"]
+        assert entry["name_en"] != entry["name"]
+    assert len({entry["name_en"] for entry in CATALOGUE}) == len(CATALOGUE)

@@ -8,7 +8,7 @@ from django.contrib.auth.hashers import check_password, identify_hasher
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
-from django.utils import timezone
+from django.utils import timezone, translation
 from oauth2_provider.models import Application
 
 from seuil.accounts.models import Account
@@ -53,6 +53,45 @@ def test_it_updates_by_name_and_keeps_what_is_not_given() -> None:
     assert service.status_codes() == {"enseignant", "enseignant-chercheur"}
     assert not service.shown_in_portal
     assert list(Service.objects.offered_to("enseignant")) == []
+
+
+def test_it_sets_the_english_name_and_description() -> None:
+    register(*COURSES, "--for", "etudiant", "--description", "Les cours en ligne.",
+             "--name-en", " Courses ", "--description-en", "Online courses.")  # fmt: skip
+    service = Service.objects.get()
+    assert (service.name, service.name_en) == ("Espace de cours", "Courses")
+    assert (service.description, service.description_en) == (
+        "Les cours en ligne.",
+        "Online courses.",
+    )
+    with translation.override("en"):
+        assert (service.display_name, service.display_description) == ("Courses", "Online courses.")
+        assert service.display_name.lang == "en"
+    with translation.override("fr"):
+        assert (service.display_name, service.display_description) == (
+            "Espace de cours",
+            "Les cours en ligne.",
+        )
+        assert service.display_name.lang == "fr"
+
+
+def test_an_update_keeps_english_texts_not_given_and_an_empty_one_clears_it() -> None:
+    register(*COURSES, "--for", "etudiant", "--name-en", "Courses", "--description-en", "Online.")
+    register(*COURSES, "--for", "etudiant", "--description-en", "Online courses.")
+    service = Service.objects.get()
+    assert (service.name_en, service.description_en) == ("Courses", "Online courses.")
+    register(*COURSES, "--for", "etudiant", "--name-en", "")
+    service.refresh_from_db()
+    assert (service.name_en, service.description_en) == ("", "Online courses.")
+    with translation.override("en"):
+        assert service.display_name == "Espace de cours"
+        assert service.display_name.lang == "fr"
+
+
+def test_an_english_name_too_long_is_refused_and_nothing_is_written() -> None:
+    with pytest.raises(CommandError, match="80"):
+        register(*COURSES, "--for", "etudiant", "--name-en", "x" * 81)
+    assert not Service.objects.exists()
 
 
 def test_an_oidc_client_gets_its_secret_printed_once_and_stored_hashed_cheaply() -> None:
@@ -170,3 +209,19 @@ def test_the_four_status_columns_become_status_rows() -> None:
         True,
     )
     assert Service.objects.get(name="Nulle part").status_codes() == set()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_services_registered_before_the_english_names_keep_showing_in_french() -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate([("sso", "0002_services_from_the_portal")])
+    old = executor.loader.project_state([("sso", "0002_services_from_the_portal")]).apps
+    old.get_model("sso", "Service").objects.create(
+        name="Paie", description="Bulletins.", url="https://paie.example/", theme="gestion"
+    )
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    paie = Service.objects.get(name="Paie")
+    assert (paie.name_en, paie.description_en) == ("", "")
+    with translation.override("en"):
+        assert (paie.display_name, paie.display_description) == ("Paie", "Bulletins.")

@@ -27,7 +27,9 @@ class ServiceForm(forms.ModelForm[Service]):
         model = Service
         fields = (
             "name",
+            "name_en",
             "description",
+            "description_en",
             "url",
             "theme",
             "position",
@@ -47,10 +49,23 @@ class ServiceAdmin(admin.ModelAdmin[Service]):
     form = ServiceForm
     list_display = ("name", "theme", "statuses_list", "shown_in_portal", "oidc_client", "url")
     list_filter = ("theme", "statuses__status", "shown_in_portal")
-    search_fields = ("name", "description")
+    search_fields = ("name", "name_en", "description", "description_en")
     raw_id_fields = ("oidc_client",)
     fieldsets = (
-        (None, {"fields": ("name", "description", "url", "theme", "position")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "name_en",
+                    "description",
+                    "description_en",
+                    "url",
+                    "theme",
+                    "position",
+                )
+            },
+        ),
         (_("Qui"), {"fields": ("for_statuses", "shown_in_portal")}),
         (_("Authentification unique"), {"fields": ("claims", "oidc_client")}),
     )

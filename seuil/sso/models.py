@@ -9,12 +9,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, models, transaction
+from django.db.models.functions import Coalesce, NullIf
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import Application
 
 from seuil.accounts.models import Account
 from seuil.people.models import Status
 from seuil.sso.redirects import check_redirect_uri
+from seuil.typography import french
 
 
 class Theme(models.TextChoices):
@@ -61,6 +64,31 @@ def _check_claims(value: object) -> None:
                               params={"claims": ", ".join(Claim.values)})  # fmt: skip
 
 
+def _in_english() -> bool:
+    """Whether the active language (the request's, or one activated) is English."""
+    return (get_language() or "").split("-")[0] == "en"
+
+
+class Shown(str):
+    """A service's text as a page shows it, with the language it is in: an English page shows
+    the French text of a service that has no English one, and marks it `lang="fr"`."""
+
+    lang: str
+
+    def __new__(cls, text: str, lang: str) -> "Shown":
+        shown = super().__new__(cls, text)
+        shown.lang = lang
+        return shown
+
+
+def _shown(in_french: str, in_english: str) -> Shown:
+    """The English text on an English page when there is one, else the French text, spaced the
+    French way even on an English page (the middleware spaces French pages only)."""
+    if in_english and _in_english():
+        return Shown(in_english, "en")
+    return Shown(french(in_french), "fr")
+
+
 @dataclass
 class Registration:
     """What `ServiceQuerySet.register` did. The secret is in clear only here, to print once."""
@@ -74,7 +102,7 @@ class Registration:
 class ServiceQuerySet(models.QuerySet["Service"]):
     def offered_to(self, status: str) -> "ServiceQuerySet":
         """The portal's services of one status, grouped by theme in the order of Theme, then by
-        position and name."""
+        position and the name the page shows (the English one, if any, on an English page)."""
         order = models.Case(
             *(
                 models.When(theme=theme, then=position)
@@ -82,8 +110,9 @@ class ServiceQuerySet(models.QuerySet["Service"]):
             ),
             output_field=models.IntegerField(),
         )
+        name = Coalesce(NullIf("name_en", models.Value("")), "name") if _in_english() else "name"
         return self.filter(shown_in_portal=True, statuses__status=status).order_by(
-            order, "position", "name"
+            order, "position", name
         )
 
     def for_client(self, client_id: str) -> "Service | None":
@@ -103,13 +132,16 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         theme: str,
         statuses: list[str],
         description: str | None = None,
+        name_en: str | None = None,
+        description_en: str | None = None,
         redirect_uris: list[str] | None = None,
         post_logout_uris: list[str] | None = None,
         claims: list[str] | None = None,
         hidden: bool | None = None,
         new_secret: bool = False,
     ) -> Registration:
-        """Create the service, or update the one of that name. What is not given is kept. An OIDC
+        """Create the service, or update the one of that name. What is not given is kept; an
+        empty English name or description removes it, and the French one shows instead. An OIDC
         client is created with the first redirect URI; its secret is generated when the client is
         created or `new_secret` is asked, and returned in clear only in the result. Raises
         ValidationError, writing nothing, when anything is wrong."""
@@ -120,6 +152,10 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         service.url, service.theme = url, theme
         if description is not None:
             service.description = description
+        if name_en is not None:
+            service.name_en = name_en
+        if description_en is not None:
+            service.description_en = description_en
         if claims is not None:
             service.claims = claims
         if hidden is not None:
@@ -149,6 +185,23 @@ class Service(models.Model):
 
     name = models.CharField(_("nom"), max_length=80, unique=True)
     description = models.CharField(_("description"), max_length=200, blank=True)
+    name_en = models.CharField(
+        _("nom en anglais"),
+        max_length=80,
+        blank=True,
+        help_text=_(
+            "Montré sur les pages en anglais ; s'il est vide, elles montrent le nom en français."
+        ),
+    )
+    description_en = models.CharField(
+        _("description en anglais"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Montrée sur les pages en anglais ; si elle est vide, elles montrent la description en "
+            "français."
+        ),
+    )
     url = models.URLField(_("adresse"), validators=[URLValidator(schemes=["http", "https"])])
     theme = models.CharField(_("thème"), max_length=32, choices=Theme.choices)
     position = models.PositiveSmallIntegerField(_("ordre dans le thème"), default=0)
@@ -174,6 +227,17 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> Shown:
+        """The name a person sees: the English one when the active language is English and it is
+        set, else the French one. Every page naming a service to a person uses this."""
+        return _shown(self.name, self.name_en)
+
+    @property
+    def display_description(self) -> Shown:
+        """The description a person sees, chosen as `display_name` is."""
+        return _shown(self.description, self.description_en)
 
     def status_codes(self) -> set[str]:
         return {row.status for row in self.statuses.all()}

@@ -142,8 +142,12 @@ class Logout(RPInitiatedLogoutView):  # type: ignore[misc]
             raise InvalidOIDCClientError() from None
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
-        response = super().render_to_response(context, **kwargs)
+        """The confirmation names the service as the person's pages do (its English name on an
+        English page), not by its OpenID Connect client's name."""
         application = context.get("application")
+        if application is not None:
+            context["service"] = Service.objects.filter(oidc_client=application).first()
+        response = super().render_to_response(context, **kwargs)
         if application is not None:
             _allow_redirects_to(response, application.post_logout_redirect_uris)
         return response  # type: ignore[no-any-return]

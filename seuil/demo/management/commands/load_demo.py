@@ -127,6 +127,8 @@ class Command(BaseCommand):
                 theme=entry["theme"],
                 statuses=",".join(entry["for"]),
                 description=entry["description"],
+                name_en=entry["name_en"],
+                description_en=entry["description_en"],
                 stdout=StringIO(),
             )
 

@@ -12,6 +12,10 @@ def _list(value: str) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _stripped(value: str | None) -> str | None:
+    return None if value is None else value.strip()
+
+
 class Command(BaseCommand):
     help = (
         "Register a service of the ENT, or update the one of that NAME; what is not given is "
@@ -20,7 +24,9 @@ class Command(BaseCommand):
         "--oidc-redirect-uri makes it an OpenID Connect client: client_id and client_secret are "
         "then printed, once; the secret is stored hashed, and --new-secret replaces it. --claims "
         f"lists what it may receive ({', '.join(Claim.values)}); a new service receives the "
-        "profile and email claims. --hidden keeps it out of Mon ENT, --shown puts it back. "
+        "profile and email claims. --name-en and --description-en are what pages in English show "
+        "instead of the French name and description; an empty one removes it, and the French "
+        "shows again. --hidden keeps it out of Mon ENT, --shown puts it back. "
         "--cas-service URL-PREFIX (repeatable) lets the URLs under each prefix receive CAS "
         "tickets, and --cas-proxy-callback URL-PREFIX lets it receive proxy-granting tickets "
         "there; given, they replace the service's prefixes of that kind."
@@ -32,6 +38,10 @@ class Command(BaseCommand):
         parser.add_argument("--theme", required=True, choices=Theme.values)
         parser.add_argument("--for", dest="statuses", required=True, metavar="STATUS[,STATUS…]")
         parser.add_argument("--description", help="one line under the name in Mon ENT")
+        parser.add_argument("--name-en", help="NAME on pages in English; '' removes it")
+        parser.add_argument(
+            "--description-en", help="--description on pages in English; '' removes it"
+        )
         parser.add_argument(
             "--oidc-redirect-uri", dest="redirect_uris", action="append", metavar="URI"
         )
@@ -61,6 +71,8 @@ class Command(BaseCommand):
                     theme=options["theme"],
                     statuses=_list(options["statuses"]),
                     description=options["description"],
+                    name_en=_stripped(options["name_en"]),
+                    description_en=options["description_en"],
                     redirect_uris=options["redirect_uris"],
                     post_logout_uris=options["post_logout_uris"],
                     claims=None if claims is None else _list(claims),
