@@ -73,12 +73,15 @@ def test_the_unlock_page_has_no_violation(audited: Page, people: Person) -> None
     login = people.account.login
     for _ in range(5):
         throttle.attempt(login, lambda: None, action=Action.SIGN_IN, ip="192.0.2.1")
-    until = throttle.locked_until(login)
+    until = throttle.lock_end(login, "192.0.2.0/24")
     assert until is not None
-    token = unlock_token(login=login, until=until)
+    token = unlock_token(login=login, network="192.0.2.0/24", until=until)
     found = violations(audited, f"/gestion-de-compte/deverrouiller/{token}/")
     expect(audited.get_by_role("button", name="Déverrouiller mon compte")).to_be_visible()
-    found += violations(audited, "/gestion-de-compte/deverrouiller/")  # once it no longer holds
+    audited.get_by_role("button", name="Déverrouiller mon compte").click()
+    expect(audited.get_by_text("Votre compte est déverrouillé")).to_be_visible()
+    found += violations(audited, "/gestion-de-compte/deverrouiller/")  # the link has served
+    expect(audited.get_by_text("Ce lien n'est plus valable")).to_be_visible()
     assert found == []
 
 

@@ -176,3 +176,21 @@ def test_a_reset_link_works_once_under_thirty_concurrent_sessions(
     assert AuditEvent.objects.filter(action="password-reset").count() == 1
     notices = OutgoingMail.objects.filter(kind="accounts.notice", context__event="password-reset")
     assert notices.count() == 1
+
+
+def test_a_burst_of_reset_requests_sends_three_links_at_most(
+    live_server: Any, make_person: Callable[..., Person]
+) -> None:
+    """The cap was a count of queued links, and the link is queued after the response: every
+    request of a burst saw none and sent one (10 of 30 with the cap at 3)."""
+    account = make_person(password=STRONG).account
+    account.recovery_email = "jean@example.org"
+    account.save()
+
+    def prepare(browser: httpx.Client, number: int) -> dict[str, str]:
+        return {"csrfmiddlewaretoken": token(browser.get(FORGOT)), "identifier": "jdupont"}
+
+    results = burst(FORGOT, prepare, live_server.url)
+    assert {r.status_code for r in results} == {302}, "every request gets the same answer"
+    sent = AuditEvent.objects.filter(action="reset-requested", outcome="success")
+    assert sent.count() == 3

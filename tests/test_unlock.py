@@ -3,13 +3,16 @@ personal address when failures lock the account (issue 10 §4, issue 15 §3). Ru
 counters in the database and in Redis."""
 
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -24,6 +27,7 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)  # mail leaves after the commit
 SIGN_IN = "/gestion-de-compte/se-connecter/"
 UNLOCK = "/gestion-de-compte/deverrouiller/"
+NETWORK = "127.0.0.0/24"  # the test client's
 
 
 @pytest.fixture
@@ -55,12 +59,19 @@ def test_it_mails_the_owner_when_failures_lock_the_account(
     lock(client, times=1)
     [notice] = mail.outbox
     assert notice.to == ["jean@example.org"]
-    assert "Après 5 échecs de connexion, le compte jdupont est verrouillé" in notice.body
+    assert (
+        "Après 5 essais erronés depuis le réseau 127.0.0.0/24, l'accès au compte jdupont depuis ce"
+        " réseau est suspendu" in notice.body
+    )
+    assert "(Europe/Paris). Depuis un autre réseau, votre mot de passe fonctionne." in notice.body
     until = timezone.localtime(throttle.locked_until("jdupont"))
     assert f"jusqu'au {until.day} " in notice.body
     assert f"{until.hour} h {until:%M}" in notice.body
     assert "Si ce n'était pas vous" in notice.body
-    assert "After 5 failed sign-ins, the account jdupont is locked" in notice.body
+    assert (
+        "After 5 wrong attempts from the network 127.0.0.0/24, access to the account jdupont from"
+        " that network is suspended until" in notice.body
+    )
     assert PASSWORD not in notice.body
     assert "Wrong" not in notice.body
     assert link_in(notice.body)
@@ -73,7 +84,7 @@ def test_the_link_unlocks_the_account_and_the_owner_signs_in(
     assert sign_in(client, PASSWORD) == 200, "locked: the right password is refused"
     page = client.get(link_in(mail.outbox[0].body), follow=True)
     assert page.redirect_chain == [(UNLOCK, 302)], "the token leaves the address bar"
-    assert "Le compte <strong>jdupont</strong> est verrouillé" in page.content.decode()
+    assert "L'accès au compte <strong>jdupont</strong> est suspendu" in page.content.decode()
     assert throttle.is_locked("jdupont"), "a GET (a mail scanner) unlocks nothing"
     done = client.post(UNLOCK, follow=True)
     assert done.redirect_chain == [(SIGN_IN, 302)]
@@ -128,12 +139,62 @@ def test_a_link_made_for_another_account_does_not_unlock_this_one(
     make_person(password=PASSWORD, first_name="Anne", last_name="Martin")
     lock(client)
     lock(client, login="amartin")
-    until = throttle.locked_until("jdupont")
+    until = throttle.lock_end("jdupont", NETWORK)
     assert until is not None
-    client.get(f"{UNLOCK}{unlock_token(login='jdupont', until=until)}/")
+    client.get(f"{UNLOCK}{unlock_token(login='jdupont', network=NETWORK, until=until)}/")
     client.post(UNLOCK)
     assert not throttle.is_locked("jdupont")
     assert throttle.is_locked("amartin")
+
+
+def test_an_unlock_lifts_the_lock_but_gives_a_guesser_no_fresh_start(
+    backend: str, client: Client, jean: Person
+) -> None:
+    lock(client)
+    client.get(link_in(mail.outbox[0].body))
+    client.post(UNLOCK)
+    lock(client)  # five more: the tenth failure arms the next step, an hour
+    seconds = AuditEvent.objects.filter(action="lockout").values_list("detail__seconds", flat=True)
+    assert sorted(seconds) == [900, 3600]
+    assert sign_in(client, PASSWORD) == 200, "locked again"
+
+
+def test_a_whole_account_lock_is_told_as_such_and_its_link_lifts_it(
+    backend: str, jean: Person, settings: Any
+) -> None:
+    settings.SEUIL_LOCKOUT_ACCOUNT, settings.SEUIL_LOCKOUT_NETWORKS = (8, 3600), 2
+    lock(Client(REMOTE_ADDR="192.0.2.7"), times=4)
+    lock(Client(REMOTE_ADDR="198.51.100.7"), times=4)
+    [notice] = mail.outbox
+    assert "Après 8 essais erronés depuis plusieurs réseaux, le compte jdupont" in notice.body
+    assert "Jusque-là, même le bon mot de passe est refusé." in notice.body
+    elsewhere = Client(REMOTE_ADDR="203.0.113.7")
+    assert sign_in(elsewhere, PASSWORD) == 200, "the whole account is locked"
+    elsewhere.get(link_in(notice.body))
+    elsewhere.post(UNLOCK)
+    assert sign_in(elsewhere, PASSWORD) == 302
+
+
+def test_of_two_concurrent_posts_of_one_link_one_unlocks(
+    backend: str, jean: Person, client: Client
+) -> None:
+    lock(client)
+    link, start = link_in(mail.outbox[0].body), threading.Barrier(2)
+    browsers = [Client(), Client()]
+    for browser in browsers:
+        browser.get(link)
+
+    def post(browser: Client) -> int:
+        start.wait()
+        try:
+            return browser.post(UNLOCK).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        codes = sorted(pool.map(post, browsers))
+    assert codes == [200, 302]
+    assert AuditEvent.objects.filter(action="self-unlocked").count() == 1
 
 
 def test_no_notice_without_a_confirmed_address_or_for_an_unknown_login(
@@ -161,6 +222,14 @@ def test_one_notice_a_quarter_of_an_hour_however_many_networks_lock_it(
     assert len(mail.outbox) == 2
 
 
+def test_eight_notices_a_day_at_most(backend: str, jean: Person) -> None:
+    start = timezone.now()
+    for quarter in range(10):
+        with time_machine.travel(start + timedelta(minutes=16 * quarter)):
+            lock(Client(REMOTE_ADDR=f"192.0.{quarter}.7"))
+    assert len(mail.outbox) == 8
+
+
 def test_an_unknown_login_and_a_real_one_get_the_same_answer_when_they_lock(
     backend: str, client: Client, jean: Person
 ) -> None:
@@ -171,6 +240,13 @@ def test_an_unknown_login_and_a_real_one_get_the_same_answer_when_they_lock(
         answers.append(response.content.decode().replace(login, "LOGIN"))
     strip = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
     assert strip.sub("", answers[0]) == strip.sub("", answers[1])
+
+
+def test_a_link_not_made_here_gets_the_void_page_and_no_session(client: Client) -> None:
+    response = client.get(f"{UNLOCK}not-a-token/")
+    assert "Ce lien n'est plus valable" in response.content.decode()
+    assert not response.cookies.get("sessionid")
+    assert client.put(UNLOCK).status_code == 405
 
 
 def test_the_unlock_token_is_kept_out_of_logs() -> None:

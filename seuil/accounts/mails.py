@@ -30,16 +30,18 @@ def locked(mail: OutgoingMail) -> Draft:
     """The lock notice, with the link that lifts it (seuil.accounts.unlock)."""
     account = mail.account
     assert account is not None  # noqa: S101 -- queued with its account
-    until = datetime.fromisoformat(mail.context["until"])
-    path = reverse("accounts:unlock-link", args=[unlock_token(login=account.login, until=until)])
+    network, until = mail.context["network"], datetime.fromisoformat(mail.context["until"])
+    token = unlock_token(login=account.login, network=network, until=until)
     return Draft(
         "accounts/locked",
         _("Votre compte ENT est verrouillé pour un moment"),
         {
             "login": account.login,
+            "network": network,
             "until": until,
+            "zone": settings.TIME_ZONE,
             "failures": mail.context["failures"],
-            "link": settings.SEUIL_BASE_URL + path,
+            "link": settings.SEUIL_BASE_URL + reverse("accounts:unlock-link", args=[token]),
         },
     )
 

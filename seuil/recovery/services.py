@@ -4,11 +4,8 @@ Nothing here tells a stranger whether a login exists: every identifier gets the 
 question path shows nothing that depends on the account (the person names their own question),
 and a wrong question, a wrong answer and an unknown identifier fail alike, at the same cost."""
 
-from datetime import timedelta
-
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.views.decorators.debug import sensitive_variables
 
@@ -22,7 +19,7 @@ from seuil.security import budget, throttle
 
 MAILS_PER_HOUR = 3  # to one account: nobody floods someone else's mailbox with links
 ANSWERS_PER_DAY = 3  # wrong answers before the question path closes for 24 hours
-DAY = 24 * 3600
+HOUR, DAY = 3600, 24 * 3600
 
 
 def find(identifier: str) -> Account | None:
@@ -43,12 +40,11 @@ def send_reset_link(*, identifier: str, ip: str) -> None:
     built and sent after the response (mailer.after_response)."""
     account = find(identifier)
     eligible = account if account and account.recovery_email and account.is_active else None
-    recent = OutgoingMail.objects.filter(
-        account_id=eligible.pk if eligible else -1,
-        kind=reset_link.name,
-        created_at__gte=timezone.now() - timedelta(hours=1),
-    ).count()
-    sending = eligible is not None and recent < MAILS_PER_HOUR
+    # Spent before the answer, atomically, known or not: a count of queued rows let a burst of
+    # concurrent requests, each seeing none queued yet, send more than the cap.
+    within = budget.spend(f"reset-mail:{key_of(identifier, account)}", limit=MAILS_PER_HOUR,
+                          seconds=HOUR)  # fmt: skip
+    sending = eligible is not None and within
     AuditEvent.record(
         Action.RESET_REQUESTED,
         outcome=Outcome.SUCCESS if sending else Outcome.FAILURE,

@@ -38,18 +38,44 @@ from seuil.security.models import Lockout
 from seuil.security.rate import _redis as _redis
 from seuil.security.rate import ip_allowed, purge_windows
 
-__all__ = ["attempt", "ip_allowed", "is_locked", "locked_until", "reset", "subject"]
+__all__ = [
+    "attempt", "ip_allowed", "is_locked", "lift", "lock_end", "locked_until", "reset", "subject",
+]  # fmt: skip
 
 T = TypeVar("T")
 FORGET_AFTER = timedelta(days=30)  # an idle counter is forgotten; a lock never lasts this long
 IPV4_PREFIX, IPV6_PREFIX = 24, 64  # one client network: a campus NAT, a home, a mobile carrier
-LockListener = Callable[[str, datetime, int], None]
+
+
+@dataclass(frozen=True)
+class Lock:
+    """A lock a failure has just armed: what the owner's notice says and what its link lifts."""
+
+    key: str  # the identifier, normalised
+    network: str  # the client network it holds for; "" when it holds for the whole account
+    until: datetime  # its end, exactly as stored
+    failures: int  # the failures that armed it
+
+
+LockListener = Callable[[Lock], None]
 _listeners: list[LockListener] = []
 
 
 def on_lock(listener: LockListener) -> None:
-    """Call listener(key, until, failures) after a failure arms a lock (the owner's notice)."""
-    _listeners.append(listener)
+    """Call listener(lock) after a failure arms a lock (the owner's notice)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+@dataclass
+class Verdict:
+    """What counting one attempt decided."""
+
+    locked: bool  # the attempt met a running lock
+    failures: int  # the failures counted (those that armed a lock, before a capped restart)
+    armed: int = 0  # seconds of the lock this attempt armed for the attempts after it
+    until: datetime | None = None  # that lock's end, as stored
+    whole: bool = False  # the lock holds for the whole account, not one network
 
 
 @dataclass
@@ -91,9 +117,9 @@ def attempt(key: str, check: Callable[[], T | None], *, action: str, ip: str) ->
     """
     subj = subject(key)
     network = network_of(ip)
-    locked, failures, armed = _count(subj, network)
+    verdict = _count(subj, network)
     result = check()
-    if result is not None and not locked:
+    if result is not None and not verdict.locked:
         _forget(subj, network)
         return result
     actor = actor_for(key, subj)
@@ -102,14 +128,18 @@ def attempt(key: str, check: Callable[[], T | None], *, action: str, ip: str) ->
         outcome=Outcome.FAILURE,
         actor=actor,
         ip=ip,
-        failures=failures,
-        locked=locked,
+        failures=verdict.failures,
+        locked=verdict.locked,
     )
-    if armed:
-        until = timezone.now() + timedelta(seconds=armed)
-        AuditEvent.record("lockout", outcome=Outcome.LOCKED, actor=actor, ip=ip, seconds=armed)
+    if verdict.armed and verdict.until:
+        AuditEvent.record(
+            "lockout", outcome=Outcome.LOCKED, actor=actor, ip=ip, seconds=verdict.armed
+        )
+        lock = Lock(
+            normalise(key), "" if verdict.whole else network, verdict.until, verdict.failures
+        )
         for listener in _listeners:
-            listener(normalise(key), until, failures)
+            listener(lock)
     return None
 
 
@@ -126,55 +156,56 @@ def hashed_actor(key: str, subj: str | None = None) -> str:
     return "#" + (subj or subject(key))[:16]
 
 
-def _judge(local: Counter, whole: Counter, networks: int, now: datetime) -> tuple[bool, int, int]:
-    """Count one attempt in advance; return whether it meets a lock, the seconds of a lock it
-    arms for the attempts after it, and the failures counted (those that armed a lock, before a
-    capped count starts over)."""
+def _judge(local: Counter, whole: Counter, networks: int, now: datetime) -> Verdict:
+    """Count one attempt in advance: does it meet a lock, and does it arm one for the attempts
+    after it?"""
     if local.locked(now) or whole.locked(now):
-        return True, 0, local.failures  # not counted: a lock is never re-armed while it runs
+        return Verdict(True, local.failures)  # not counted: a lock is never re-armed while it runs
     local.failures += 1
     whole.failures += 1
-    counted, armed = local.failures, 0
+    verdict = Verdict(False, local.failures)
     steps = settings.SEUIL_LOCKOUT_STEPS
     wait = dict(steps).get(local.failures, 0)
     if wait:
-        local.until, armed = now + timedelta(seconds=wait), wait
+        local.until = verdict.until = now + timedelta(seconds=wait)
+        verdict.armed = wait
         if local.failures >= steps[-1][0]:
             local.failures = 0  # after the longest lock, the count starts over
     count, account_wait = settings.SEUIL_LOCKOUT_ACCOUNT
     if whole.failures >= count and networks >= settings.SEUIL_LOCKOUT_NETWORKS:
-        counted = max(counted, whole.failures)
-        whole.until, whole.failures = now + timedelta(seconds=account_wait), 0
-        armed = max(armed, account_wait)
-    return False, armed, counted
+        verdict.failures = max(verdict.failures, whole.failures)
+        whole.until = verdict.until = now + timedelta(seconds=account_wait)
+        whole.failures, verdict.whole = 0, True
+        verdict.armed = max(verdict.armed, account_wait)
+    return verdict
 
 
-def _count(subj: str, network: str) -> tuple[bool, int, int]:
-    """Count the attempt before its check, atomically: (locked, failures, seconds armed)."""
+def _count(subj: str, network: str) -> Verdict:
+    """Count the attempt before its check, atomically."""
     now = timezone.now()
     if settings.SEUIL_REDIS_URL:
         r = _redis()
         mutex = r.lock(f"seuil:lockout-mutex:{subj}", timeout=5, blocking_timeout=5)
         if not mutex.acquire():
-            return True, 0, 0  # fail closed: no secret is ever accepted uncounted
+            return Verdict(True, 0)  # fail closed: no secret is ever accepted uncounted
         try:
             r.sadd(_nets(subj), network)
             r.expire(_nets(subj), FORGET_AFTER)
             local, whole = _redis_get(_lock_key(subj, network)), _redis_get(_lock_key(subj))
-            locked, armed, counted = _judge(local, whole, int(r.scard(_nets(subj))), now)
-            if not locked:
+            verdict = _judge(local, whole, int(r.scard(_nets(subj))), now)
+            if not verdict.locked:
                 _redis_put(_lock_key(subj, network), local)
                 _redis_put(_lock_key(subj), whole)
         finally:
             with contextlib.suppress(redis.exceptions.LockError):  # expired: nothing to release
                 mutex.release()
-        return locked, counted, armed
+        return verdict
     with transaction.atomic():
         rows = {key: locked_row(key) for key in (f"{subj}@{network}", subj)}
         networks = Lockout.objects.filter(key__startswith=f"{subj}@").count()
         local, whole = (Counter(r.failures, r.locked_until) for r in rows.values())
-        locked, armed, counted = _judge(local, whole, networks, now)
-        if not locked:
+        verdict = _judge(local, whole, networks, now)
+        if not verdict.locked:
             for row, counter in zip(rows.values(), (local, whole), strict=True):
                 row.failures, row.locked_until, row.last_failure_at = (
                     counter.failures,
@@ -182,7 +213,7 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
                     now,
                 )
                 row.save(update_fields=["failures", "locked_until", "last_failure_at"])
-    return locked, counted, armed
+    return verdict
 
 
 def locked_row(key: str) -> Lockout:
@@ -232,6 +263,32 @@ def reset(key: str) -> None:
         r.delete(_lock_key(subj), _nets(subj), *names)
     else:
         Lockout.objects.filter(key__startswith=subj).delete()
+
+
+def lock_end(key: str, network: str) -> datetime | None:
+    """The end of the running lock on this account for this network ("": the whole account's)."""
+    subj = subject(key)
+    name = f"{subj}@{network}" if network else subj
+    if settings.SEUIL_REDIS_URL:
+        until = _redis_get(_lock_key(subj, network)).until
+    else:
+        until = Lockout.objects.filter(key=name).values_list("locked_until", flat=True).first()
+    return until if until and until > timezone.now() else None
+
+
+def lift(key: str, network: str) -> None:
+    """End the lock on this network and the whole account's, now, but keep their counts: the
+    owner's unlock is no fresh start for whoever failed, whose next failures arm the next step.
+    The owner's own success then forgets the counts."""
+    subj = subject(key)
+    if settings.SEUIL_REDIS_URL:
+        pipe = _redis().pipeline()
+        for name in {_lock_key(subj, network), _lock_key(subj)}:
+            pipe.hdel(name, "until")
+        pipe.execute()
+    else:
+        keys = {f"{subj}@{network}" if network else subj, subj}
+        Lockout.objects.filter(key__in=keys).update(locked_until=None)
 
 
 def wait_after(failures: int) -> int:
