@@ -4,6 +4,7 @@ import csv
 import functools
 import io
 import re
+from collections.abc import Callable
 from datetime import date
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.core.validators import EmailValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from seuil.core import bulk
 from seuil.people import naming
 from seuil.people.models import Civility, Person, Status
 
@@ -137,17 +139,17 @@ def _person(row: dict[str, str], institutional: tuple[str, ...]) -> Person:
         allowed = ", ".join(Status.values)
         reason = _("statut inconnu « %(status)s » (attendu : %(allowed)s)")
         raise RowError(reason % {"status": status[:40], "allowed": allowed})
-    person = Person(
-        status=status,
-        external_id=_external_id(row["external_id"]),
-        civility=_civility(row.get("civility", "")),
-        first_name=_name(row["first_name"], FIRST_NAME, required=True),
-        last_name=_name(row["last_name"], LAST_NAME, required=True),
-        birth_name=_name(row.get("birth_name", ""), BIRTH_NAME, required=False),
-        birth_date=_date(row["birth_date"], BIRTH_DATE),
-        start_date=_date(row["start_date"], START_DATE),
-        end_date=_date(row["end_date"], END_DATE) if row.get("end_date", "").strip() else None,
-        personal_email=_email(row.get("personal_email", ""), institutional),
+    person = _new_person()(
+        status,
+        _external_id(row["external_id"]),
+        _civility(row.get("civility", "")),
+        _name(row["first_name"], FIRST_NAME, required=True),
+        _name(row["last_name"], LAST_NAME, required=True),
+        _name(row.get("birth_name", ""), BIRTH_NAME, required=False),
+        _date(row["birth_date"], BIRTH_DATE),
+        _date(row["start_date"], START_DATE),
+        _date(row["end_date"], END_DATE) if row.get("end_date", "").strip() else None,
+        _email(row.get("personal_email", ""), institutional),
     )
     if person.end_date and person.end_date < person.start_date:
         raise RowError(_("la date de fin précède la date de début"))
@@ -159,6 +161,24 @@ def _person(row: dict[str, str], institutional: tuple[str, ...]) -> Person:
     except naming.NamingError as error:
         raise RowError(str(error)) from None
     return person
+
+
+@functools.cache
+def _new_person() -> Callable[..., Person]:
+    """Person(status=…, …, personal_email=…) built positionally: twice as fast, once a row."""
+    return bulk.builder(
+        Person,
+        "status",
+        "external_id",
+        "civility",
+        "first_name",
+        "last_name",
+        "birth_name",
+        "birth_date",
+        "start_date",
+        "end_date",
+        "personal_email",
+    )
 
 
 def _external_id(value: str) -> str:
