@@ -164,7 +164,7 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
                 mutex.release()
         return locked, local.failures, armed
     with transaction.atomic():
-        rows = {key: _locked_row(key) for key in (f"{subj}@{network}", subj)}
+        rows = _locked_rows([f"{subj}@{network}", subj])
         networks = Lockout.objects.filter(key__startswith=f"{subj}@").count()
         local, whole = (Counter(r.failures, r.locked_until) for r in rows.values())
         locked, armed = _judge(local, whole, networks, now)
@@ -179,15 +179,18 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
     return locked, local.failures, armed
 
 
-def _locked_row(key: str) -> Lockout:
-    """The counter's row, created if need be, locked until the transaction ends. Not
-    get_or_create: a success deletes its rows, so a concurrent insert can fail on a row that is
-    gone by the time get_or_create reads it again, and that was a 500 on PostgreSQL."""
+def _locked_rows(keys: list[str]) -> dict[str, Lockout]:
+    """The counters' rows, created if need be, locked until the transaction ends: one INSERT and
+    one SELECT for all of them, in key order (two transactions never lock the same rows in
+    opposite orders). Not get_or_create: a success deletes its rows, so a concurrent insert can
+    fail on a row that is gone by the time get_or_create reads it again, and that was a 500 on
+    PostgreSQL; a row deleted between the two statements is inserted again."""
     while True:
-        Lockout.objects.bulk_create([Lockout(key=key)], ignore_conflicts=True)
-        row = Lockout.objects.select_for_update().filter(key=key).first()
-        if row is not None:
-            return row
+        Lockout.objects.bulk_create([Lockout(key=key) for key in keys], ignore_conflicts=True)
+        locked = Lockout.objects.select_for_update().filter(key__in=keys).order_by("key")
+        rows = {row.key: row for row in locked}
+        if len(rows) == len(keys):
+            return {key: rows[key] for key in keys}
 
 
 def spend(key: str, *, limit: int, seconds: int) -> bool:
@@ -195,7 +198,7 @@ def spend(key: str, *, limit: int, seconds: int) -> bool:
     made; False when the budget was already spent (then nothing is counted)."""
     name, now = f"budget:{subject(key)}", timezone.now()
     with transaction.atomic():
-        row = _locked_row(name)
+        row = _locked_rows([name])[name]
         if row.locked_until is None or row.locked_until <= now:  # a new period starts
             row.failures, row.locked_until = 0, now + timedelta(seconds=seconds)
         if row.failures >= limit:
