@@ -122,9 +122,12 @@ def actor_for(key: str, subj: str | None = None) -> str:
     return "#" + (subj or subject(key))[:16]
 
 
-def _judge(local: Counter, whole: Counter, networks: int, now: datetime) -> tuple[bool, int]:
+def _judge(
+    local: Counter, whole: Counter, networks: Callable[[], int], now: datetime
+) -> tuple[bool, int]:
     """Count one attempt in advance; return whether it meets a lock, and the seconds of a lock it
-    arms for the attempts after it."""
+    arms for the attempts after it. The networks are counted only when the whole account's
+    failures reach its threshold: a query that nearly every attempt did for nothing."""
     if local.locked(now) or whole.locked(now):
         return True, 0  # not counted: a lock is never re-armed while it runs
     local.failures += 1
@@ -137,7 +140,7 @@ def _judge(local: Counter, whole: Counter, networks: int, now: datetime) -> tupl
         if local.failures >= steps[-1][0]:
             local.failures = 0  # after the longest lock, the count starts over
     count, account_wait = settings.SEUIL_LOCKOUT_ACCOUNT
-    if whole.failures >= count and networks >= settings.SEUIL_LOCKOUT_NETWORKS:
+    if whole.failures >= count and networks() >= settings.SEUIL_LOCKOUT_NETWORKS:
         whole.until, whole.failures = now + timedelta(seconds=account_wait), 0
         armed = max(armed, account_wait)
     return False, armed
@@ -155,7 +158,7 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
             r.sadd(_nets(subj), network)
             r.expire(_nets(subj), FORGET_AFTER)
             local, whole = _redis_get(_lock_key(subj, network)), _redis_get(_lock_key(subj))
-            locked, armed = _judge(local, whole, int(r.scard(_nets(subj))), now)
+            locked, armed = _judge(local, whole, lambda: int(r.scard(_nets(subj))), now)
             if not locked:
                 _redis_put(_lock_key(subj, network), local)
                 _redis_put(_lock_key(subj), whole)
@@ -165,7 +168,7 @@ def _count(subj: str, network: str) -> tuple[bool, int, int]:
         return locked, local.failures, armed
     with transaction.atomic():
         rows = _locked_rows([f"{subj}@{network}", subj])
-        networks = Lockout.objects.filter(key__startswith=f"{subj}@").count()
+        networks = Lockout.objects.filter(key__startswith=f"{subj}@").count
         local, whole = (Counter(r.failures, r.locked_until) for r in rows.values())
         locked, armed = _judge(local, whole, networks, now)
         if not locked:
@@ -227,7 +230,8 @@ def _forget(subj: str, network: str) -> None:
     if settings.SEUIL_REDIS_URL:
         _redis().delete(_lock_key(subj, network), _lock_key(subj))
     else:
-        Lockout.objects.filter(key__in=[f"{subj}@{network}", subj]).delete()
+        # One DELETE, which needs no transaction around it (QuerySet.delete opens one).
+        Lockout.objects.filter(key__in=[f"{subj}@{network}", subj])._raw_delete(Lockout.objects.db)
 
 
 def is_locked(key: str) -> bool:
