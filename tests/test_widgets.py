@@ -1,5 +1,7 @@
 """seuil.core.widgets writes plain <input> widgets exactly as Django's templates do."""
 
+from typing import Any
+
 import pytest
 from django import forms
 from django.forms.renderers import DjangoTemplates
@@ -35,6 +37,26 @@ def test_each_input_is_written_as_django_writes_it(
     widget: type[forms.Widget], value: object, attrs: dict[str, object]
 ) -> None:
     field = widget(attrs=attrs)
+    assert field.render("f", value, renderer=Renderer()) == field.render(
+        "f", value, renderer=DjangoTemplates()
+    )
+
+
+CHOICES = st.lists(st.tuples(st.one_of(TEXT, st.integers()), TEXT), max_size=4)
+
+
+@pytest.mark.parametrize("widget", [forms.Select, forms.SelectMultiple, forms.NullBooleanSelect])
+@given(
+    choices=st.lists(st.one_of(st.tuples(TEXT, CHOICES), st.tuples(TEXT, TEXT)), max_size=4),
+    value=st.one_of(st.none(), TEXT),
+    attrs=st.dictionaries(st.sampled_from(["class", "required", "aria-describedby"]), ATTR),
+)
+def test_each_select_is_written_as_django_writes_it(
+    widget: type[forms.Select], choices: list[Any], value: object, attrs: dict[str, object]
+) -> None:
+    field = widget(attrs=attrs) if widget is forms.NullBooleanSelect else widget(attrs, choices)
+    if widget is forms.SelectMultiple:
+        value = [value]
     assert field.render("f", value, renderer=Renderer()) == field.render(
         "f", value, renderer=DjangoTemplates()
     )
