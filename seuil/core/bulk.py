@@ -35,6 +35,8 @@ def insert(objects: Sequence[models.Model], *, using: str = "default") -> None:
         list(zip(*columns, strict=True)),
         using=using,
     )
+    for instance in objects:  # saved, in `using`, as bulk_create leaves them
+        instance._state.adding, instance._state.db = False, using
 
 
 class _Prepared(dict[Any, Any]):

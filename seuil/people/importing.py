@@ -5,11 +5,12 @@ import functools
 import io
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -81,6 +82,7 @@ def parse_people_csv(data: bytes, encoding: str = "utf-8") -> tuple[list[Person]
     people: list[Person] = []
     # Read once: every access to settings goes through a lazy proxy.
     institutional = (settings.SEUIL_MAIL_DOMAIN, settings.SEUIL_STUDENT_MAIL_DOMAIN)
+    now = timezone.now()  # a feed's people are read at one instant, not one clock read per row
     try:
         header = [name.strip().lower() for name in next(reader)]
         errors = _header_errors(header)
@@ -91,7 +93,7 @@ def parse_people_csv(data: bytes, encoding: str = "utf-8") -> tuple[list[Person]
             if not any(field.strip() for field in fields):
                 continue
             try:
-                person = _person(dict(zip(header, fields, strict=True)), institutional)
+                person = _person(dict(zip(header, fields, strict=True)), institutional, now)
             except ValueError as error:  # RowError, or zip's count of fields
                 errors.append(_line(reader.line_num, _row_reason(error, len(header), fields)))
                 continue
@@ -133,7 +135,7 @@ def _header_errors(header: list[str]) -> list[str]:
     return sorted(set(errors), key=errors.index)
 
 
-def _person(row: dict[str, str], institutional: tuple[str, ...]) -> Person:
+def _person(row: dict[str, str], institutional: tuple[str, ...], now: datetime) -> Person:
     status = row["status"].strip().lower()
     if status not in _STATUSES:
         allowed = ", ".join(Status.values)
@@ -150,6 +152,8 @@ def _person(row: dict[str, str], institutional: tuple[str, ...]) -> Person:
         _date(row["start_date"], START_DATE),
         _date(row["end_date"], END_DATE) if row.get("end_date", "").strip() else None,
         _email(row.get("personal_email", ""), institutional),
+        now,
+        now,
     )
     if person.end_date and person.end_date < person.start_date:
         raise RowError(_("la date de fin précède la date de début"))
@@ -165,7 +169,7 @@ def _person(row: dict[str, str], institutional: tuple[str, ...]) -> Person:
 
 @functools.cache
 def _new_person() -> Callable[..., Person]:
-    """Person(status=…, …, personal_email=…) built positionally: twice as fast, once a row."""
+    """Person(status=…, …, updated_at=…) built positionally: twice as fast, once a row."""
     return bulk.builder(
         Person,
         "status",
@@ -178,6 +182,8 @@ def _new_person() -> Callable[..., Person]:
         "start_date",
         "end_date",
         "personal_email",
+        "created_at",
+        "updated_at",
     )
 
 
