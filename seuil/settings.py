@@ -415,6 +415,9 @@ WSGI_APPLICATION = "seuil.wsgi.application"
 AUTH_USER_MODEL = "accounts.Account"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Plain <input> widgets written in Python, not through two templates each (seuil.core.widgets).
+FORM_RENDERER = "seuil.core.widgets.Renderer"
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

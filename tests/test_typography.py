@@ -16,7 +16,7 @@ from seuil.accounts.services import notify
 from seuil.activation.charter import charter_in
 from seuil.mailer.models import OutgoingMail
 from seuil.people.models import Person
-from seuil.typography import NBSP, french, french_html
+from seuil.typography import _TEXT, NBSP, french, french_html
 
 pytestmark = pytest.mark.django_db
 
@@ -31,6 +31,30 @@ def test_french_spacing_is_non_breaking_inside_guillemets_and_before_signs() -> 
 def test_only_text_changes_never_a_tag_or_an_attribute() -> None:
     html = '<a title="Aide : ici" href="/?q=1">Aide : ici</a>'
     assert french_html(html) == f'<a title="Aide : ici" href="/?q=1">Aide{NBSP}: ici</a>'
+
+
+HTML_BITS = [
+    "<",
+    ">",
+    " ",
+    NBSP,
+    ":",
+    ";",
+    "!",
+    "?",
+    "»",
+    "«",
+    "a",
+    "<p>",
+    "</p>",
+    '<a title="x : y">',
+]
+
+
+@given(st.lists(st.sampled_from(HTML_BITS), max_size=16).map("".join))
+def test_the_one_pass_over_a_page_spaces_as_the_text_by_text_rule(html: str) -> None:
+    """french_html's fast path gives what applying french() to each text between tags gives."""
+    assert french_html(html) == _TEXT.sub(lambda m: ">" + french(m.group(1)) + "<", html)
 
 
 @given(st.text())

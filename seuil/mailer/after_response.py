@@ -9,6 +9,8 @@ body is written; outside a request (commands, cron) it is sent at once.
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
@@ -24,6 +26,29 @@ def after_response(task: Callable[[], object]) -> None:
         task()
     else:
         pending.append(task)
+
+
+@dataclass
+class _Gathered:
+    task: Callable[[list[Any]], object]
+    items: list[Any]
+
+    def __call__(self) -> object:
+        return self.task(self.items)
+
+
+def after_response_gathered(task: Callable[[list[Any]], object], item: Any) -> None:
+    """Like after_response, but the items given for one task during a request run it once,
+    together, in order: an activation's two mails leave on one claim and one connection."""
+    pending = _pending.get()
+    if pending is None:
+        task([item])
+        return
+    for queued in pending:
+        if isinstance(queued, _Gathered) and queued.task is task:
+            queued.items.append(item)
+            return
+    pending.append(_Gathered(task, [item]))
 
 
 def defer_mail(get_response: Handler) -> Handler:

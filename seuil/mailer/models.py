@@ -18,7 +18,7 @@ from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from seuil.core.queue import QueueItem, QueueQuerySet, QueueState
-from seuil.mailer.after_response import after_response
+from seuil.mailer.after_response import after_response_gathered
 from seuil.mailer.kinds import KINDS, Kind
 from seuil.mailer.rendering import Message, render
 
@@ -98,7 +98,7 @@ class OutgoingMail(QueueItem):
         """Queue a message; it leaves once the current transaction commits."""
         mail = cls.objects.create(kind=kind.name, to=to, account=account, context=context)
         transaction.on_commit(
-            lambda: after_response(lambda: OutgoingMail.objects.filter(pk=mail.pk).send_due()),
+            lambda: after_response_gathered(_send_now, mail.pk),
             robust=True,
         )
         return mail
@@ -122,3 +122,8 @@ class OutgoingMail(QueueItem):
             f"retry in {delay}" if delay else "dead after its attempts",
             self.last_error,
         )
+
+
+def _send_now(pks: list[int]) -> None:
+    """Send these queued messages (those one request queued, after its response)."""
+    OutgoingMail.objects.filter(pk__in=pks).send_due()

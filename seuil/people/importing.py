@@ -4,14 +4,17 @@ import csv
 import functools
 import io
 import re
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from seuil.core import bulk
 from seuil.people import naming
 from seuil.people.models import Civility, Person, Status
 
@@ -79,6 +82,7 @@ def parse_people_csv(data: bytes, encoding: str = "utf-8") -> tuple[list[Person]
     people: list[Person] = []
     # Read once: every access to settings goes through a lazy proxy.
     institutional = (settings.SEUIL_MAIL_DOMAIN, settings.SEUIL_STUDENT_MAIL_DOMAIN)
+    now = timezone.now()  # a feed's people are read at one instant, not one clock read per row
     try:
         header = [name.strip().lower() for name in next(reader)]
         errors = _header_errors(header)
@@ -89,7 +93,7 @@ def parse_people_csv(data: bytes, encoding: str = "utf-8") -> tuple[list[Person]
             if not any(field.strip() for field in fields):
                 continue
             try:
-                person = _person(dict(zip(header, fields, strict=True)), institutional)
+                person = _person(dict(zip(header, fields, strict=True)), institutional, now)
             except ValueError as error:  # RowError, or zip's count of fields
                 errors.append(_line(reader.line_num, _row_reason(error, len(header), fields)))
                 continue
@@ -131,23 +135,25 @@ def _header_errors(header: list[str]) -> list[str]:
     return sorted(set(errors), key=errors.index)
 
 
-def _person(row: dict[str, str], institutional: tuple[str, ...]) -> Person:
+def _person(row: dict[str, str], institutional: tuple[str, ...], now: datetime) -> Person:
     status = row["status"].strip().lower()
     if status not in _STATUSES:
         allowed = ", ".join(Status.values)
         reason = _("statut inconnu « %(status)s » (attendu : %(allowed)s)")
         raise RowError(reason % {"status": status[:40], "allowed": allowed})
-    person = Person(
-        status=status,
-        external_id=_external_id(row["external_id"]),
-        civility=_civility(row.get("civility", "")),
-        first_name=_name(row["first_name"], FIRST_NAME, required=True),
-        last_name=_name(row["last_name"], LAST_NAME, required=True),
-        birth_name=_name(row.get("birth_name", ""), BIRTH_NAME, required=False),
-        birth_date=_date(row["birth_date"], BIRTH_DATE),
-        start_date=_date(row["start_date"], START_DATE),
-        end_date=_date(row["end_date"], END_DATE) if row.get("end_date", "").strip() else None,
-        personal_email=_email(row.get("personal_email", ""), institutional),
+    person = _new_person()(
+        status,
+        _external_id(row["external_id"]),
+        _civility(row.get("civility", "")),
+        _name(row["first_name"], FIRST_NAME, required=True),
+        _name(row["last_name"], LAST_NAME, required=True),
+        _name(row.get("birth_name", ""), BIRTH_NAME, required=False),
+        _date(row["birth_date"], BIRTH_DATE),
+        _date(row["start_date"], START_DATE),
+        _date(row["end_date"], END_DATE) if row.get("end_date", "").strip() else None,
+        _email(row.get("personal_email", ""), institutional),
+        now,
+        now,
     )
     if person.end_date and person.end_date < person.start_date:
         raise RowError(_("la date de fin précède la date de début"))
@@ -159,6 +165,26 @@ def _person(row: dict[str, str], institutional: tuple[str, ...]) -> Person:
     except naming.NamingError as error:
         raise RowError(str(error)) from None
     return person
+
+
+@functools.cache
+def _new_person() -> Callable[..., Person]:
+    """Person(status=…, …, updated_at=…) built positionally: twice as fast, once a row."""
+    return bulk.builder(
+        Person,
+        "status",
+        "external_id",
+        "civility",
+        "first_name",
+        "last_name",
+        "birth_name",
+        "birth_date",
+        "start_date",
+        "end_date",
+        "personal_email",
+        "created_at",
+        "updated_at",
+    )
 
 
 def _external_id(value: str) -> str:

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from seuil.security.models import Lockout
 from seuil.security.rate import _redis
-from seuil.security.throttle import locked_row, subject
+from seuil.security.throttle import locked_rows, subject
 
 # KEYS[1] the budget; ARGV now, period seconds, limit. 1 if a try was spent, 0 if none was left.
 _SPEND = """
@@ -49,7 +49,7 @@ def spend(key: str, *, limit: int, seconds: int) -> bool:
         spent_one = _redis().eval(_SPEND, 1, f"seuil:{name}", now.timestamp(), seconds, limit)
         return bool(spent_one)
     with transaction.atomic():
-        row = locked_row(name)
+        row = locked_rows([name])[name]
         if row.locked_until is None or row.locked_until <= now:  # a new period starts
             row.failures, row.locked_until = 0, now + timedelta(seconds=seconds)
         if row.failures >= limit:

@@ -156,9 +156,10 @@ def hashed_actor(key: str, subj: str | None = None) -> str:
     return "#" + (subj or subject(key))[:16]
 
 
-def _judge(local: Counter, whole: Counter, networks: int, now: datetime) -> Verdict:
+def _judge(local: Counter, whole: Counter, networks: Callable[[], int], now: datetime) -> Verdict:
     """Count one attempt in advance: does it meet a lock, and does it arm one for the attempts
-    after it?"""
+    after it? The networks are counted only when the whole account's failures reach its
+    threshold: a query that nearly every attempt did for nothing."""
     if local.locked(now) or whole.locked(now):
         return Verdict(True, local.failures)  # not counted: a lock is never re-armed while it runs
     local.failures += 1
@@ -172,7 +173,7 @@ def _judge(local: Counter, whole: Counter, networks: int, now: datetime) -> Verd
         if local.failures >= steps[-1][0]:
             local.failures = 0  # after the longest lock, the count starts over
     count, account_wait = settings.SEUIL_LOCKOUT_ACCOUNT
-    if whole.failures >= count and networks >= settings.SEUIL_LOCKOUT_NETWORKS:
+    if whole.failures >= count and networks() >= settings.SEUIL_LOCKOUT_NETWORKS:
         verdict.failures = max(verdict.failures, whole.failures)
         whole.until = verdict.until = now + timedelta(seconds=account_wait)
         whole.failures, verdict.whole = 0, True
@@ -192,7 +193,7 @@ def _count(subj: str, network: str) -> Verdict:
             r.sadd(_nets(subj), network)
             r.expire(_nets(subj), FORGET_AFTER)
             local, whole = _redis_get(_lock_key(subj, network)), _redis_get(_lock_key(subj))
-            verdict = _judge(local, whole, int(r.scard(_nets(subj))), now)
+            verdict = _judge(local, whole, lambda: int(r.scard(_nets(subj))), now)
             if not verdict.locked:
                 _redis_put(_lock_key(subj, network), local)
                 _redis_put(_lock_key(subj), whole)
@@ -201,8 +202,8 @@ def _count(subj: str, network: str) -> Verdict:
                 mutex.release()
         return verdict
     with transaction.atomic():
-        rows = {key: locked_row(key) for key in (f"{subj}@{network}", subj)}
-        networks = Lockout.objects.filter(key__startswith=f"{subj}@").count()
+        rows = locked_rows([f"{subj}@{network}", subj])
+        networks = Lockout.objects.filter(key__startswith=f"{subj}@").count
         local, whole = (Counter(r.failures, r.locked_until) for r in rows.values())
         verdict = _judge(local, whole, networks, now)
         if not verdict.locked:
@@ -216,15 +217,18 @@ def _count(subj: str, network: str) -> Verdict:
     return verdict
 
 
-def locked_row(key: str) -> Lockout:
-    """The counter's row, created if need be, locked until the transaction ends. Not
-    get_or_create: a success deletes its rows, so a concurrent insert can fail on a row that is
-    gone by the time get_or_create reads it again, and that was a 500 on PostgreSQL."""
+def locked_rows(keys: list[str]) -> dict[str, Lockout]:
+    """The counters' rows, created if need be, locked until the transaction ends: one INSERT and
+    one SELECT for all of them, in key order (two transactions never lock the same rows in
+    opposite orders). Not get_or_create: a success deletes its rows, so a concurrent insert can
+    fail on a row that is gone by the time get_or_create reads it again, and that was a 500 on
+    PostgreSQL; a row deleted between the two statements is inserted again."""
     while True:
-        Lockout.objects.bulk_create([Lockout(key=key)], ignore_conflicts=True)
-        row = Lockout.objects.select_for_update().filter(key=key).first()
-        if row is not None:
-            return row
+        Lockout.objects.bulk_create([Lockout(key=key) for key in keys], ignore_conflicts=True)
+        locked = Lockout.objects.select_for_update().filter(key__in=keys).order_by("key")
+        rows = {row.key: row for row in locked}
+        if len(rows) == len(keys):
+            return {key: rows[key] for key in keys}
 
 
 def _forget(subj: str, network: str) -> None:
@@ -232,7 +236,8 @@ def _forget(subj: str, network: str) -> None:
     if settings.SEUIL_REDIS_URL:
         _redis().delete(_lock_key(subj, network), _lock_key(subj))
     else:
-        Lockout.objects.filter(key__in=[f"{subj}@{network}", subj]).delete()
+        # One DELETE, which needs no transaction around it (QuerySet.delete opens one).
+        Lockout.objects.filter(key__in=[f"{subj}@{network}", subj])._raw_delete(Lockout.objects.db)
 
 
 def is_locked(key: str) -> bool:

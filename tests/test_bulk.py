@@ -1,0 +1,38 @@
+"""seuil.core.bulk's positional builder makes what keywords make."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from seuil.accounts.models import Account
+from seuil.core import bulk
+from seuil.people.models import Person
+
+
+def values(instance: Account | Person) -> dict[str, object]:
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
+def test_a_built_instance_is_the_one_keywords_make() -> None:
+    now = timezone.now()
+    build = bulk.builder(Account, "login", "mail", "created_at", password="!")
+    built = build("jdupont", "jean.dupont@example.org", now)
+    made = Account(login="jdupont", mail="jean.dupont@example.org", created_at=now, password="!")
+    assert values(built) == values(made)
+    assert built._state.adding
+    assert built.pk is None
+
+
+def test_a_default_drawn_per_instance_is_drawn_per_instance() -> None:
+    build = bulk.builder(Person, "status", "external_id")
+    first = build("etudiant", "1")
+    with time_machine.travel(first.created_at + timedelta(minutes=1)):
+        second = build("etudiant", "2")
+    assert second.created_at > first.created_at
+
+
+def test_an_unknown_field_is_refused() -> None:
+    with pytest.raises(TypeError, match="no field nom"):
+        bulk.builder(Person, "nom")
