@@ -202,12 +202,13 @@ def _count(subj: str, network: str) -> Verdict:
                 mutex.release()
         return verdict
     with transaction.atomic():
-        rows = locked_rows([f"{subj}@{network}", subj])
+        found = locked_rows([f"{subj}@{network}", subj])
+        rows = [found[f"{subj}@{network}"], found[subj]]  # this network's, the whole account's
         networks = Lockout.objects.filter(key__startswith=f"{subj}@").count
-        local, whole = (Counter(r.failures, r.locked_until) for r in rows.values())
+        local, whole = (Counter(r.failures, r.locked_until) for r in rows)
         verdict = _judge(local, whole, networks, now)
         if not verdict.locked:
-            for row, counter in zip(rows.values(), (local, whole), strict=True):
+            for row, counter in zip(rows, (local, whole), strict=True):
                 row.failures, row.locked_until, row.last_failure_at = (
                     counter.failures,
                     counter.until,
@@ -218,17 +219,22 @@ def _count(subj: str, network: str) -> Verdict:
 
 
 def locked_rows(keys: list[str]) -> dict[str, Lockout]:
-    """The counters' rows, created if need be, locked until the transaction ends: one INSERT and
-    one SELECT for all of them, in key order (two transactions never lock the same rows in
-    opposite orders). Not get_or_create: a success deletes its rows, so a concurrent insert can
-    fail on a row that is gone by the time get_or_create reads it again, and that was a 500 on
-    PostgreSQL; a row deleted between the two statements is inserted again."""
+    """The counters' rows, created if need be, locked until the transaction ends, one after the
+    other in key order, as a success's DELETE locks them: two transactions never wait for each
+    other's rows in opposite orders. (Inserting and locking them all in two statements deadlocked
+    50 concurrent activations on PostgreSQL: a row missing from the SELECT sent a transaction back
+    to the INSERT while it held the others.) Not get_or_create: a success deletes its rows, so a
+    concurrent insert can fail on a row that is gone by the time get_or_create reads it again,
+    and that was a 500 on PostgreSQL."""
+    return {key: _locked_row(key) for key in sorted(keys)}
+
+
+def _locked_row(key: str) -> Lockout:
     while True:
-        Lockout.objects.bulk_create([Lockout(key=key) for key in keys], ignore_conflicts=True)
-        locked = Lockout.objects.select_for_update().filter(key__in=keys).order_by("key")
-        rows = {row.key: row for row in locked}
-        if len(rows) == len(keys):
-            return {key: rows[key] for key in keys}
+        Lockout.objects.bulk_create([Lockout(key=key)], ignore_conflicts=True)
+        row = Lockout.objects.select_for_update().filter(key=key).first()
+        if row is not None:
+            return row
 
 
 def _forget(subj: str, network: str) -> None:
@@ -236,8 +242,11 @@ def _forget(subj: str, network: str) -> None:
     if settings.SEUIL_REDIS_URL:
         _redis().delete(_lock_key(subj, network), _lock_key(subj))
     else:
-        # One DELETE, which needs no transaction around it (QuerySet.delete opens one).
-        Lockout.objects.filter(key__in=[f"{subj}@{network}", subj])._raw_delete(Lockout.objects.db)
+        # One row per statement, outside any transaction: a DELETE of both rows locked them in
+        # its scan's order, and with a count holding one and waiting for the other, 50
+        # concurrent activations deadlocked on PostgreSQL.
+        for key in sorted([f"{subj}@{network}", subj]):
+            Lockout.objects.filter(key=key)._raw_delete(Lockout.objects.db)
 
 
 def is_locked(key: str) -> bool:
@@ -267,7 +276,10 @@ def reset(key: str) -> None:
         names = [_lock_key(subj, n) for n in _networks(subj)]
         r.delete(_lock_key(subj), _nets(subj), *names)
     else:
-        Lockout.objects.filter(key__startswith=subj).delete()
+        with transaction.atomic():  # rows locked in key order, as counts lock them
+            rows = Lockout.objects.select_for_update().filter(key__startswith=subj)
+            keys = list(rows.order_by("key").values_list("key", flat=True))
+            Lockout.objects.filter(key__in=keys).delete()
 
 
 def lock_end(key: str, network: str) -> datetime | None:
@@ -292,8 +304,8 @@ def lift(key: str, network: str) -> None:
             pipe.hdel(name, "until")
         pipe.execute()
     else:
-        keys = {f"{subj}@{network}" if network else subj, subj}
-        Lockout.objects.filter(key__in=keys).update(locked_until=None)
+        for key in sorted({f"{subj}@{network}" if network else subj, subj}):
+            Lockout.objects.filter(key=key).update(locked_until=None)  # one row at a time
 
 
 def wait_after(failures: int) -> int:
