@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db.models import signals
 from django.utils import timezone
 
 from seuil.accounts.models import Account
@@ -31,6 +32,20 @@ def test_a_default_drawn_per_instance_is_drawn_per_instance() -> None:
     with time_machine.travel(first.created_at + timedelta(minutes=1)):
         second = build("etudiant", "2")
     assert second.created_at > first.created_at
+
+
+def test_a_model_with_init_receivers_is_built_through_its_init() -> None:
+    seen: list[object] = []
+
+    def receiver(sender: type, instance: object, **kwargs: object) -> None:
+        seen.append(instance)
+
+    signals.post_init.connect(receiver, sender=Person)
+    try:
+        built = bulk.builder(Person, "status", "external_id")("etudiant", "1")
+    finally:
+        signals.post_init.disconnect(receiver, sender=Person)
+    assert seen == [built]
 
 
 def test_an_unknown_field_is_refused() -> None:
