@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy
 
 from seuil.core import bulk
 from seuil.people import naming
-from seuil.people.models import Civility, Person, Status
+from seuil.people.models import FEED_FIELDS, Civility, Person, Status
 
 
 class _EmailValidator(EmailValidator):
@@ -170,21 +170,8 @@ def _person(row: dict[str, str], institutional: tuple[str, ...], now: datetime) 
 @functools.cache
 def _new_person() -> Callable[..., Person]:
     """Person(status=…, …, updated_at=…) built positionally: twice as fast, once a row."""
-    return bulk.builder(
-        Person,
-        "status",
-        "external_id",
-        "civility",
-        "first_name",
-        "last_name",
-        "birth_name",
-        "birth_date",
-        "start_date",
-        "end_date",
-        "personal_email",
-        "created_at",
-        "updated_at",
-    )
+    status, *others = FEED_FIELDS
+    return bulk.builder(Person, status, "external_id", *others, "created_at", "updated_at")
 
 
 def _external_id(value: str) -> str:
