@@ -12,7 +12,6 @@ backend, after the response.
 """
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import time
 from types import SimpleNamespace
 
 import httpx
-from load import form_token, serve
+from load import form_token, serve, server_env
 from throwaway import fresh_database
 
 FORGOT = "/gestion-de-compte/mot-de-passe-oublie/"
@@ -61,10 +60,9 @@ def main() -> None:
     parser.add_argument("--postgres", help="a PostgreSQL server URL; else SQLite")
     options = parser.parse_args()
     with fresh_database(options.postgres) as url:
-        env = {**os.environ, "DATABASE_URL": url, "SEUIL_SECRET_KEY": "bench-" + "k" * 50,
-               "SEUIL_ALLOWED_HOSTS": "127.0.0.1", "SEUIL_SECURE_COOKIES": "false",
-               "SEUIL_RATE_LIMIT": "100000000/m", "SEUIL_EMAIL_BACKEND": "console",
-               "DJANGO_SETTINGS_MODULE": "seuil.settings"}  # fmt: skip
+        # load.py's production-like settings (its signing key among them), no rate limit.
+        env = server_env(url) | {"SEUIL_RATE_LIMIT": "100000000/m",
+                                 "SEUIL_EMAIL_BACKEND": "console"}  # fmt: skip
         for command in (["migrate"], ["collectstatic", "--no-input"]):
             subprocess.run(
                 [sys.executable, "-m", "seuil", *command, "-v", "0"], env=env, check=True
