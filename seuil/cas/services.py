@@ -3,7 +3,6 @@
 Both are plain HTTP requests with short timeouts, that never follow a redirect.
 """
 
-import ipaddress
 import logging
 import ssl
 import urllib.error
@@ -18,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 
 from seuil.cas.models import ProxyGrantingTicket
+from seuil.core.http import is_loopback_host
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +52,7 @@ def callback_allowed(url: str) -> bool:
         return True
     if parts.scheme != "http" or not settings.SEUIL_CAS_LOOPBACK_HTTP:
         return False
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+    return is_loopback_host(host)
 
 
 def deliver_pgt(url: str, *, pgt: str, iou: str) -> bool:

@@ -1,4 +1,5 @@
-"""The client's address, as seen through the proxies the institution trusts."""
+"""The client's address, as seen through the proxies the institution trusts; whether a host
+named in a URL is this machine."""
 
 import ipaddress
 
@@ -39,3 +40,14 @@ def _trusted(address: str) -> bool:
     except ValueError:
         return False
     return any(ip in network for network in settings.SEUIL_TRUSTED_PROXIES)
+
+
+def is_loopback_host(host: str) -> bool:
+    """`localhost` or a loopback address: the only hosts where plain HTTP is ever accepted (an
+    OpenID Connect redirect, a CAS proxy callback in tests)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
