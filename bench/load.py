@@ -23,8 +23,10 @@ a small machine, is not in it. Divided by the operations that succeeded, it give
 per operation; the **efficiency** is the hash's CPU per operation (one Argon2id computation for
 each kind) divided by that: the share of the server's work that buys security.
 
-Before seuil, the same gunicorn and clients drive bench/hash_only.py, an application that serves
-a tiny form and verifies one hash per POST: its efficiency is gunicorn's own floor.
+Before seuil, the same gunicorn and clients drive two controls that serve a tiny form and verify
+one hash per POST: bench/hash_only.py in plain WSGI, whose efficiency is gunicorn's own floor,
+and bench/django_floor.py, the same through Django with only its CSRF middleware, whose
+efficiency is the floor of any Django application with a form.
 
 It prints the figures and writes them to var/bench/load.json. Mail is built and serialised as for
 SMTP by Django's console backend, into /dev/null: an MTA on the same two cores would bill its
@@ -468,18 +470,29 @@ def prepare(env: dict[str, str], count: int) -> "Queue[dict[str, str]]":
     return sesames
 
 
-def control(options: argparse.Namespace, hash_ms: float) -> dict[str, float | int | str]:
-    """gunicorn's own floor: bench/hash_only.py, a tiny form and one hash per POST."""
-    with serve("hash_only:application", dict(os.environ), options) as server:
-        phase = closed_loop(
-            "hash only (control)",
-            server,
-            sign_in("/"),
-            lambda: {"login": "control"},
-            options.clients,
-            options.seconds,
-        )
-    return phase.summary(hash_ms)
+CONTROLS = {
+    # gunicorn's own floor: a tiny form and one hash per POST, in plain WSGI.
+    "hash only (control)": "hash_only:application",
+    # Django's: the same, through Django with the CSRF middleware alone.
+    "django floor (control)": "django_floor:application",
+}
+
+
+def control(options: argparse.Namespace, hash_ms: float) -> list[dict[str, float | int | str]]:
+    """The floors seuil is measured against (bench/hash_only.py, bench/django_floor.py)."""
+    phases = []
+    for name, app in CONTROLS.items():
+        with serve(app, dict(os.environ), options) as server:
+            phase = closed_loop(
+                name,
+                server,
+                sign_in("/"),
+                lambda: {"login": "control"},
+                options.clients,
+                options.seconds,
+            )
+        phases.append(phase.summary(hash_ms))
+    return phases
 
 
 def run(kind: str, options: argparse.Namespace) -> dict[str, object]:
@@ -532,7 +545,7 @@ def run(kind: str, options: argparse.Namespace) -> dict[str, object]:
         # The server has stopped: the hash is timed with the machine to itself.
         params, one_hash = hash_cpu(env, active[0], options.hash_rounds)
         hash_ms = one_hash * 1000
-        phases = [control(options, hash_ms)]
+        phases = control(options, hash_ms)
     phases += [
         activate.summary(hash_ms),  # one Argon2id hash: the new password's (the Sésame's is HMAC)
         signs.summary(hash_ms),  # one Argon2id verification

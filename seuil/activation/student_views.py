@@ -18,6 +18,7 @@ from seuil.activation.services import activate_account, send_student_code
 from seuil.activation.student_forms import CodeForm, IdentifyForm, StudentActivationForm
 from seuil.activation.views import RECAP
 from seuil.core.http import client_ip
+from seuil.core.pages import blank
 from seuil.core.steps import Steps
 
 # Who is validating, then which code they proved: the form must follow the code soon.
@@ -33,7 +34,7 @@ def identify(request: HttpRequest) -> HttpResponse:
         send_student_code(person=student, ip=client_ip(request))
         STUDENT.keep(request, pk=student.account_id)
         return redirect("activation:student-code")
-    return render(request, "activation/student_identify.html", {"form": form})
+    return blank(request, "activation/student_identify.html", {"form": form})
 
 
 @login_not_required

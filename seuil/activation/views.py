@@ -14,6 +14,7 @@ from seuil.activation.forms import WRONG_SESAME, ActivationForm
 from seuil.activation.models import PROOF_SECONDS
 from seuil.activation.services import activate_account
 from seuil.core.http import client_ip
+from seuil.core.pages import blank
 from seuil.core.steps import Steps
 
 # What the recap page shows, once, right after the activation.
@@ -26,10 +27,9 @@ VERIFIED = Steps("activation-verified", max_age=timedelta(seconds=PROOF_SECONDS)
 @sensitive_post_parameters("sesame", "password1", "password2", "secret_answer")
 @never_cache
 def activate(request: HttpRequest) -> HttpResponse:
+    proof = VERIFIED.read(request)
     form = ActivationForm(
-        client_ip(request),
-        VERIFIED.read(request),
-        request.POST if request.method == "POST" else None,
+        client_ip(request), proof, request.POST if request.method == "POST" else None
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -60,7 +60,8 @@ def activate(request: HttpRequest) -> HttpResponse:
     elif request.method == "POST":
         VERIFIED.end(request)
     context = {"form": form, "policy": browser_policy(Context()), "verified": grant is not None}
-    return render(request, "activation/form.html", context)
+    show = render if proof else blank  # a verified Sésame changes the form
+    return show(request, "activation/form.html", context)
 
 
 @login_not_required

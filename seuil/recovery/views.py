@@ -15,6 +15,7 @@ from seuil.accounts.models import Account
 from seuil.accounts.passwords import browser_policy
 from seuil.accounts.services import reset_password
 from seuil.core.http import client_ip
+from seuil.core.pages import blank
 from seuil.core.steps import Steps
 from seuil.recovery import services
 from seuil.recovery.forms import AnswerForm, ForgotForm, ResetForm
@@ -38,7 +39,7 @@ def forgot(request: HttpRequest) -> HttpResponse:
         services.send_reset_link(identifier=identifier, ip=client_ip(request))
         FORGOT.keep(request, identifier=identifier)
         return redirect("recovery:sent")
-    return render(request, "recovery/forgot.html", {"form": form})
+    return blank(request, "recovery/forgot.html", {"form": form})
 
 
 @login_not_required

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from seuil.security.models import Lockout
 from seuil.security.rate import _redis
-from seuil.security.throttle import locked_rows, subject
+from seuil.security.throttle import locked_rows, store, subject
 
 # KEYS[1] the budget; ARGV now, period seconds, limit. 1 if a try was spent, 0 if none was left.
 _SPEND = """
@@ -49,14 +49,13 @@ def spend(key: str, *, limit: int, seconds: int) -> bool:
         spent_one = _redis().eval(_SPEND, 1, f"seuil:{name}", now.timestamp(), seconds, limit)
         return bool(spent_one)
     with transaction.atomic():
-        row = locked_rows([name])[name]
-        if row.locked_until is None or row.locked_until <= now:  # a new period starts
-            row.failures, row.locked_until = 0, now + timedelta(seconds=seconds)
+        row = locked_rows([name], now)[name]  # tries in `failures`, the period's end in `until`
+        if row.until is None or row.until <= now:  # a new period starts
+            row.failures, row.until = 0, now + timedelta(seconds=seconds)
         if row.failures >= limit:
             return False
         row.failures += 1
-        row.last_failure_at = now
-        row.save(update_fields=["failures", "locked_until", "last_failure_at"])
+        store({name: row}, now)
     return True
 
 

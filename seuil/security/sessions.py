@@ -6,12 +6,18 @@ wrote its session twice, in two transactions. Here a new key is only chosen, and
 INSERTed once, with its data, when the response saves the session. The INSERT is still a forced
 insert: a key already taken (2**165 keys: it does not happen) is refused by the primary key, never
 overwritten, and another key is drawn.
+
+Both the INSERT and a later request's UPDATE run alone, in autocommit, unless the request is
+already in a transaction: Django's store wraps each in a transaction of its own, which on SQLite
+is two statements more (BEGIN IMMEDIATE, COMMIT) for a statement that is atomic by itself.
 """
 
+import contextlib
 from typing import Any
 
 from django.contrib.sessions.backends import db
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
+from django.db import DatabaseError, IntegrityError, connections, router, transaction
 from django.utils.crypto import get_random_string
 
 
@@ -29,13 +35,33 @@ class SessionStore(db.SessionStore):
         if self.session_key is None:
             self.create()
         if not self._unsaved:
-            super().save(must_create=must_create)
+            self._write(insert=must_create)
             return
         while True:
             try:
-                super().save(must_create=True)
+                self._write(insert=True)
             except CreateError:
                 self._session_key = get_random_string(32, VALID_KEY_CHARS)
                 continue
             self._unsaved = False
             return
+
+    def _write(self, *, insert: bool) -> None:
+        """Django's db.SessionStore.save, without a transaction of its own in autocommit (a
+        savepoint inside one, so that a refused INSERT leaves the outer transaction usable)."""
+        # _get_session is the store's own cache, which Django's save reads too (not in the stubs).
+        data = self._get_session(no_load=insert)  # type: ignore[attr-defined]
+        obj = self.create_model_instance(data)
+        using = router.db_for_write(self.model, instance=obj)
+        alone = not connections[using].in_atomic_block
+        try:
+            with contextlib.nullcontext() if alone else transaction.atomic(using=using):
+                obj.save(force_insert=insert, force_update=not insert, using=using)
+        except IntegrityError as error:
+            if insert:
+                raise CreateError from error
+            raise
+        except DatabaseError as error:
+            if not insert:
+                raise UpdateError from error
+            raise

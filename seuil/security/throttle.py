@@ -28,7 +28,7 @@ from typing import TypeVar
 import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
@@ -202,39 +202,63 @@ def _count(subj: str, network: str) -> Verdict:
                 mutex.release()
         return verdict
     with transaction.atomic():
-        found = locked_rows([f"{subj}@{network}", subj])
-        rows = [found[f"{subj}@{network}"], found[subj]]  # this network's, the whole account's
+        found = locked_rows([f"{subj}@{network}", subj], now)
+        local, whole = found[f"{subj}@{network}"], found[subj]  # this network's, the account's
         networks = Lockout.objects.filter(key__startswith=f"{subj}@").count
-        local, whole = (Counter(r.failures, r.locked_until) for r in rows)
         verdict = _judge(local, whole, networks, now)
         if not verdict.locked:
-            for row, counter in zip(rows, (local, whole), strict=True):
-                row.failures, row.locked_until, row.last_failure_at = (
-                    counter.failures,
-                    counter.until,
-                    now,
-                )
-                row.save(update_fields=["failures", "locked_until", "last_failure_at"])
+            store(found, now)
     return verdict
 
 
-def locked_rows(keys: list[str]) -> dict[str, Lockout]:
-    """The counters' rows, created if need be, locked until the transaction ends, one after the
-    other in key order, as a success's DELETE locks them: two transactions never wait for each
-    other's rows in opposite orders. (Inserting and locking them all in two statements deadlocked
-    50 concurrent activations on PostgreSQL: a row missing from the SELECT sent a transaction back
-    to the INSERT while it held the others.) Not get_or_create: a success deletes its rows, so a
-    concurrent insert can fail on a row that is gone by the time get_or_create reads it again,
-    and that was a 500 on PostgreSQL."""
-    return {key: _locked_row(key) for key in sorted(keys)}
+def locked_rows(keys: list[str], now: datetime) -> dict[str, Counter]:
+    """The counters of these keys, their rows created if need be and locked until the transaction
+    ends, one after the other in key order, as a success's DELETE locks them: two transactions
+    never wait for each other's rows in opposite orders. (Inserting and locking them all in two
+    statements deadlocked 50 concurrent activations on PostgreSQL.) One upsert per row, which
+    PostgreSQL guarantees to end in an insert or an update even when a success deletes the row
+    meanwhile (a get_or_create there was a 500), and which returns the row's counts."""
+    t = connection.ops.quote_name(Lockout._meta.db_table)
+    # Only the model's own table name is interpolated; the key and time are parameters.
+    sql = (
+        f'INSERT INTO {t} ("key", "failures", "locked_until", "last_failure_at") '  # noqa: S608 # nosec B608
+        f'VALUES (%s, 0, NULL, %s) ON CONFLICT ("key") DO UPDATE SET "failures" = {t}."failures" '
+        f'RETURNING "failures", "locked_until"'
+    )
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    counters = {}
+    with connection.cursor() as cursor:
+        for key in sorted(keys):
+            cursor.execute(sql, [key, stamp])
+            failures, until = cursor.fetchone()
+            counters[key] = Counter(int(failures), _aware(until))
+    return counters
 
 
-def _locked_row(key: str) -> Lockout:
-    while True:
-        Lockout.objects.bulk_create([Lockout(key=key)], ignore_conflicts=True)
-        row = Lockout.objects.select_for_update().filter(key=key).first()
-        if row is not None:
-            return row
+def store(counters: dict[str, Counter], now: datetime) -> None:
+    """Write the counts back, in one statement: their rows are locked already."""
+    t = connection.ops.quote_name(Lockout._meta.db_table)
+    cases = " ".join("WHEN %s THEN %s" for _ in counters)
+    sql = (
+        f'UPDATE {t} SET "failures" = CASE "key" {cases} ELSE "failures" END, '  # noqa: S608 # nosec B608
+        # The ELSE gives PostgreSQL the column's type when every new end is NULL.
+        f'"locked_until" = CASE "key" {cases} ELSE "locked_until" END, "last_failure_at" = %s '
+        f'WHERE "key" IN ({", ".join("%s" for _ in counters)})'
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    failures = [value for key, c in counters.items() for value in (key, c.failures)]
+    until = [value for key, c in counters.items() for value in (key, adapt(c.until))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*failures, *until, adapt(now), *counters])
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """A timestamp as the database returned it (SQLite: text in UTC), as an aware datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and timezone.is_naive(value):
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 def _forget(subj: str, network: str) -> None:
@@ -245,8 +269,10 @@ def _forget(subj: str, network: str) -> None:
         # One row per statement, outside any transaction: a DELETE of both rows locked them in
         # its scan's order, and with a count holding one and waiting for the other, 50
         # concurrent activations deadlocked on PostgreSQL.
-        for key in sorted([f"{subj}@{network}", subj]):
-            Lockout.objects.filter(key=key)._raw_delete(Lockout.objects.db)
+        t = connection.ops.quote_name(Lockout._meta.db_table)
+        with connection.cursor() as cursor:
+            for key in sorted([f"{subj}@{network}", subj]):
+                cursor.execute(f'DELETE FROM {t} WHERE "key" = %s', [key])  # noqa: S608 # nosec B608
 
 
 def is_locked(key: str) -> bool:

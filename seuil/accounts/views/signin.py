@@ -12,6 +12,7 @@ from seuil.accounts.forms import SignInForm
 from seuil.accounts.services import sign_in as sign_in_service
 from seuil.accounts.sessions import open_session
 from seuil.core.http import client_ip
+from seuil.core.pages import blank
 
 
 def next_page(request: HttpRequest) -> str:
@@ -40,4 +41,5 @@ def sign_in(request: HttpRequest, extra_context: dict[str, Any] | None = None) -
             return redirect(next_page(request))
         form.add_error(None, result.refusal)
     context = {"form": form, "next": next_page(request), **(extra_context or {})}
-    return render(request, "accounts/sign_in.html", context)
+    show = render if extra_context else blank  # a service's name makes the page its own
+    return show(request, "accounts/sign_in.html", context)
