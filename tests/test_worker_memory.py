@@ -19,7 +19,8 @@ import seuil.activation.letter
 print(" ".join(sys.modules))
 """
 # reportlab and PIL draw the printed letters: the admin's action and `seuil issue_sesame`.
-LAZY = {"reportlab", "PIL"}
+# python-ldap (and its pyasn1) talks to the directory: none here, SEUIL_LDAP_URL is unset.
+LAZY = {"reportlab", "PIL", "ldap", "_ldap", "pyasn1", "pyasn1_modules"}
 
 
 def started_worker_modules() -> tuple[set[str], set[str]]:
