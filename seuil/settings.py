@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 import django_stubs_ext
-import ldap.dn
 from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -98,6 +97,9 @@ def env_domain(name: str, default: str) -> str:
 
 
 def _is_dn(value: str) -> bool:
+    # Here, not at the top: without a directory, no worker loads python-ldap (worker memory, #16).
+    import ldap.dn
+
     try:
         return bool(value) and bool(ldap.dn.str2dn(value))
     except ldap.DECODING_ERROR:

@@ -13,7 +13,6 @@ from seuil.accounts.models import Account
 from seuil.accounts.passwords import normalise_answer
 from seuil.activation import mails
 from seuil.activation.charter import load_charter
-from seuil.activation.letter import Letter, render_letters
 from seuil.activation.models import CharterAcceptance, Sesame, StudentCode
 from seuil.audit.models import Action, AuditEvent
 from seuil.mailer.models import OutgoingMail
@@ -25,6 +24,9 @@ from seuil.security import throttle
 def issue_letters(*, people: list[Person], by: Account, ip: str) -> bytes:
     """A new Sésame for each person, revoking their previous one, and the letters to print: one
     PDF, one page each. All or none are issued."""
+    # reportlab and PIL load with the first letter, not in every web worker (worker memory, #16).
+    from seuil.activation.letter import Letter, render_letters
+
     letters = []
     with transaction.atomic():
         for person in people:

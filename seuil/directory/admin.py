@@ -5,6 +5,7 @@ The directory sits above the accounts, so it extends their admin rather than the
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
@@ -14,8 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from seuil.accounts.admin import AccountAdmin
 from seuil.accounts.models import Account, AccountChange
 from seuil.core.queue import QueueState
-from seuil.directory import client, services
-from seuil.directory.client import DirectoryDown
 from seuil.people.models import Person
 
 
@@ -36,7 +35,7 @@ def with_directory_status(accounts: QuerySet[Account]) -> QuerySet[Account]:
 
 
 def directory_status(account: Any) -> str:
-    if not client.configured():
+    if not settings.SEUIL_LDAP_URL:  # client.configured(), without loading python-ldap (#16)
         return str(_("pas d'annuaire configuré"))
     if not account.has_person:
         return str(_("non publié (opérateur)"))
@@ -71,6 +70,10 @@ class DirectoryAccountAdmin(AccountAdmin):
 
     @admin.action(description=_("Publier à nouveau dans l'annuaire"), permissions=["view"])
     def push_again(self, request: HttpRequest, queryset: QuerySet[Account]) -> None:
+        # python-ldap loads with the first push, not in every worker (worker memory, #16).
+        from seuil.directory import services
+        from seuil.directory.client import DirectoryDown
+
         ids = list(queryset.values_list("pk", flat=True))
         AccountChange.objects.filter(account_id__in=ids).retry()
         try:

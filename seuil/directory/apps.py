@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 
@@ -8,6 +9,15 @@ class DirectoryConfig(AppConfig):
 
     def ready(self) -> None:
         from seuil.core.hooks import after_account_change
-        from seuil.directory.services import push_now
 
         after_account_change(push_now)
+
+
+def push_now(account_ids: list[int]) -> None:
+    """services.push_now, when a directory is configured (client.configured())."""
+    # Checked before the import: without a directory, no worker loads python-ldap (worker
+    # memory, #16); with one, settings.py's DN check has loaded it at start already.
+    if settings.SEUIL_LDAP_URL:
+        from seuil.directory import services
+
+        services.push_now(account_ids)
