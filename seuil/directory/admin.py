@@ -5,7 +5,6 @@ The directory sits above the accounts, so it extends their admin rather than the
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from seuil.accounts.admin import AccountAdmin
 from seuil.accounts.models import Account, AccountChange
 from seuil.core.queue import QueueState
+from seuil.directory import config
 from seuil.people.models import Person
 
 
@@ -35,7 +35,7 @@ def with_directory_status(accounts: QuerySet[Account]) -> QuerySet[Account]:
 
 
 def directory_status(account: Any) -> str:
-    if not settings.SEUIL_LDAP_URL:  # client.configured(), without loading python-ldap (#16)
+    if not config.configured():
         return str(_("pas d'annuaire configuré"))
     if not account.has_person:
         return str(_("non publié (opérateur)"))

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from seuil.directory import config
 
 
 class DirectoryConfig(AppConfig):
@@ -14,10 +15,10 @@ class DirectoryConfig(AppConfig):
 
 
 def push_now(account_ids: list[int]) -> None:
-    """services.push_now, when a directory is configured (client.configured())."""
+    """services.push_now, when a directory is configured."""
     # Checked before the import: without a directory, no worker loads python-ldap (worker
     # memory, #16); with one, settings.py's DN check has loaded it at start already.
-    if settings.SEUIL_LDAP_URL:
+    if config.configured():
         from seuil.directory import services
 
         services.push_now(account_ids)

@@ -10,6 +10,7 @@ from django.conf import settings
 from ldap.controls import SimplePagedResultsControl
 from ldap.ldapobject import LDAPObject
 
+from seuil.directory.config import configured as configured  # its callers say client.configured()
 from seuil.directory.entries import Entry
 
 TIMEOUT = 10  # seconds to connect, and to wait for one answer (a page of 1,000 entries)
@@ -18,10 +19,6 @@ WINDOW = 64  # writes in flight on one connection: round trips overlap, the serv
 
 class DirectoryDown(Exception):
     """The directory could not be reached, or refused seuil's own bind: nothing was pushed."""
-
-
-def configured() -> bool:
-    return bool(settings.SEUIL_LDAP_URL)
 
 
 def message(error: ldap.LDAPError) -> str:
