@@ -20,7 +20,8 @@ print(" ".join(sys.modules))
 """
 # reportlab and PIL draw the printed letters: the admin's action and `seuil issue_sesame`.
 # python-ldap (and its pyasn1) talks to the directory: none here, SEUIL_LDAP_URL is unset.
-LAZY = {"reportlab", "PIL", "ldap", "_ldap", "pyasn1", "pyasn1_modules"}
+# redis keeps the counters only with SEUIL_REDIS_URL, unset here too.
+LAZY = {"reportlab", "PIL", "ldap", "_ldap", "pyasn1", "pyasn1_modules", "redis"}
 
 
 def started_worker_modules() -> tuple[set[str], set[str]]:

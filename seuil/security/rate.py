@@ -11,13 +11,16 @@ own, higher limit, SEUIL_TRUSTED_RATE_LIMIT.
 
 import ipaddress
 from functools import cache
+from typing import TYPE_CHECKING
 
-import redis
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 from seuil.security.models import RateWindow
+
+if TYPE_CHECKING:
+    import redis
 
 
 def limit_for(address: str) -> tuple[int, int]:
@@ -81,6 +84,10 @@ def purge_windows() -> int:
 
 
 @cache
-def _redis() -> redis.Redis:
+def _redis() -> "redis.Redis":
     """One client for the rate limit and the lockout (throttle imports it from here)."""
+    # Here, not at the top: a worker without SEUIL_REDIS_URL never loads the client (about
+    # 6 MiB of worker memory, #16).
+    import redis
+
     return redis.Redis.from_url(settings.SEUIL_REDIS_URL, socket_timeout=2)

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
-import redis
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
@@ -185,6 +184,8 @@ def _count(subj: str, network: str) -> Verdict:
     """Count the attempt before its check, atomically."""
     now = timezone.now()
     if settings.SEUIL_REDIS_URL:
+        from redis.exceptions import LockError  # loaded by _redis() already
+
         r = _redis()
         mutex = r.lock(f"seuil:lockout-mutex:{subj}", timeout=5, blocking_timeout=5)
         if not mutex.acquire():
@@ -198,7 +199,7 @@ def _count(subj: str, network: str) -> Verdict:
                 _redis_put(_lock_key(subj, network), local)
                 _redis_put(_lock_key(subj), whole)
         finally:
-            with contextlib.suppress(redis.exceptions.LockError):  # expired: nothing to release
+            with contextlib.suppress(LockError):  # expired: nothing to release
                 mutex.release()
         return verdict
     with transaction.atomic():
