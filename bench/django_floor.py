@@ -7,23 +7,14 @@ no session, no database. Beside hash_only.py, gunicorn's floor, it shows what Dj
 cycle costs on the machine: the part of seuil's overhead that no change to seuil can remove.
 """
 
-import os
-
-import argon2
 import django
 from django.conf import settings
 from django.core.wsgi import get_wsgi_application
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.urls import path
+from hash_only import ENCODED, HASHER, PASSWORD  # the same hash, costs and password
 
-PASSWORD = "Lbmx4kr7Tq"  # noqa: S105 -- the benchmark's own
-HASHER = argon2.PasswordHasher(
-    time_cost=int(os.environ.get("SEUIL_ARGON2_TIME_COST", "2")),
-    memory_cost=int(os.environ.get("SEUIL_ARGON2_MEMORY_KIB", "19456")),
-    parallelism=int(os.environ.get("SEUIL_ARGON2_PARALLELISM", "1")),
-)
-ENCODED = HASHER.hash(PASSWORD)
 FORM = '<form method="post"><input name="csrfmiddlewaretoken" value="{}"></form>'
 
 
