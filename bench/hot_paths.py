@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from throwaway import SIGNING_KEY
+from throwaway import SIGNING_KEY, people_with_sesames
 
 PASSWORD = "Lbmx4kr7Tq"  # noqa: S105 -- the benchmark's own people
 ACTIVATE, SIGN_IN = "/gestion-de-compte/validation-personnel/", "/gestion-de-compte/se-connecter/"
@@ -53,24 +53,6 @@ def setup(folder: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
-
-
-def people(count: int) -> list[tuple[str, str]]:
-    """(login, Sésame) of `count` new staff members, as bench/load.py prepares them."""
-    from django.db import transaction
-
-    from seuil.activation.models import Sesame
-    from seuil.people.importing import parse_people_csv
-    from seuil.people.models import Person
-
-    header = "status;external_id;first_name;last_name;birth_date;start_date;end_date\n"
-    rows = [f"administratif;B{n:06d};Jean;Bench{n};1980-01-01;2026-01-01;\n" for n in range(count)]
-    found, errors = parse_people_csv((header + "".join(rows)).encode())
-    assert not errors, errors[:3]
-    Person.objects.import_rows(found)
-    with transaction.atomic():
-        accounts = [p.account for p in Person.objects.select_related("account")]
-        return [(account.login, Sesame.issue(account)[1]) for account in accounts]
 
 
 def operations() -> tuple[Callable[[str, str], None], Callable[[str, str], None]]:
@@ -129,7 +111,7 @@ def main() -> None:
         import seuil.wsgi  # noqa: F401 -- the application loaded as gunicorn's workers load it
         from seuil.accounts.models import Account
 
-        codes = people(2 * count + 20)
+        codes = people_with_sesames(2 * count + 20)
         activate, sign_in = operations()
         quiet = contextlib.redirect_stdout(io.StringIO())  # the console mail backend
         with quiet:

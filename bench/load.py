@@ -58,23 +58,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CORES = os.cpu_count() or 1
 TICK = os.sysconf("SC_CLK_TCK")
 PASSWORD = "Lbmx4kr7Tq"  # noqa: S105 -- the benchmark's own people
+# In a process of its own, with the server's settings: the bench folder is its argv[1].
 PREPARE = """
 import json, sys, django
 django.setup()
-from django.db import transaction
-from seuil.activation.models import Sesame
-from seuil.people.importing import parse_people_csv
-from seuil.people.models import Person
-count = int(sys.argv[1])
-header = "status;external_id;first_name;last_name;birth_date;start_date;end_date\\n"
-rows = [f"administratif;B{n:06d};Jean;Bench{n};1980-01-01;2026-01-01;\\n" for n in range(count)]
-people, errors = parse_people_csv((header + "".join(rows)).encode())
-assert not errors, errors[:3]
-Person.objects.import_rows(people)
-with transaction.atomic():
-    accounts = [p.account for p in Person.objects.select_related("account")]
-    codes = [(account.login, Sesame.issue(account)[1]) for account in accounts]
-json.dump(codes, sys.stdout)
+sys.path.insert(0, sys.argv[1])
+from throwaway import people_with_sesames
+json.dump(people_with_sesames(int(sys.argv[2])), sys.stdout)
 """
 # The CPU of one verification of a hash seuil stored during the run, as its workers compute it.
 HASH_CPU = """
@@ -449,7 +439,7 @@ def prepare(env: dict[str, str], count: int) -> "Queue[dict[str, str]]":
     for command in (["migrate"], ["collectstatic", "--no-input"]):
         subprocess.run([sys.executable, "-m", "seuil", *command, "-v", "0"], env=env, check=True)
     prepared = subprocess.run(
-        [sys.executable, "-c", PREPARE, str(count)],
+        [sys.executable, "-c", PREPARE, str(ROOT / "bench"), str(count)],
         env=env,
         check=True,
         capture_output=True,

@@ -1,12 +1,36 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from seuil.people.models import Status
 from seuil.sso.models import Claim, Service
+
+if TYPE_CHECKING:
+    from django.contrib.admin.options import _FieldsetSpec
+
+# The admin's sections, and so the form's fields (for_statuses is the form's own).
+FIELDSETS: "_FieldsetSpec" = (
+    (
+        None,
+        {
+            "fields": (
+                "name",
+                "name_en",
+                "description",
+                "description_en",
+                "url",
+                "theme",
+                "position",
+            )
+        },
+    ),
+    (_("Qui"), {"fields": ("for_statuses", "shown_in_portal")}),
+    (_("Authentification unique"), {"fields": ("claims", "oidc_client")}),
+)
 
 
 class ServiceForm(forms.ModelForm[Service]):
@@ -25,18 +49,7 @@ class ServiceForm(forms.ModelForm[Service]):
 
     class Meta:
         model = Service
-        fields = (
-            "name",
-            "name_en",
-            "description",
-            "description_en",
-            "url",
-            "theme",
-            "position",
-            "shown_in_portal",
-            "claims",
-            "oidc_client",
-        )
+        fields = flatten_fieldsets(FIELDSETS)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -51,24 +64,7 @@ class ServiceAdmin(admin.ModelAdmin[Service]):
     list_filter = ("theme", "statuses__status", "shown_in_portal")
     search_fields = ("name", "name_en", "description", "description_en")
     raw_id_fields = ("oidc_client",)
-    fieldsets = (
-        (
-            None,
-            {
-                "fields": (
-                    "name",
-                    "name_en",
-                    "description",
-                    "description_en",
-                    "url",
-                    "theme",
-                    "position",
-                )
-            },
-        ),
-        (_("Qui"), {"fields": ("for_statuses", "shown_in_portal")}),
-        (_("Authentification unique"), {"fields": ("claims", "oidc_client")}),
-    )
+    fieldsets = FIELDSETS
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return super().get_queryset(request).prefetch_related("statuses")
