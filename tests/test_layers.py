@@ -27,6 +27,7 @@ LAYERS: dict[str, int] = {
     "sso": 5,
     "oidc": 5,
     "cas": 5,
+    "saml": 5,  # SAML 2.0 identity provider (pysaml2)
     "portal": 6,
     "demo": 7,
 }
