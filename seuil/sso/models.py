@@ -128,9 +128,9 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         self,
         *,
         name: str,
-        url: str,
-        theme: str,
-        statuses: list[str],
+        url: str | None = None,
+        theme: str | None = None,
+        statuses: list[str] | None = None,
         description: str | None = None,
         name_en: str | None = None,
         description_en: str | None = None,
@@ -140,16 +140,30 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         hidden: bool | None = None,
         new_secret: bool = False,
     ) -> Registration:
-        """Create the service, or update the one of that name. What is not given is kept; an
-        empty English name or description removes it, and the French one shows instead. An OIDC
+        """Create the service, or update the one of that name. What is not given is kept (a new
+        service needs its address, theme and statuses); an empty English name or description
+        removes it, and the French one shows instead. An OIDC
         client is created with the first redirect URI; its secret is generated when the client is
         created or `new_secret` is asked, and returned in clear only in the result. Raises
         ValidationError, writing nothing, when anything is wrong."""
         service = self.filter(name=name).first()
         created = service is None
         if service is None:
+            missing = [
+                option
+                for option, value in [("--url", url), ("--theme", theme), ("--for", statuses)]
+                if value is None
+            ]
+            if missing:
+                raise ValidationError(
+                    _("Un nouveau service demande %(missing)s."),
+                    params={"missing": ", ".join(missing)},
+                )
             service = self.model(name=name, claims=list(DEFAULT_CLAIMS))
-        service.url, service.theme = url, theme
+        if url is not None:
+            service.url = url
+        if theme is not None:
+            service.theme = theme
         if description is not None:
             service.description = description
         if name_en is not None:
@@ -160,8 +174,8 @@ class ServiceQuerySet(models.QuerySet["Service"]):
             service.claims = claims
         if hidden is not None:
             service.shown_in_portal = not hidden
-        unknown = sorted(set(statuses) - set(Status.values))
-        if unknown or not statuses:
+        unknown = sorted(set(statuses or ()) - set(Status.values))
+        if unknown or statuses == []:
             raise ValidationError(
                 _("Statuts inconnus ou absents : %(unknown)s ; choisissez parmi %(known)s."),
                 params={"unknown": ", ".join(unknown) or "—", "known": ", ".join(Status.values)},
@@ -175,7 +189,8 @@ class ServiceQuerySet(models.QuerySet["Service"]):
                 new_secret=new_secret,
             )
         service.save()
-        service.set_statuses(statuses)
+        if statuses is not None:
+            service.set_statuses(statuses)
         return result
 
 
