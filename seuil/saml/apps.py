@@ -6,3 +6,9 @@ class SamlConfig(AppConfig):
     name = "seuil.saml"
     label = "saml"
     verbose_name = _("SAML 2.0")
+
+    def ready(self) -> None:
+        from seuil.saml.registration import SAML_OPTIONS
+        from seuil.sso.registration import add_service_options
+
+        add_service_options(SAML_OPTIONS)
