@@ -165,3 +165,46 @@ def send(
 
 def response_xml(fields: dict[str, str]) -> str:
     return base64.b64decode(fields["SAMLResponse"]).decode("utf-8")
+
+
+SIGNATURE_TEMPLATE = """<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>
+<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>
+<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>
+<ds:Reference URI="#{id}"><ds:Transforms>
+<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>
+<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>
+<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/>
+</ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/></ds:KeyInfo>
+</ds:Signature>"""
+
+
+def aggregate(entities: list[str], *, valid_until: str, key: str = "federation") -> bytes:
+    """A federation's aggregate of these EntityDescriptors, signed by the test federation's
+    key (keypair(key)) as RENATER signs its own: RSA-SHA256, exc-c14n, enveloped."""
+    import subprocess
+    import tempfile
+
+    from lxml import etree
+
+    md = "urn:oasis:names:tc:SAML:2.0:metadata"
+    root = etree.Element(f"{{{md}}}EntitiesDescriptor", nsmap={"md": md})
+    root.set("ID", "aggregate")
+    root.set("Name", "https://federation.example/test")
+    root.set("validUntil", valid_until)
+    root.append(etree.fromstring(SIGNATURE_TEMPLATE.format(id="aggregate")))
+    for entity in entities:
+        root.append(
+            etree.fromstring(entity.split("?>", 1)[-1].strip().encode())
+            if entity.startswith("<?xml")
+            else etree.fromstring(entity.encode())
+        )
+    key_file, cert_file = keypair(key)
+    with tempfile.NamedTemporaryFile(suffix=".xml") as source:
+        source.write(etree.tostring(root))
+        source.flush()
+        signed = subprocess.run(
+            ["/usr/bin/xmlsec1", "--sign", "--privkey-pem", f"{key_file},{cert_file}",
+             "--id-attr:ID", f"{md}:EntitiesDescriptor", source.name],
+            capture_output=True, check=True,
+        )  # fmt: skip
+    return signed.stdout

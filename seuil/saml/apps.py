@@ -8,6 +8,7 @@ class SamlConfig(AppConfig):
     verbose_name = _("SAML 2.0")
 
     def ready(self) -> None:
+        from seuil.saml import checks  # noqa: F401 - registers the system checks
         from seuil.saml.registration import SAML_OPTIONS
         from seuil.sso.registration import add_service_options
 
