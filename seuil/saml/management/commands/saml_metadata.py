@@ -9,7 +9,8 @@ from seuil.saml.federation import refresh
 class Command(BaseCommand):
     help = (
         "Refresh the SAML federations' service providers from the aggregates that "
-        "SEUIL_SAML_FEDERATIONS names (cron, hourly). An aggregate is used only if its signature, by the named "
+        "SEUIL_SAML_FEDERATIONS names (cron, hourly). An aggregate is used only if its "
+        "signature, by the named "
         "certificate, covers it whole and its validUntil lies between now and 28 days ahead; "
         "otherwise, or if the download fails, the last good copy stays in use and `seuil check` "
         "reports it. A malformed entity is skipped and reported; the others are stored. Each "
