@@ -9,6 +9,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from seuil.cas.session import end_cas_session, sign_out_everywhere
+from seuil.saml.idp import enabled as saml_enabled
+from seuil.saml.logout import front_channel as saml_front_channel
+from seuil.saml.session import forget as saml_forget
+from seuil.saml.views import logged_out_page as saml_logged_out_page
 from seuil.sso import views as sso
 from seuil.sso.models import Service
 
@@ -29,8 +33,12 @@ def portal(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    """Signing out of seuil signs out of every SSO service of the session."""
+    """Signing out of seuil signs out of every SSO service of the session; SAML SPs are told
+    front-channel, in frames of the page that says so."""
+    frames = saml_front_channel(saml_forget(request.session)) if saml_enabled() else []
     sign_out_everywhere(request)
+    if frames:
+        return saml_logged_out_page(request, frames, None)
     messages.success(request, _("Vous êtes déconnecté. À bientôt !"))
     return redirect("portal:home")
 

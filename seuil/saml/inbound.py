@@ -8,6 +8,7 @@ import calendar
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from defusedxml import ElementTree
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.utils import timezone
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext_lazy as _
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2.request import AuthnRequest as CheckedAuthnRequest
 from saml2.samlp import AuthnRequest
 from saml2.time_util import str_to_time
 
@@ -32,6 +34,12 @@ STRONG = {
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
     "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
+}
+# A signature's digests count as its algorithm: any but these marks the request weak.
+DIGESTS = {
+    "http://www.w3.org/2001/04/xmlenc#sha256": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+    "http://www.w3.org/2001/04/xmldsig-more#sha384": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384",
+    "http://www.w3.org/2001/04/xmlenc#sha512": "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512",
 }
 TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient"
 PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
@@ -73,7 +81,7 @@ class Pending:
             return None
 
 
-def _xml_of(encoded: str, binding: str) -> bytes:
+def xml_of(encoded: str, binding: str) -> bytes:
     if len(encoded) > MAX_REQUEST:
         raise Refused(_("Demande trop longue."))
     try:
@@ -88,15 +96,15 @@ def _xml_of(encoded: str, binding: str) -> bytes:
     return raw
 
 
-def _issuer_of(xml: bytes) -> tuple[str, list[str]]:
+def issuer_of(xml: bytes, kind: str = "AuthnRequest") -> tuple[str, list[str]]:
     """The request's Issuer, and the algorithms of its embedded signatures; defusedxml refuses
     entities and DTDs before pysaml2 sees anything."""
     try:
         root = ElementTree.fromstring(xml)
     except Exception:  # noqa: BLE001 - defusedxml raises several kinds; all mean unreadable
         raise Refused(_("Demande SAML illisible.")) from None
-    if root.tag != f"{{{PROTOCOL}}}AuthnRequest":
-        raise Refused(_("Ce n'est pas une demande d'authentification SAML."))
+    if root.tag != f"{{{PROTOCOL}}}{kind}":
+        raise Refused(_("Ce n'est pas une demande SAML de ce type."))
     issuer = root.find(f"{{{ASSERTION}}}Issuer")
     if issuer is None or not (issuer.text or "").strip():
         raise Refused(_("La demande ne dit pas de quel service elle vient."))
@@ -130,8 +138,8 @@ def check(
     signature: str | None = None,
 ) -> tuple[Pending, ServiceProvider]:
     """The request, checked; raises Refused."""
-    xml = _xml_of(encoded, binding)
-    issuer, methods = _issuer_of(xml)
+    xml = xml_of(encoded, binding)
+    issuer, methods = issuer_of(xml)
     sp = ServiceProvider.objects.usable().select_related("service").filter(entity_id=issuer).first()
     if sp is None:
         raise Refused(_("Ce service n'est pas connu de l'ENT ni de ses fédérations."))
@@ -141,7 +149,7 @@ def check(
     if any(method not in STRONG for method in methods) or (signature and sig_alg not in STRONG):
         raise Refused(_("La demande est signée avec un algorithme trop faible."))
     server = server_for(sp.entity_id, sp.metadata, sp.updated_at.timestamp())
-    request = _parse(server, xml, encoded, binding, signed, relay_state, sig_alg, signature)
+    request = parse(server, xml, encoded, binding, signed, relay_state, sig_alg, signature)
     if request.destination and request.destination not in {url("sso/redirect"), url("sso/post")}:
         raise Refused(_("La demande est adressée à un autre fournisseur d'identité."))
     skew = timedelta(seconds=settings.SEUIL_SAML_CLOCK_SKEW)
@@ -170,7 +178,7 @@ def check(
     return pending, sp
 
 
-def _parse(
+def parse(
     server: IdP,
     xml: bytes,
     encoded: str,
@@ -179,12 +187,11 @@ def _parse(
     relay_state: str,
     sig_alg: str | None,
     signature: str | None,
-) -> AuthnRequest:
+    kind: type = CheckedAuthnRequest,
+) -> Any:
     """pysaml2 verifies the signatures against the SP's metadata (`must`: a signature present is
     always checked, pysaml2 otherwise ignores one on the Redirect binding)."""
-    from saml2.request import AuthnRequest as Checked
-
-    checked = Checked(server.sec, [], server.config.attribute_converters, timeslack=0)
+    checked = kind(server.sec, [], server.config.attribute_converters, timeslack=0)
     try:
         loaded = checked.loads(
             xml.decode("utf-8"),

@@ -19,11 +19,13 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from seuil.accounts.forms import SignInForm
 from seuil.accounts.models import Account
 from seuil.accounts.services import sign_in as sign_in_service
-from seuil.accounts.sessions import open_session
+from seuil.accounts.sessions import end_session, open_session
+from seuil.cas.session import end_cas_session
 from seuil.core.http import client_ip
 from seuil.people.models import Status
 from seuil.saml import idp, metadata, session
 from seuil.saml.inbound import Refused, check
+from seuil.saml.logout import Answer, answer, check_logout, front_channel
 from seuil.saml.models import ServiceProvider
 from seuil.saml.outbound import Outgoing, refuse, respond
 from seuil.saml.services import consent_needed, record_consent, record_release
@@ -181,3 +183,63 @@ def resume(request: HttpRequest, key: str) -> HttpResponse:
     )
     record_release(account=user, sp=sp, names=list(outgoing.released), ip=client_ip(request))
     return _post_to(request, outgoing)
+
+
+def logged_out_page(request: HttpRequest, frames: list[str], answer: Answer | None) -> HttpResponse:
+    """The sign-out page: a frame per SP told of the sign-out, then on to `answer` (the SP that
+    asked, if one did) once they have loaded, or after three seconds whatever they do."""
+    response = render(request, "saml/logged_out.html", {"frames": frames, "answer": answer})
+    origins = sorted({"/".join(url.split("/", 3)[:3]) for url in frames})
+    update: dict[str, list[str]] = {}
+    if origins:
+        update["frame-src"] = origins
+    if answer is not None and answer.binding == BINDING_HTTP_POST:
+        update["form-action"] = ["/".join(answer.url.split("/", 3)[:3])]
+    if update:
+        response._csp_update = update  # type: ignore[attr-defined]
+    return response
+
+
+def _slo(request: HttpRequest, binding: str) -> HttpResponse:
+    _enabled()
+    data = request.GET if binding == BINDING_HTTP_REDIRECT else request.POST
+    relay_state = data.get("RelayState", "")
+    try:
+        incoming = check_logout(
+            encoded=data.get("SAMLRequest", ""),
+            binding=binding,
+            relay_state=relay_state,
+            sig_alg=data.get("SigAlg") if binding == BINDING_HTTP_REDIRECT else None,
+            signature=data.get("Signature") if binding == BINDING_HTTP_REDIRECT else None,
+        )
+    except Refused as refusal:
+        return _refused(request, refusal)
+    signed_in = session.forget(request.session)
+    ended = (incoming.sp.entity_id, incoming.name_id) in {(e, v) for e, v, _ in signed_in}
+    frames: list[str] = []
+    if ended:
+        frames = front_channel(signed_in, skip=incoming.sp.entity_id)
+        end_cas_session(request.session)
+        end_session(request)
+    else:  # another session's NameID: this one goes on
+        for entity_id, value, name_format in signed_in:
+            session.remember(request.session, sp=entity_id, name_id=value, name_format=name_format)
+    reply = answer(incoming, ended=ended, relay_state=relay_state)
+    if reply is not None and reply.binding == BINDING_HTTP_REDIRECT and not frames:
+        return redirect(reply.url)
+    return logged_out_page(request, frames, reply)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def slo_redirect(request: HttpRequest) -> HttpResponse:
+    return _slo(request, BINDING_HTTP_REDIRECT)
+
+
+@login_not_required
+@never_cache
+@csrf_exempt  # posted by the SP's page; the request's signature stands instead
+@require_POST
+def slo_post(request: HttpRequest) -> HttpResponse:
+    return _slo(request, BINDING_HTTP_POST)
