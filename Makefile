@@ -29,10 +29,13 @@ static/vendor/zxcvbn.js: node_modules/.installed
 	cp node_modules/zxcvbn/dist/zxcvbn.js node_modules/zxcvbn/dist/zxcvbn.js.map static/vendor/
 
 run: export SEUIL_OIDC_KEY_FILE ?= var/oidc-dev-key.pem
+run: export SEUIL_SAML_KEY_DIR ?= var/saml-dev-keys
 run: $(VENV)/.run static/vendor/zxcvbn.js .env
 	mkdir -p var
 	# A development signing key for OpenID Connect, made once; production brings its own.
 	[ -f "$$SEUIL_OIDC_KEY_FILE" ] || SEUIL_OIDC_KEY_FILE= $(BIN)/seuil oidc_key "$$SEUIL_OIDC_KEY_FILE"
+	# The SAML identity provider's development keys, made once likewise (docs/saml.md).
+	[ -f "$$SEUIL_SAML_KEY_DIR/signing-key.pem" ] || $(BIN)/seuil saml_keys "$$SEUIL_SAML_KEY_DIR"
 	$(BIN)/seuil migrate --verbosity 0
 	$(BIN)/seuil load_demo
 	$(BIN)/seuil runserver 127.0.0.1:8000
