@@ -156,17 +156,39 @@ def server_for(entity_id: str, metadata: str, version: float) -> IdP:
         if found is not None:
             _servers.move_to_end(key)
             return found
-    config = copy.copy(base_config())
-    store = MetadataStore(config.attribute_converters, config)
-    store.load("inline", metadata)
-    config.metadata = store
-    server = IdP(config=config)
+    server = _with_sp(metadata)
     with _lock:
         for stale in [k for k in _servers if k[0] == entity_id]:
             del _servers[stale]
         _servers[key] = server
         while len(_servers) > CACHED_SERVERS:
             _servers.popitem(last=False)
+    return server
+
+
+@cache
+def _template() -> IdP:
+    """The IdP with no SP, built once per worker: loading its keys costs pysaml2 (and
+    OpenSSL's key check) about 0.3 s a time, which each SP's server would otherwise repeat."""
+    config = copy.copy(base_config())
+    config.metadata = MetadataStore(config.attribute_converters, config)
+    return IdP(config=config)
+
+
+def _with_sp(metadata: str) -> IdP:
+    """A copy of the template with this SP's metadata as its only one; the keys and the
+    security context's settings are shared, the metadata and per-message state are not."""
+    template = _template()
+    store = copy.copy(template.metadata)
+    store.metadata, store.to_old, store.ii = {}, {}, 0
+    store.load("inline", metadata)
+    config = copy.copy(template.config)
+    config.metadata = store
+    server = copy.copy(template)
+    server.config, server.metadata = config, store
+    server.sec = copy.copy(template.sec)
+    server.sec.metadata = store
+    server.ticket, server.artifact, server.lock = {}, {}, Lock()
     return server
 
 
