@@ -5,7 +5,9 @@ publishes a SingleLogoutService, front-channel: the sign-out page loads each in 
 that does not answer blocks nothing."""
 
 from dataclasses import dataclass
+from typing import Any
 
+from defusedxml import ElementTree
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
@@ -16,7 +18,7 @@ from saml2.samlp import STATUS_UNKNOWN_PRINCIPAL
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from seuil.saml.idp import IdP, server_for
-from seuil.saml.inbound import STRONG, Refused, issuer_of, parse, xml_of
+from seuil.saml.inbound import ASSERTION, STRONG, Refused, issuer_of, parse, xml_of
 from seuil.saml.models import ServiceProvider
 
 
@@ -59,8 +61,22 @@ def check_logout(
     request = parse(
         server, xml, encoded, binding, True, relay_state, sig_alg, signature, CheckedLogoutRequest
     )
-    name_id = request.name_id.text if request.name_id is not None else ""
-    return Incoming(sp=sp, name_id=(name_id or "").strip(), request=request, server=server)
+    return Incoming(sp=sp, name_id=_name_id_of(server, request), request=request, server=server)
+
+
+def _name_id_of(server: IdP, request: Any) -> str:
+    """The request's NameID, decrypted when the SP encrypted it (Shibboleth SP does when the
+    IdP's metadata has an encryption key)."""
+    if request.name_id is not None:
+        return str(request.name_id.text or "").strip()
+    if request.encrypted_id is None:
+        return ""
+    try:
+        plain = server.sec.decrypt(str(request.encrypted_id))
+        element = ElementTree.fromstring(plain).find(f"{{{ASSERTION}}}NameID")
+    except Exception:  # noqa: BLE001 - a NameID seuil cannot read is no NameID of this session
+        return ""
+    return (element.text or "").strip() if element is not None else ""
 
 
 def _endpoint(server: IdP, entity_id: str) -> tuple[str, str] | None:
