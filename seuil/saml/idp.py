@@ -25,6 +25,7 @@ from saml2.sigver import get_pem_wrapped_unwrapped, make_temp, pre_encryption_pa
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from seuil.saml.attributes import OID
+from seuil.saml.crypto import InProcess
 
 AES256_GCM = "http://www.w3.org/2009/xmlenc11#aes256-gcm"
 RSA_OAEP = "http://www.w3.org/2001/04/xmlenc#rsa-oaep-mgf1p"
@@ -172,7 +173,9 @@ def _template() -> IdP:
     OpenSSL's key check) about 0.3 s a time, which each SP's server would otherwise repeat."""
     config = copy.copy(base_config())
     config.metadata = MetadataStore(config.attribute_converters, config)
-    return IdP(config=config)
+    server = IdP(config=config)
+    server.sec.crypto = InProcess(config.xmlsec_binary, delete_tmpfiles=True)
+    return server
 
 
 def _with_sp(metadata: str) -> IdP:
