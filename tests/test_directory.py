@@ -21,11 +21,11 @@ from seuil.accounts.models import Account, AccountChange
 from seuil.activation.models import Sesame
 from seuil.core.queue import QueueState
 from seuil.directory.entries import dn_key, dn_of
-from seuil.directory.sandbox import Sandbox, free_port
+from seuil.directory.sandbox import Sandbox
 from seuil.directory.services import Drained, drain
 from seuil.lifecycle.services import run as nightly
 from seuil.people.models import Person
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ACTIVATION = "/gestion-de-compte/validation-personnel/"

@@ -11,9 +11,9 @@ from django.utils import timezone
 from seuil.accounts.models import Account, AccountChange
 from seuil.core.queue import QueueState
 from seuil.directory.entries import dn_of
-from seuil.directory.sandbox import Sandbox, free_port
+from seuil.directory.sandbox import Sandbox
 from seuil.people.models import Person
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LIST = "/admin/accounts/account/"
