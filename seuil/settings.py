@@ -415,6 +415,9 @@ AUTHENTICATION_BACKENDS = ["seuil.accounts.backends.AccountBackend"]
 PASSWORD_RESET_TIMEOUT = 3600  # a reset link lives one hour (Django's default is three days)
 WSGI_APPLICATION = "seuil.wsgi.application"
 AUTH_USER_MODEL = "accounts.Account"
+# Django's own password forms and commands (createsuperuser, changepassword, the admin's) apply
+# seuil's policy, as seuil's pages do: operators' passwords are held to it too.
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "seuil.accounts.validators.PolicyValidator"}]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Plain <input> widgets written in Python, not through two templates each (seuil.core.widgets).
