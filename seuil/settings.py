@@ -584,6 +584,8 @@ if SEUIL_LETTER_LOGO and not Path(SEUIL_LETTER_LOGO).is_file():
 if SEUIL_LETTER_LOGO and Path(SEUIL_LETTER_LOGO).suffix.lower() not in {".png", ".jpg", ".jpeg"}:
     raise ImproperlyConfigured("SEUIL_LETTER_LOGO must be a .png or .jpg file")
 SEUIL_SUPPORT_EMAIL = env_str("SEUIL_SUPPORT_EMAIL", f"assistance@{SEUIL_MAIL_DOMAIN}")
+# Who is paged when the directory refuses to close an account (its old password still binds).
+SEUIL_OPERATOR_EMAILS = env_list("SEUIL_OPERATOR_EMAILS", [SEUIL_SUPPORT_EMAIL])
 
 # --- Logging ----------------------------------------------------------------------------------
 

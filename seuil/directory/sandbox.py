@@ -88,7 +88,8 @@ def free_port() -> int:
 
 def ldap_password(password: str, *, argon2: bool = True) -> str:
     """{ARGON2} and a PHC string at the lowest costs, for the sandbox's own accounts only; {SSHA}
-    for a sandbox without the argon2 module (which shows what `seuil check_directory` says of one)."""
+    for a sandbox without the argon2 module (which shows what `seuil check_directory` says of
+    one)."""
     if argon2:
         hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
         return "{ARGON2}" + hasher.hash(password)
