@@ -10,7 +10,7 @@ from typing import Any
 import ldap
 import ldap.modlist
 import pytest
-from ldif import LDIFRecordList
+from ldif import LDIFRecordList  # type: ignore[import-untyped]
 
 from seuil.accounts.models import Account
 from seuil.directory import sandbox
