@@ -6,19 +6,20 @@ differently (concurrent writers, SKIP LOCKED); they run on both, and `-m postgre
 A test whose component is missing skips loudly, or fails when SEUIL_REQUIRE_ALL=1 (as on CI).
 """
 
+import importlib
 import os
 import re
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import hypothesis
 import psycopg
@@ -26,11 +27,13 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.utils import timezone, translation
 
 from seuil.accounts.models import Account
 from seuil.activation.models import Sesame
+from seuil.cas.models import CasService, Kind
 from seuil.people.models import Person
 from seuil.security import throttle
 from seuil.sso.models import Service
@@ -87,6 +90,14 @@ def throttle_backend(request: pytest.FixtureRequest, settings: Any) -> Iterator[
     if request.param == "redis":
         throttle._redis().flushdb()
         throttle._redis.cache_clear()
+
+
+@pytest.fixture
+def lockout_backend(throttle_backend: str, settings: Any) -> str:
+    """throttle_backend with the per-address rate limit out of the way: the tests of lockouts
+    send more attempts than it lets through."""
+    settings.SEUIL_RATE_LIMIT = (10_000, 60)
+    return throttle_backend
 
 
 def on_postgres() -> bool:
@@ -217,6 +228,130 @@ def pending(make_person: Callable[..., Person]) -> Account:
     return account
 
 
+@pytest.fixture
+def staff(make_person: Callable[..., Person]) -> tuple[Person, str]:
+    """Éloïse Lefèvre-Martin (elefevre), staff with an accented compound name and a personal address
+    from the HR feed, not activated, and the Sésame HR just issued her."""
+    person = make_person(
+        first_name="Éloïse", last_name="Lefèvre-Martin", personal_email="feed@example.org"
+    )
+    return person, Sesame.issue(person.account)[1]
+
+
+def activation_form(login: str, sesame: str, **overrides: Any) -> dict[str, Any]:
+    """What a newcomer posts to Validation Personnel: PASSWORD twice, a personal address, the
+    charter ticked; keyword arguments replace fields."""
+    return {
+        "login": login,
+        "sesame": sesame,
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "personal_email": "eloise.lm@example.org",
+        "secret_question": "",
+        "secret_answer": "",
+        "charter": "on",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def make_account(make_person: Callable[..., Person]) -> Callable[..., Account]:
+    """A person's account: activated with PASSWORD (`active=True`), or registered and waiting
+    for its Sésame. Other keyword arguments go to make_person."""
+
+    def make(*, active: bool = True, password: str = PASSWORD, **fields: Any) -> Account:
+        return make_person(password=password if active else None, **fields).account
+
+    return make
+
+
+# --- Operators and services -------------------------------------------------------------------
+
+OperatorKind = Literal["it", "hr", "limited"]
+
+
+def _rh_group() -> Group:
+    group = Group.objects.filter(name="RH").first()
+    if group is not None:
+        return group
+    # A committing test's flush removed the group the migrations made: make it again from the
+    # migration's own list, plus the permission the next migration grants.
+    made = importlib.import_module("seuil.activation.migrations.0002_rh_group")
+    group = Group.objects.create(name="RH")
+    for app_label, codename in [*made.PERMISSIONS, ("accounts", "lock_account")]:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return group
+
+
+@pytest.fixture
+def make_operator() -> Callable[..., Account]:
+    """An operator of the admin, signing in with PASSWORD: "it" (superuser), "hr" (the RH group:
+    registers people, issues Sésames, locks) or "limited" (staff with only `permissions`, given
+    as codenames). Operators have no person behind them and are never published."""
+
+    def make(
+        kind: OperatorKind = "it",
+        *,
+        login: str | None = None,
+        password: str = PASSWORD,
+        permissions: Iterable[str] = (),
+    ) -> Account:
+        operator = Account.objects.create_superuser(login or f"{kind}-test", password)
+        if kind != "it":
+            operator.is_superuser = False
+            operator.save()
+        if kind == "hr":
+            operator.groups.set([_rh_group()])
+        if permissions:
+            wanted = set(permissions)
+            found = list(Permission.objects.filter(codename__in=wanted))
+            assert {p.codename for p in found} == wanted, f"unknown permissions in {wanted}"
+            operator.user_permissions.set(found)
+        return operator
+
+    return make
+
+
+@pytest.fixture
+def hr(client: Any, make_operator: Callable[..., Account]) -> Any:
+    """The test client, signed in to the admin as an HR operator (rh-test)."""
+    client.force_login(make_operator("hr", login="rh-test"))
+    return client
+
+
+@pytest.fixture
+def it(client: Any, make_operator: Callable[..., Account]) -> Any:
+    """The test client, signed in to the admin as an IT operator (it-dupont, superuser)."""
+    client.force_login(make_operator("it", login="it-dupont"))
+    return client
+
+
+@pytest.fixture
+def make_service() -> Callable[..., Service]:
+    """A service on the catalogue; keyword arguments go to Service.objects.register. With
+    `cas_prefix`, it is also a CAS service for URLs under that prefix."""
+
+    def make(
+        name: str = "Espace de cours",
+        *,
+        url: str = "https://cours.example/",
+        theme: str = "pedagogie",
+        statuses: Iterable[str] = ("enseignant", "enseignant-chercheur"),
+        cas_prefix: str | None = None,
+        **fields: Any,
+    ) -> Service:
+        service = Service.objects.register(
+            name=name, url=url, theme=theme, statuses=list(statuses), **fields
+        ).service
+        if cas_prefix is not None:
+            CasService.objects.replace_for(service, kind=Kind.SERVICE, prefixes=[cas_prefix])
+        return service
+
+    return make
+
+
 # --- A real SMTP server on loopback -----------------------------------------------------------
 
 
@@ -247,14 +382,16 @@ class _Collector:
 
 
 @pytest.fixture
-def researcher(make_person: Callable[..., Person]) -> Account:
-    """Jean Dupont, teacher-researcher, activated with Lbmx4kr7Tq and a confirmed address, and a
+def researcher(
+    make_account: Callable[..., Account], make_service: Callable[..., Service]
+) -> Account:
+    """Jean Dupont, teacher-researcher, activated with PASSWORD and a confirmed address, and a
     research service on the catalogue for the portal to show."""
-    account = make_person(status="enseignant-chercheur", password="Lbmx4kr7Tq").account
+    account = make_account(status="enseignant-chercheur")
     account.recovery_email = "jean@example.org"
     account.save()
-    Service.objects.register(
-        name="Archive ouverte",
+    make_service(
+        "Archive ouverte",
         description="Publications.",
         url="https://archive.example/",
         theme="recherche",

@@ -15,11 +15,11 @@ from playwright.sync_api import Page, expect
 from seuil.people.models import Person
 from tests.apache import Apache, free_port, running_apache
 from tests.cas import register_cas
+from tests.conftest import PASSWORD
 from tests.test_accessibility import audited, violations  # noqa: F401 -- a fixture
 from tests.test_sso_browser import course_site  # noqa: F401 -- a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Lbmx4kr7Tq"
 
 # What a university puts in front of a phpCAS-era application. The cache folder must exist when
 # Apache starts, and be writable by its children (www-data when run as root).

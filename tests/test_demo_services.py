@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.conftest import PASSWORD
+
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "Lbmx4kr7Tq"
 
 
 @dataclass

@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 
 from seuil.accounts import passwords
 from seuil.accounts.passwords import Context, unmet
+from tests.conftest import PASSWORD
 
 CONTEXT = Context(
     login="jdupont",
@@ -26,7 +27,7 @@ def message(password: str, code: str) -> str:
 
 
 def test_a_strong_password_meets_every_criterion() -> None:
-    assert codes("Lbmx4kr7Tq") == []
+    assert codes(PASSWORD) == []
 
 
 @pytest.mark.parametrize(
@@ -160,7 +161,7 @@ def test_it_refuses_the_sesame_however_typed(password: str) -> None:
 
 
 def test_it_wants_the_two_entries_equal() -> None:
-    assert codes("Lbmx4kr7Tq", "Lbmx4kr7TQ") == ["match"]
+    assert codes(PASSWORD, "Lbmx4kr7TQ") == ["match"]
 
 
 def test_the_quality_criteria_wait_for_the_rule() -> None:

@@ -14,6 +14,7 @@ from oauth2_provider.models import Application
 from seuil.accounts.models import Account
 from seuil.people.models import Person
 from seuil.sso.models import DEFAULT_CLAIMS, Service, Subject
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 COURSES = ["Espace de cours", "--url", "https://cours.example/", "--theme", "pedagogie"]
@@ -199,17 +200,17 @@ def test_a_dry_run_writes_nothing_and_prints_no_secret() -> None:
 
 
 def test_a_service_admits_open_accounts_of_its_statuses_only(
-    make_person: Callable[..., Person],
+    make_person: Callable[..., Person], make_operator: Callable[..., Account]
 ) -> None:
     register(*COURSES, "--for", "etudiant")
     service = Service.objects.get()
-    student = make_person(status="etudiant", password="Lbmx4kr7Tq").account
-    staff = make_person(status="administratif", password="Lbmx4kr7Tq").account
+    student = make_person(status="etudiant", password=PASSWORD).account
+    staff = make_person(status="administratif", password=PASSWORD).account
     never_activated = make_person(status="etudiant").account
-    locked = make_person(status="etudiant", password="Lbmx4kr7Tq").account
+    locked = make_person(status="etudiant", password=PASSWORD).account
     locked.locked_at = timezone.now()
     locked.save()
-    operator = Account.objects.create_superuser("it-dupont", "Lbmx4kr7Tq")
+    operator = make_operator(login="it-dupont")
     assert service.admits(student)
     assert not service.admits(staff)
     assert not service.admits(never_activated)
@@ -218,13 +219,13 @@ def test_a_service_admits_open_accounts_of_its_statuses_only(
 
 
 def test_sub_is_opaque_given_once_and_kept(make_person: Callable[..., Person]) -> None:
-    account = make_person(password="Lbmx4kr7Tq").account
+    account = make_person(password=PASSWORD).account
     sub = Subject.of(account)
     assert Subject.of(account) == sub
     assert account.login not in sub
     assert sub != str(account.pk)
     assert len(sub) >= 40
-    assert Subject.of(make_person(password="Lbmx4kr7Tq").account) != sub
+    assert Subject.of(make_person(password=PASSWORD).account) != sub
 
 
 @pytest.mark.django_db(transaction=True)

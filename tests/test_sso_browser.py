@@ -12,7 +12,8 @@ from playwright.sync_api import Page, expect
 from seuil.people.models import Person
 from seuil.sso.models import DEFAULT_CLAIMS, Service
 from tests.apache import Apache, free_port, running_apache
-from tests.sso import PASSWORD, provider_settings
+from tests.conftest import PASSWORD
+from tests.sso import provider_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

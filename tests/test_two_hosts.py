@@ -20,8 +20,8 @@ from django.db import connection
 from seuil.people.models import Person
 from tests.apache import free_port
 from tests.cas import register_cas
-from tests.conftest import need_redis, on_postgres
-from tests.sso import PASSWORD, Browser, code_of, register_client
+from tests.conftest import PASSWORD, need_redis, on_postgres
+from tests.sso import Browser, code_of, register_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
