@@ -270,6 +270,11 @@ class Service(models.Model):
     def status_codes(self) -> set[str]:
         return {row.status for row in self.statuses.all()}
 
+    def status_labels(self) -> list[str]:
+        """The statuses it is for, in words, as the refusal pages name them."""
+        labels = dict(Status.choices)
+        return [str(labels[code]) for code in sorted(self.status_codes())]
+
     def set_statuses(self, statuses: list[str]) -> None:
         self.statuses.exclude(status__in=statuses).delete()
         have = self.status_codes()
