@@ -62,7 +62,7 @@ def test_it_holds_nine_to_fifteen_characters_and_says_which_end_is_wrong(
 def test_the_stated_minimum_is_the_real_one_when_entropy_forbids_shorter_ones() -> None:
     """The page's 6 would be a lie: at 50 bits, no 6-, 7- or 8-character password can pass."""
     assert passwords.shortest_length() == 9
-    assert passwords.rule_text().startswith("au moins 9 caractères (15 au plus)")
+    assert passwords.rule_text().startswith("d'au moins 9 caractères (15 au plus)")
     assert codes("Xk7pQ2") == ["entropy"]
     assert codes("Xk7pQ2mZ") == ["entropy"]
     assert codes("Xk7pQ2mZ9") == []
