@@ -204,3 +204,21 @@ def test_an_outage_is_recognised_through_the_errors_raised_from_it() -> None:
     assert store_away(OperationalError("gone")) == "database"
     assert store_away(ValueError("no")) == ""
     assert store_away(None) == ""
+
+
+def test_a_mail_keeps_its_message_id_from_one_attempt_to_the_next(
+    smtp_server: Any, jean: Person
+) -> None:
+    """A retry after a crash between the server's 250 and the row's update is the same message
+    (bench/rush.py counts duplicates by it)."""
+    from seuil.mailer.kinds import KINDS
+    from seuil.mailer.models import OutgoingMail
+
+    kind = next(k for k in KINDS.values() if k.name == "recovery.reset_link")
+    row = OutgoingMail.objects.create(kind=kind.name, to="jean@example.org", account=jean.account)
+    first = row.message_id()
+    OutgoingMail.objects.filter(pk=row.pk).send_due()
+    OutgoingMail.objects.filter(pk=row.pk).update(state="pending", due_at=row.created_at)
+    OutgoingMail.objects.filter(pk=row.pk).send_due()
+    received = [m["Message-ID"] for m in smtp_server.wait_for(2)]
+    assert received == [first, first]
