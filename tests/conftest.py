@@ -518,7 +518,7 @@ def researcher(
     make_service(
         "Archive ouverte",
         description="Publications.",
-        url="https://archive.example/",
+        url="https://archive.univ-montp3.fr/",
         theme="recherche",
         statuses=["enseignant-chercheur"],
     )
