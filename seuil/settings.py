@@ -156,6 +156,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SEUIL_SECRET_KEY is required when SEUIL_DEBUG is false")
     SECRET_KEY = "django-insecure-seuil-development-only-never-use-in-production"  # noqa: S105
+# Rotation: the old key moves here, so that what it signed or hashed (printed Sésames, student
+# codes, lockouts, links, sessions) stays valid until it expires (SECURITY.md, "Rotating the key").
+SECRET_KEY_FALLBACKS = env_list("SEUIL_SECRET_KEY_FALLBACKS", [])
 
 SEUIL_BASE_URL = env_url("SEUIL_BASE_URL", "http://127.0.0.1:8000")
 ALLOWED_HOSTS = env_list(

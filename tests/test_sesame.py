@@ -16,6 +16,7 @@ from django.utils.crypto import salted_hmac
 from seuil.activation import models
 from seuil.activation.models import CROCKFORD, Sesame
 from seuil.audit.models import AuditEvent
+from seuil.core import keys
 from seuil.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,7 @@ def test_it_can_be_used_once(make_person: Callable[..., Person]) -> None:
 def test_an_unknown_login_costs_the_same_hashing_work(make_person: Callable[..., Person]) -> None:
     account = make_person().account
     Sesame.issue(account)
-    with mock.patch.object(models, "salted_hmac", wraps=salted_hmac) as hmac:
+    with mock.patch.object(keys, "salted_hmac", wraps=salted_hmac) as hmac:
         Sesame.objects.verify(account.login, "AAAA-BBBB-CCCC-D")
         known = hmac.call_count
         Sesame.objects.verify("nobody", "AAAA-BBBB-CCCC-D")
