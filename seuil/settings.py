@@ -596,10 +596,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"tokens": {"()": "seuil.security.logs.RedactTokens"}},
+    "filters": {
+        "tokens": {"()": "seuil.security.logs.RedactTokens"},
+        # PostgreSQL or Redis away: one warning per refused request, not an error and a traceback.
+        "outages": {"()": "seuil.core.outages.Outages"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["tokens"]}
     },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["outages"]},
+    },
 }

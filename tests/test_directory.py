@@ -21,14 +21,15 @@ from seuil.accounts.models import Account, AccountChange
 from seuil.activation.models import Sesame
 from seuil.core.queue import QueueState
 from seuil.directory.entries import dn_key, dn_of
-from seuil.directory.sandbox import Sandbox, free_port
+from seuil.directory.sandbox import Sandbox
 from seuil.directory.services import Drained, drain
 from seuil.lifecycle.services import run as nightly
 from seuil.people.models import Person
+from tests.conftest import PASSWORD, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ACTIVATION = "/gestion-de-compte/validation-personnel/"
-OLD, NEW = "Lbmx4kr7Tq", "Vqz8rWn3Hk"
+OLD, NEW = PASSWORD, "Vqz8rWn3Hk"
 
 
 def binds(directory: Sandbox, login: str, password: str) -> bool:
@@ -176,8 +177,10 @@ def test_a_purge_removes_the_entry_and_a_return_recreates_it_without_password(
     assert "userPassword" not in found
 
 
-def test_an_operator_is_not_provisioned(directory: Sandbox) -> None:
-    Account.objects.create_superuser("drh-admin", OLD)
+def test_an_operator_is_not_provisioned(
+    directory: Sandbox, make_operator: Callable[..., Account]
+) -> None:
+    make_operator(login="drh-admin", password=OLD)
     assert entry(directory, "drh-admin") is None
 
 

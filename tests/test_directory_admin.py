@@ -14,25 +14,14 @@ from django.utils import timezone
 from seuil.accounts.models import Account, AccountChange
 from seuil.core.queue import QueueState
 from seuil.directory.entries import dn_of
-from seuil.directory.sandbox import Sandbox, free_port
+from seuil.directory.sandbox import Sandbox
 from seuil.mailer.models import OutgoingMail
 from seuil.people.models import Person
+from tests.conftest import PASSWORD, free_port
 from tests.test_directory import OLD, binds
 
 pytestmark = pytest.mark.django_db(transaction=True)
 LIST = "/admin/accounts/account/"
-
-
-@pytest.fixture
-def hr(client: Client) -> Client:
-    """An operator who, like the RH group, may only view accounts (committing tests flush the
-    group the migrations create)."""
-    operator = Account.objects.create_superuser("rh-test", "Xk8vNq2wLp9z")
-    operator.is_superuser = False
-    operator.save()
-    operator.user_permissions.set([Permission.objects.get(codename="view_account")])
-    client.force_login(operator)
-    return client
 
 
 def row_of(page: str, login: str) -> str:
@@ -41,9 +30,13 @@ def row_of(page: str, login: str) -> str:
 
 
 def test_the_list_shows_in_sync_pending_and_failed(
-    directory: Sandbox, hr: Client, make_person: Callable[..., Person], settings: Any
+    directory: Sandbox,
+    hr: Client,
+    make_person: Callable[..., Person],
+    make_operator: Callable[..., Account],
+    settings: Any,
 ) -> None:
-    synced = make_person(password="Lbmx4kr7Tq").account
+    synced = make_person(password=PASSWORD).account
     settings.SEUIL_LDAP_URL = f"ldap://127.0.0.1:{free_port()}"
     waiting, refused = make_person().account, make_person().account
     settings.SEUIL_LDAP_URL = directory.url
@@ -58,14 +51,14 @@ def test_the_list_shows_in_sync_pending_and_failed(
     assert "échec : Object class violation" in row_of(page, refused.login)
     assert ">rh-test</a>" not in page  # HR sees people's accounts only: operators' are IT's
     it = Client()
-    it.force_login(Account.objects.create_superuser("it-test", "Xk8vNq2wLp9z"))
+    it.force_login(make_operator("it"))
     assert "non publié (opérateur)" in row_of(it.get(LIST).content.decode(), "it-test")
 
 
 def test_hr_can_push_an_account_again(
     directory: Sandbox, hr: Client, make_person: Callable[..., Person]
 ) -> None:
-    account = make_person(password="Lbmx4kr7Tq").account
+    account = make_person(password=PASSWORD).account
     conn = directory.admin()
     conn.delete_s(dn_of(account.login))  # lost by hand
     conn.unbind_s()

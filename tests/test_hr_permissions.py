@@ -15,18 +15,9 @@ from seuil.accounts.models.account import OperatorAccountRefused
 from seuil.activation.models import Sesame
 from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hr(client: Client) -> Client:
-    operator = Account.objects.create_superuser("rh-test", "Xk8vNq2wLp9z")
-    operator.is_superuser = False
-    operator.save()
-    operator.groups.set([Group.objects.get(name="RH")])
-    client.force_login(operator)
-    return client
 
 
 def test_the_rh_group_holds_exactly_what_hr_needs() -> None:
@@ -89,15 +80,9 @@ def test_hr_never_sees_or_sets_a_password(hr: Client, make_person: Callable[...,
 
 
 def test_staff_without_the_permission_is_not_offered_the_action(
-    client: Client, make_person: Callable[..., Person]
+    client: Client, make_person: Callable[..., Person], make_operator: Callable[..., Account]
 ) -> None:
-    viewer = Account.objects.create_superuser("viewer-test", "Xk8vNq2wLp9z")
-    viewer.is_superuser = False
-    viewer.save()
-    from django.contrib.auth.models import Permission
-
-    viewer.user_permissions.add(Permission.objects.get(codename="view_person"))
-    client.force_login(viewer)
+    client.force_login(make_operator("limited", permissions=["view_person"]))
     person = make_person()
     assert "issue_sesames" not in client.get("/admin/people/person/").content.decode()
     response = client.post(
@@ -110,7 +95,7 @@ def test_staff_without_the_permission_is_not_offered_the_action(
 def test_issuing_asks_first_and_warns_for_an_active_account(
     hr: Client, make_person: Callable[..., Person]
 ) -> None:
-    newcomer, active = make_person(first_name="Anne"), make_person(password="Lbmx4kr7Tq")
+    newcomer, active = make_person(first_name="Anne"), make_person(password=PASSWORD)
     page = hr.get(f"/admin/people/person/{newcomer.pk}/change/").content.decode()
     assert "Émettre un Sésame" in page, "a button on the person's page"
     asked = hr.post("/admin/people/person/",
@@ -142,7 +127,7 @@ def rh_demo() -> Client:
 @pytest.fixture
 def colleague_in_it(make_person: Callable[..., Person]) -> Person:
     """A person (a staff member with an ENT account) who also holds an operator permission."""
-    person = make_person(first_name="Ines", last_name="Technicienne", password="Lbmx4kr7Tq")
+    person = make_person(first_name="Ines", last_name="Technicienne", password=PASSWORD)
     person.account.user_permissions.add(Permission.objects.get(codename="view_auditevent"))
     return person
 

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from seuil.accounts import passwords
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import Context, unmet
+from tests.conftest import PASSWORD
 
 if TYPE_CHECKING:
     from django.test import Client
@@ -40,7 +41,7 @@ def message(password: str, code: str) -> str:
 
 
 def test_a_strong_password_meets_every_criterion() -> None:
-    assert codes("Lbmx4kr7Tq") == []
+    assert codes(PASSWORD) == []
 
 
 @pytest.mark.parametrize(
@@ -61,7 +62,7 @@ def test_it_holds_nine_to_fifteen_characters_and_says_which_end_is_wrong(
 def test_the_stated_minimum_is_the_real_one_when_entropy_forbids_shorter_ones() -> None:
     """The page's 6 would be a lie: at 50 bits, no 6-, 7- or 8-character password can pass."""
     assert passwords.shortest_length() == 9
-    assert passwords.rule_text().startswith("au moins 9 caractères (15 au plus)")
+    assert passwords.rule_text().startswith("d'au moins 9 caractères (15 au plus)")
     assert codes("Xk7pQ2") == ["entropy"]
     assert codes("Xk7pQ2mZ") == ["entropy"]
     assert codes("Xk7pQ2mZ9") == []
@@ -174,7 +175,7 @@ def test_it_refuses_the_sesame_however_typed(password: str) -> None:
 
 
 def test_it_wants_the_two_entries_equal() -> None:
-    assert codes("Lbmx4kr7Tq", "Lbmx4kr7TQ") == ["match"]
+    assert codes(PASSWORD, "Lbmx4kr7TQ") == ["match"]
 
 
 def test_the_quality_criteria_wait_for_the_rule() -> None:
