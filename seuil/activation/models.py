@@ -14,6 +14,7 @@ from seuil.accounts.passwords import normalise_sesame
 from seuil.accounts.states import CLOSED
 from seuil.audit.models import Action, AuditEvent
 from seuil.core import keys
+from seuil.security import throttle
 
 PROOF_SECONDS = 30 * 60  # long enough to fix a form, short enough to leave no lasting key
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread
@@ -144,6 +145,8 @@ class Sesame(models.Model):
                 ip=ip,
                 expires=sesame.expires_at.isoformat(),
             )
+        # The way out of an activation lock (SECURITY.md): the new Sésame works at once.
+        transaction.on_commit(lambda: throttle.lift_every(account.login))
         return sesame, format_sesame(code)
 
     def consume(self) -> bool:

@@ -353,6 +353,23 @@ def lift(key: str, network: str) -> None:
                 Lockout.objects.filter(key=row).update(locked_until=None)  # one row at a time
 
 
+def lift_every(key: str) -> None:
+    """End every running lock of the account, from every network and the whole account's, but
+    keep the counts (as `lift` does for one network): HR's new Sésame, handed over in person,
+    is the way out of an activation lock, and no fresh start for whoever failed."""
+    for subj in subjects(key):
+        if settings.SEUIL_REDIS_URL:
+            names = [_lock_key(subj)] + [_lock_key(subj, n) for n in _networks(subj)]
+            pipe = _redis().pipeline()
+            for name in names:
+                pipe.hdel(name, "until")
+            pipe.execute()
+        else:
+            rows = Lockout.objects.filter(key__startswith=subj, locked_until__isnull=False)
+            for row in sorted(rows.values_list("key", flat=True)):
+                Lockout.objects.filter(key=row).update(locked_until=None)  # one row at a time
+
+
 def wait_after(failures: int) -> int:
     """Seconds locked after this many consecutive failures from one network (0: not locked)."""
     return max(
