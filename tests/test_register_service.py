@@ -56,6 +56,44 @@ def test_it_updates_by_name_and_keeps_what_is_not_given() -> None:
     assert list(Service.objects.offered_to("enseignant")) == []
 
 
+def test_an_update_names_only_what_changes() -> None:
+    register(*COURSES, "--for", "etudiant,enseignant", "--description", "Cours.")
+    output = register("Espace de cours", "--for", "enseignant")
+    service = Service.objects.get()
+    assert (service.url, service.theme, service.description) == (
+        "https://cours.example/",
+        "pedagogie",
+        "Cours.",
+    )
+    assert service.status_codes() == {"enseignant"}
+    register("Espace de cours", "--hidden")
+    service.refresh_from_db()
+    assert service.status_codes() == {"enseignant"}
+    assert not service.shown_in_portal
+    assert output.strip() == "service 'Espace de cours' updated"
+
+
+@pytest.mark.parametrize(
+    ("args", "missing"),
+    [
+        ([], "--url, --theme, --for"),
+        (["--url", "https://cours.example/", "--for", "etudiant"], "--theme"),
+        (["--theme", "pedagogie", "--for", "etudiant"], "--url"),
+        (["--url", "https://cours.example/", "--theme", "pedagogie"], "--for"),
+    ],
+)
+def test_a_new_service_needs_its_address_theme_and_statuses(args: list[str], missing: str) -> None:
+    with pytest.raises(CommandError, match=f"Un nouveau service demande {missing}\\."):
+        register("Espace de cours", *args)
+    assert not Service.objects.exists()
+
+
+def test_the_command_belongs_to_the_registry() -> None:
+    from django.core.management import get_commands
+
+    assert get_commands()["register_service"] == "seuil.sso"
+
+
 def test_it_sets_the_english_name_and_description() -> None:
     register(*COURSES, "--for", "etudiant", "--description", "Les cours en ligne.",
              "--name-en", " Courses ", "--description-en", "Online courses.")  # fmt: skip
