@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEUIL_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: run test bench messages clean directory
+.PHONY: run test bench messages clean directory rush
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,10 @@ messages: $(VENV)/.dev
 bench: $(VENV)/.dev static/vendor/zxcvbn.js
 	$(BIN)/python bench/import_people.py
 	$(BIN)/python bench/load.py
+
+# Two hosts under load while PostgreSQL, Redis, slapd and SMTP fail, and what was lost (issue 26).
+rush: $(VENV)/.dev static/vendor/zxcvbn.js
+	SEUIL_ENV_FILE= $(BIN)/python bench/rush.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

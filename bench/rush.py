@@ -45,7 +45,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from queue import Queue
+from queue import Empty, Queue
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -314,6 +314,9 @@ class Rush:
                 tickets.put(self.state.now())
                 sent += 1
             time.sleep(0.01)
+        while not tickets.empty():  # the time is up: people not yet served stay home
+            with contextlib.suppress(Empty):
+                tickets.get_nowait()
         for _ in people:
             tickets.put(None)
         for thread in people:

@@ -77,7 +77,8 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
                if not directory.binds(login, pw)]  # fmt: skip
     say("sync_directory --full --dry-run")
     full = seuil(env, "sync_directory", "--full", "--dry-run", check=False)
-    counts = {k: int(v) for v, k in re.findall(r"(\d+) (added|modified|deleted|unknown)", full)}
+    summary = next((line for line in full.splitlines() if line.startswith("Reconciled")), full)
+    counts = {k: int(v) for v, k in re.findall(r"(\d+) (added|modified|deleted|unknown)", summary)}
     received = Counter(str(m["Message-ID"]) for m in rush.mailbox.messages)
     duplicated = [mid for mid, n in received.items() if n > 1]
     missing = [mid for mid in found["done_ids"] if mid not in received]
@@ -115,7 +116,7 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
             f"{len(missing)} sent but not received",
         ),
         "sync_directory --full --dry-run has nothing to do": verdict(
-            bool(counts) and not any(counts.values()), full.strip().splitlines()[-1][:200]
+            len(counts) == 4 and not any(counts.values()), summary.strip()[:200]
         ),
         "no 500, no traceback": verdict(
             not five_hundreds and not logged["500"] and not logged["traceback"],

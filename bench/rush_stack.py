@@ -26,7 +26,8 @@ import httpx
 from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian's PostgreSQL, newest version first; else whatever initdb is on the PATH.
+PG_BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
 
 
 def free_port() -> int:
@@ -59,7 +60,7 @@ class Postgres:
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")
         self.folder.chmod(0o700)
-        bin_dir = PG_BIN if PG_BIN.exists() else Path(shutil.which("initdb") or "initdb").parent
+        bin_dir = PG_BINS[-1] if PG_BINS else Path(shutil.which("initdb") or "initdb").parent
         self.pg_ctl = str(bin_dir / "pg_ctl")
         subprocess.run(
             _as_postgres([str(bin_dir / "initdb"), "-D", str(self.folder / "data"),
