@@ -105,6 +105,7 @@ class Fault:
     start: float = 0.0  # seconds since the rush began
     end: float = 0.0  # when the fault ended (== start for an instant one)
     lasting: float = 0.0  # planned length
+    back: float = 0.0  # when its end began (Redis being started again), for the fail-open check
 
 
 def seuil(env: dict[str, str], *args: str, check: bool = True) -> str:
@@ -209,7 +210,7 @@ class Rush:
         self.mailbox.start()
         self.env = server_env(self.pg, self.redis, self.directory, self.mailbox)
         self.state = journeys.State(base="", mailbox=self.mailbox)
-        rate_guess = 12 * options.seconds  # more people than the rush can meet
+        rate_guess = 8 * options.seconds  # more people than the rush can meet
         say("servers up; registering people")
         self.probe = prepare(
             self.env,
@@ -274,6 +275,7 @@ class Rush:
                 time.sleep(min(3.0, fault.lasting / 2))
                 self.try_probe()
             time.sleep(max(0.0, fault.start + fault.lasting - self.state.now()))
+            fault.back = self.state.now()
             end[fault.name]()
         fault.end = self.state.now()
         print(f"  {fault.end:6.1f} s  {fault.name} done ({fault.end - fault.start:.1f} s)")

@@ -222,3 +222,23 @@ def test_a_mail_keeps_its_message_id_from_one_attempt_to_the_next(
     OutgoingMail.objects.filter(pk=row.pk).send_due()
     received = [m["Message-ID"] for m in smtp_server.wait_for(2)]
     assert received == [first, first]
+
+
+def test_mail_after_the_response_waits_quietly_when_the_database_went_away(
+    caplog: pytest.LogCaptureFixture, rf: Any
+) -> None:
+    """The outbox keeps the row for send_mail: a warning, not an error with a traceback."""
+    from django.http import HttpResponse
+
+    from seuil.mailer.after_response import after_response, defer_mail
+
+    def view(request: Any) -> HttpResponse:
+        after_response(database_away(OperationalError))
+        return HttpResponse("ok")
+
+    response = defer_mail(view)(rf.get("/"))
+    with caplog.at_level(logging.INFO, logger="seuil.mailer.after_response"):
+        response.close()  # the WSGI server does this once the body is written
+    records = [r for r in caplog.records if r.name == "seuil.mailer.after_response"]
+    assert [(r.levelno, r.exc_info) for r in records] == [(logging.WARNING, None)]
+    assert "database away" in records[0].getMessage()
