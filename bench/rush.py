@@ -26,11 +26,14 @@ It registers people, then:
    binds; no Sésame or student code served twice; no account with a used Sésame and no
    password; every queued mail delivered exactly once (by its Message-ID) or still visibly
    waiting; `sync_directory --full --dry-run` has nothing to do; no 500 answered or logged, no
-   traceback; every 503 in French and English; the time from each fault's end to the first
-   success and to full rate.
+   traceback; every 503 in French and English; the locked probe never let in; the time from each
+   fault's end to the first success and to full rate.
 
-It prints the table of §4 and the verdicts, writes them to var/bench/rush.json, and exits 1 if a
-verdict fails. --ci: a short run (PostgreSQL and Redis only, under a minute) for .ci/run.
+It prints the table of §4 and the verdicts, writes them to var/bench/rush.json (the hosts' logs
+to var/bench/rush-hosts.log), and exits 1 if a verdict fails. The goals that are figures (p95
+under 250 ms outside the faults, recovery within 5 s, the lost host costing only what it held)
+are printed as met or missed but do not fail the run: on a shared machine they measure the
+neighbours too. --ci: a short run (PostgreSQL and Redis only, under a minute) for .ci/run.
 """
 
 import argparse
