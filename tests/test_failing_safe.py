@@ -71,7 +71,7 @@ def own_redis(settings: Any) -> Iterator[RedisServer]:
         server = RedisServer(folder)
         server.start()
         settings.SEUIL_REDIS_URL = server.url
-        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+        settings.SESSION_ENGINE = "seuil.security.cache_sessions"
         settings.CACHES = {
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -145,6 +145,20 @@ def test_a_right_password_signs_nobody_in_while_redis_is_away(
     answer = quiet_client.post(SIGN_IN, {"login": jean.account.login, "password": PASSWORD})
     assert_unavailable(answer)
     assert "sessionid" not in answer.cookies or not answer.cookies["sessionid"].value
+
+
+def test_a_signed_in_person_is_not_shown_as_signed_out_while_redis_is_away(
+    own_redis: RedisServer, quiet_client: Client, jean: Person
+) -> None:
+    """Django's cache sessions read an unreachable Redis as "no session": the portal would send
+    the person to the sign-in page, a reset link would be called invalid."""
+    page = quiet_client.get(SIGN_IN)
+    assert page.status_code == 200
+    signed_in = quiet_client.post(SIGN_IN, {"login": jean.account.login, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert quiet_client.get("/mon-ent/").status_code == 200
+    own_redis.kill()
+    assert_unavailable(quiet_client.get("/mon-ent/"))
 
 
 def test_seuil_serves_again_as_soon_as_redis_is_back(
