@@ -209,7 +209,7 @@ class Rush:
         self.pg.create()
         self.redis.start()
         self.directory = Directory(base)
-        self.mailbox = Mailbox()
+        self.mailbox = Mailbox(base)
         self.mailbox.start()
         self.env = server_env(self.pg, self.redis, self.directory, self.mailbox)
         self.state = journeys.State(base="", mailbox=self.mailbox)
