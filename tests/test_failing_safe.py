@@ -256,3 +256,31 @@ def test_mail_after_the_response_waits_quietly_when_the_database_went_away(
     records = [r for r in caplog.records if r.name == "seuil.mailer.after_response"]
     assert [(r.levelno, r.exc_info) for r in records] == [(logging.WARNING, None)]
     assert "database away" in records[0].getMessage()
+
+
+def test_a_mail_delivered_as_the_database_went_is_not_sent_again(
+    smtp_server: Any, jean: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SMTP server said 250, then the row could not be marked sent: it is marked as soon as
+    the database answers again, so the lease's end does not send it a second time."""
+    from seuil.core.queue import QueueItem
+    from seuil.mailer import models
+
+    row = models.OutgoingMail.objects.create(
+        kind="recovery.reset_link", to="jean@example.org", account=jean.account
+    )
+    real = QueueItem.succeeded
+
+    def database_gone(self: QueueItem) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(QueueItem, "succeeded", database_gone)
+    with pytest.raises(OperationalError):
+        models.OutgoingMail.objects.filter(pk=row.pk).send_due()
+    assert len(smtp_server.wait_for(1)) == 1
+    monkeypatch.setattr(QueueItem, "succeeded", real)
+    models.OutgoingMail.objects.update(due_at=row.created_at)  # the lease has ended
+    models.OutgoingMail.objects.send_due()
+    assert models.OutgoingMail.objects.get(pk=row.pk).state == "done"
+    time.sleep(0.5)
+    assert len(smtp_server.messages) == 1, "delivered once"

@@ -55,7 +55,11 @@ def after_response_gathered(task: Callable[[list[Any]], object], item: Any) -> N
 
 def defer_mail(get_response: Handler) -> Handler:
     def middleware(request: HttpRequest) -> HttpResponse:
+        from seuil.mailer import models  # here: the models import this module
+
         pending: list[Callable[[], object]] = []
+        if models._delivered:  # delivered while the database was away: recorded once it is back
+            pending.append(models.record_delivered)
         token = _pending.set(pending)
         try:
             response = get_response(request)
