@@ -8,7 +8,7 @@ SEUIL_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # worksteal hands a waiting worker the tests another has not started, so no long test ends alone.
 TEST_WORKERS ?= 4
 
-.PHONY: run test bench messages clean directory
+.PHONY: run test bench messages clean directory rush
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -81,6 +81,10 @@ messages: $(VENV)/.dev
 bench: $(VENV)/.dev static/vendor/zxcvbn.js
 	$(BIN)/python bench/import_people.py
 	$(BIN)/python bench/load.py
+
+# Two hosts under load while PostgreSQL, Redis, slapd and SMTP fail, and what was lost (issue 26).
+rush: $(VENV)/.dev static/vendor/zxcvbn.js
+	SEUIL_ENV_FILE= $(BIN)/python bench/rush.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

@@ -216,7 +216,8 @@ SEUIL_SESSION_MAX_HOURS = env_int("SEUIL_SESSION_MAX_HOURS", 12, minimum=1, maxi
 # Sessions live in Redis when it is there (a sign-in then writes nothing to the database), else in
 # the database; either way a session ends on the server when its person signs out.
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cache" if SEUIL_REDIS_URL else "seuil.security.sessions"
+    # Django's cache store, but Redis unreachable is a 503, not a signed-out visitor.
+    "seuil.security.cache_sessions" if SEUIL_REDIS_URL else "seuil.security.sessions"
 )
 if SEUIL_REDIS_URL:
     CACHES = {
