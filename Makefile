@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SEUIL_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# pytest-xdist workers: each has its own SQLite file, PostgreSQL database, Redis database and
+# ports (tests/conftest.py). More than the two cores: many tests wait on a browser or a server.
+TEST_WORKERS ?= 4
 
 .PHONY: run test bench messages clean directory
 
@@ -57,8 +60,9 @@ test: $(VENV)/.dev static/vendor/zxcvbn.js
 	# bandit's "nosec encountered, but no failed test" on f-strings is its bug PyCQA/bandit#1204.
 	$(BIN)/bandit -c pyproject.toml -r seuil -ll -q
 	$(BIN)/seuil makemigrations --check --dry-run --verbosity 0
-	$(BIN)/pytest
-	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
+	# PostgreSQL runs again the tests that use the database (tests/conftest.py).
+	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS)
 
 # A throwaway OpenLDAP (Debian's slapd) with seuil's schema, to try the provisioning; Ctrl-C ends it.
 directory: $(VENV)/.run

@@ -13,11 +13,11 @@ from django.core.cache import cache
 from django.test import Client
 
 from seuil.people.models import Person
-from tests.conftest import PASSWORD, need_redis
+from tests.conftest import PASSWORD, TEST_REDIS, need_redis
 from tests.test_settings import BASE
 
 pytestmark = pytest.mark.django_db
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = TEST_REDIS  # this worker's: the tests flush it
 SIGN_IN = "/gestion-de-compte/se-connecter/"
 
 
