@@ -220,7 +220,7 @@ def test_django_validates_passwords_with_seuils_policy() -> None:
             validate_password(weak)
     validate_password("Lbmx4kr7Tq")
     assert password_validators_help_texts() == [
-        "Votre mot de passe doit compter au moins 9 caractères (15 au plus), "
+        "Choisissez un mot de passe d'au moins 9 caractères (15 au plus), "
         "sans accents et sans caractères spéciaux."
     ]
 
