@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class SsoConfig(AppConfig):
     name = "seuil.sso"
     verbose_name = _("Authentification unique")
+
+    def ready(self) -> None:
+        from seuil.sso.toolkit import speak_french
+
+        speak_french()
