@@ -8,3 +8,6 @@ class SsoConfig(AppConfig):
 
     def ready(self) -> None:
         from seuil.sso import checks  # noqa: F401 -- registers the signing key's check
+        from seuil.sso.toolkit import speak_french
+
+        speak_french()
