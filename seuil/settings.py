@@ -157,6 +157,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SEUIL_SECRET_KEY is required when SEUIL_DEBUG is false")
     SECRET_KEY = "django-insecure-seuil-development-only-never-use-in-production"  # noqa: S105
+# Rotation: the old key moves here, so that what it signed or hashed (printed Sésames, student
+# codes, lockouts, links, sessions) stays valid until it expires (SECURITY.md, "Rotating the key").
+SECRET_KEY_FALLBACKS = env_list("SEUIL_SECRET_KEY_FALLBACKS", [])
 
 SEUIL_BASE_URL = env_url("SEUIL_BASE_URL", "http://127.0.0.1:8000")
 ALLOWED_HOSTS = env_list(
@@ -214,7 +217,8 @@ SEUIL_SESSION_MAX_HOURS = env_int("SEUIL_SESSION_MAX_HOURS", 12, minimum=1, maxi
 # Sessions live in Redis when it is there (a sign-in then writes nothing to the database), else in
 # the database; either way a session ends on the server when its person signs out.
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cache" if SEUIL_REDIS_URL else "seuil.security.sessions"
+    # Django's cache store, but Redis unreachable is a 503, not a signed-out visitor.
+    "seuil.security.cache_sessions" if SEUIL_REDIS_URL else "seuil.security.sessions"
 )
 if SEUIL_REDIS_URL:
     CACHES = {
@@ -462,6 +466,9 @@ AUTHENTICATION_BACKENDS = ["seuil.accounts.backends.AccountBackend"]
 PASSWORD_RESET_TIMEOUT = 3600  # a reset link lives one hour (Django's default is three days)
 WSGI_APPLICATION = "seuil.wsgi.application"
 AUTH_USER_MODEL = "accounts.Account"
+# Django's own password forms and commands (createsuperuser, changepassword, the admin's) apply
+# seuil's policy, as seuil's pages do: operators' passwords are held to it too.
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "seuil.accounts.validators.PolicyValidator"}]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Plain <input> widgets written in Python, not through two templates each (seuil.core.widgets).
@@ -497,10 +504,9 @@ def _read_key(name: str, path: str) -> str:
 
 
 # The ID tokens' signing key (RSA, PEM). `make run` generates one; production refuses to start
-# without it, since a key made up at start would differ between hosts and restarts.
+# without it (seuil.sso.checks: every command but `seuil oidc_key`, which makes it, and wsgi.py),
+# since a key made up at start would differ between hosts and restarts.
 SEUIL_OIDC_KEY_FILE = os.environ.get("SEUIL_OIDC_KEY_FILE", "").strip()
-if not SEUIL_OIDC_KEY_FILE and not DEBUG:
-    raise ImproperlyConfigured("SEUIL_OIDC_KEY_FILE is required when SEUIL_DEBUG is false")
 # Rotation: the previous keys, whose public halves stay in the JWKS until their tokens expire.
 SEUIL_OIDC_OLD_KEY_FILES = env_list("SEUIL_OIDC_OLD_KEY_FILES", [])
 # Services' redirect URIs: HTTPS only, as RFC 9700 asks; plain HTTP (on loopback only, see
@@ -636,6 +642,8 @@ SEUIL_SAML_PRIVACY_URL = os.environ.get("SEUIL_SAML_PRIVACY_URL", "").strip()
 for _name in ("SEUIL_SAML_LOGO_URL", "SEUIL_SAML_PRIVACY_URL"):
     if globals()[_name] and urlsplit(globals()[_name]).scheme != "https":
         raise ImproperlyConfigured(f"{_name} must be an https:// URL")
+# Who is paged when the directory refuses to close an account (its old password still binds).
+SEUIL_OPERATOR_EMAILS = env_list("SEUIL_OPERATOR_EMAILS", [SEUIL_SUPPORT_EMAIL])
 
 # --- Logging ----------------------------------------------------------------------------------
 
@@ -643,10 +651,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"tokens": {"()": "seuil.security.logs.RedactTokens"}},
+    "filters": {
+        "tokens": {"()": "seuil.security.logs.RedactTokens"},
+        # PostgreSQL or Redis away: one warning per refused request, not an error and a traceback.
+        "outages": {"()": "seuil.core.outages.Outages"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["tokens"]}
     },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["outages"]},
+    },
 }

@@ -1,15 +1,21 @@
 """What every test shares: where the database lives, and how a missing component is reported.
 
-`make test` runs the whole suite twice: on SQLite, then on a throw-away PostgreSQL database at
-SEUIL_TEST_POSTGRES_URL. The `postgres` marker flags the tests whose point is what PostgreSQL does
-differently (concurrent writers, SKIP LOCKED); they run on both, and `-m postgres` selects them.
+`make test` runs the suite on SQLite, then the tests that use the database (the django_db marker
+or a database fixture; pytest-django refuses a query from any other) again on a throw-away
+PostgreSQL database at SEUIL_TEST_POSTGRES_URL; each in parallel under pytest-xdist, every worker
+with its own databases, Redis database and ports. `pytest -v` says on each line where a test ran.
+The `postgres` marker flags the tests whose point is what PostgreSQL does differently (concurrent
+writers, SKIP LOCKED); `-m postgres` selects them.
 A test whose component is missing skips loudly, or fails when SEUIL_REQUIRE_ALL=1 (as on CI).
 """
 
 import importlib
 import os
+import random
 import re
+import shutil
 import socket
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +35,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
 from django.utils import timezone, translation
 
 from seuil.accounts.models import Account
@@ -73,17 +80,60 @@ def need_redis(url: str) -> None:
     need("Redis", reachable, f"no Redis at {url}")
 
 
-# Every run on one machine shares this database and flushes it between tests: a run that must not
-# be disturbed by another's flushes can take its own (SEUIL_TEST_REDIS_URL=redis://…/13).
-THROTTLE_REDIS = os.environ.get("SEUIL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# pytest-xdist names its workers gw0, gw1…; a run without it is "main". Each worker has its own
+# SQLite file, PostgreSQL database, Redis database and ports, so workers never see each other.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# Ports for the servers tests start (slapd, SMTP, Apache, the hosts of test_two_hosts): each
+# worker takes them from a band of its own, below the kernel's ephemeral ports (32768 and up),
+# so that neither another worker nor an outgoing connection takes a port between its choice and
+# its use. The live server binds port 0 itself, and needs none of this.
+PORT_BAND = 1000
+_given: set[int] = set()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port of this worker's band that nobody listens on now."""
+    number = 0 if WORKER == "main" else 1 + int(WORKER.removeprefix("gw"))
+    if len(_given) > PORT_BAND // 2:
+        _given.clear()
+    first = 20_000 + number * PORT_BAND
+    start = random.randrange(PORT_BAND)  # runs of other checkouts on the machine share the bands
+    for offset in range(PORT_BAND):
+        port = first + (start + offset) % PORT_BAND
+        if port in _given:  # two servers asked for in a row must not get one port
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
+    raise RuntimeError(f"no free port in {first}-{first + PORT_BAND - 1}")
+
+
+def redis_for(worker: str, url: str) -> str:
+    """SEUIL_TEST_REDIS_URL names the Redis database of a run without workers (default 11);
+    worker gwN takes the database N + 1 after it (12…15 by default, of Redis' 16), so the tests
+    that flush it never flush another worker's. A run that other runs on the machine must not
+    disturb takes its own range (SEUIL_TEST_REDIS_URL=redis://127.0.0.1:6379/8: 8, then 9…12)."""
+    if worker == "main":
+        return url
+    base, _, number = url.rpartition("/")
+    return f"{base}/{int(number or 0) + 1 + int(worker.removeprefix('gw'))}"
+
+
+TEST_REDIS = redis_for(WORKER, os.environ.get("SEUIL_TEST_REDIS_URL", "redis://127.0.0.1:6379/11"))
 
 
 @pytest.fixture(params=["database", "redis"])
 def throttle_backend(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
     """Run the test with the throttle's counters in the database, then in Redis."""
     if request.param == "redis":
-        need_redis(THROTTLE_REDIS)
-        settings.SEUIL_REDIS_URL = THROTTLE_REDIS
+        need_redis(TEST_REDIS)
+        settings.SEUIL_REDIS_URL = TEST_REDIS
         throttle._redis.cache_clear()
         throttle._redis().flushdb()
     yield request.param
@@ -104,31 +154,125 @@ def on_postgres() -> bool:
     return bool(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"))
 
 
+# Everything a run writes to the temporary folder lives in one folder of its own, removed when the
+# run ends; a run that was killed leaves its folder, which the next run removes.
+RUN_DIR = Path(tempfile.gettempdir()) / f"seuil-tests-{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sweep_killed_runs() -> None:
+    for folder in Path(tempfile.gettempdir()).glob("seuil-tests-*"):
+        pid = folder.name.removeprefix("seuil-tests-")
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _test_database() -> str:
+    """The database this process's tests run on: a SQLite file in RUN_DIR, or on PostgreSQL
+    test_<DATABASE_URL's name>_<worker>_<pid>, so that two runs on one server never collide."""
+    if on_postgres():
+        return f"test_{settings.DATABASES['default']['NAME']}_{WORKER}_{os.getpid()}"
+    # A file, not memory: threads in race tests then hold truly separate connections.
+    return str(RUN_DIR / "seuil.sqlite3")
+
+
+# Taken before pytest-django creates it: Django then writes the test name over settings' NAME.
+TEST_DATABASE = _test_database()
+
+
+def database_url() -> str:
+    """DATABASE_URL for a command in a subprocess to use the test's own database (what a test
+    committed with transaction=True is there)."""
+    db = connection.settings_dict
+    if not on_postgres():
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgresql://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
-    database = settings.DATABASES["default"]
-    if on_postgres():
-        # Each run creates its own database, so two runs on one server never collide.
-        database["TEST"]["NAME"] = f"test_seuil_{os.getpid()}"
-    else:
-        # A file, not memory: threads in race tests then hold truly separate connections.
-        path = Path(tempfile.gettempdir()) / f"seuil-test-{os.getpid()}.sqlite3"
-        database["TEST"]["NAME"] = str(path)
+    settings.DATABASES["default"]["TEST"]["NAME"] = TEST_DATABASE
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _sweep_killed_runs()
+    RUN_DIR.mkdir(exist_ok=True)
+    config.add_cleanup(lambda: shutil.rmtree(RUN_DIR, ignore_errors=True))
+    # Whatever the tests and the code they run put in the temporary folder goes there too.
+    tempfile.tempdir = str(RUN_DIR)
+    if not hasattr(config, "workerinput"):  # once per run, in pytest-xdist's controller
+        _beside_make_runs_env(config)
     # Tests render templates without running collectstatic first: files come from the finders.
     settings.WHITENOISE_USE_FINDERS = True
-    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="seuil-static-")
+    (RUN_DIR / "static").mkdir(exist_ok=True)
+    settings.STATIC_ROOT = str(RUN_DIR / "static")
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 
 
+ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
+
+
+def _beside_make_runs_env(config: pytest.Config) -> None:
+    """The suite runs beside the .env that `make run` writes in the checkout (debug, its own key,
+    mail to the console), as after README's two commands: a command a test starts must say
+    SEUIL_ENV_FILE= or it reads that file. Without one, the run writes one as make run does, and
+    removes it at its end if unchanged."""
+    if ENV_FILE.exists():
+        return
+    made = subprocess.run(["make", "-s", "-C", str(ENV_FILE.parent), ".env"], check=False)
+    if made.returncode != 0 or not ENV_FILE.exists():
+        return
+    written = ENV_FILE.read_bytes()
+
+    def remove() -> None:
+        if ENV_FILE.exists() and ENV_FILE.read_bytes() == written:
+            ENV_FILE.unlink()
+
+    config.add_cleanup(remove)
+
+
+# Fixtures through which pytest-django lets a test reach the database (live_server asks for
+# transactional_db): with the django_db marker, they are how a test says it uses the database.
+# pytest-django refuses any query from a test that has neither.
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+     "live_server", "admin_user", "admin_client"}
+)  # fmt: skip
+
+
+def uses_the_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    engine = "PostgreSQL" if on_postgres() else "SQLite"
+    runs = "the tests that use the database" if on_postgres() else "every test"
+    return f"database: {engine} for {runs}; Redis tests on {TEST_REDIS} (per worker: next ones)"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not on_postgres():
         return
+    # PostgreSQL runs what differs on it: the tests that use the database. The others ran on
+    # the SQLite pass, and would only run again on the same code.
+    kept = [item for item in items if uses_the_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if not uses_the_database(i)])
+        items[:] = kept
     database = settings.DATABASES["default"]
     try:
         psycopg.connect(
@@ -145,6 +289,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(message + " and SEUIL_REQUIRE_ALL=1") from None
         for item in items:
             item.add_marker(pytest.mark.skip(reason=message))
+
+
+def _database_of(item: pytest.Item) -> str:
+    if not uses_the_database(item):
+        return "no database"
+    return f"postgresql {TEST_DATABASE}" if on_postgres() else "sqlite"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    """`pytest -v` says on each line which database the test ran on."""
+    status = yield
+    where = dict(getattr(report, "user_properties", ())).get("database")
+    if report.when != "call" or not where or not isinstance(status, tuple) or len(status) != 3:
+        return status
+    category, letter, word = status
+    if isinstance(word, tuple):
+        return category, letter, (f"{word[0]} ({where})", word[1])
+    return category, letter, f"{word} ({where})" if word else word
 
 
 @pytest.fixture(autouse=True)
@@ -393,7 +556,7 @@ def researcher(
     make_service(
         "Archive ouverte",
         description="Publications.",
-        url="https://archive.example/",
+        url="https://archive.univ-montp3.fr/",
         theme="recherche",
         statuses=["enseignant-chercheur"],
     )
@@ -403,9 +566,7 @@ def researcher(
 @pytest.fixture
 def smtp_server(settings: Any) -> Iterator[Inbox]:
     """aiosmtpd on a free loopback port; Django's SMTP backend points at it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     inbox = Inbox("127.0.0.1", port)
     controller = Controller(_Collector(inbox), hostname="127.0.0.1", port=port)
     controller.start()
@@ -464,6 +625,10 @@ def page(browser: "Browser", request: pytest.FixtureRequest) -> "Iterator[Page]"
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
+    # In every report (failures, --junitxml, -v): where the test ran.
+    report.user_properties.append(("database", _database_of(item)))
+    if report.failed:
+        report.sections.append(("database", _database_of(item)))
     setattr(item, f"rep_{report.when}", report)
     return report
 
@@ -477,7 +642,7 @@ def slapd() -> Iterator["Sandbox"]:
     from seuil.directory import sandbox
 
     need("slapd", sandbox.slapd_available(), "apt-get install slapd ldap-utils (.ci/run does)")
-    server = sandbox.start()
+    server = sandbox.start(port=free_port())
     yield server
     server.stop()
 

@@ -228,7 +228,13 @@ def test_a_status_the_service_is_not_for_gets_a_clear_page_and_no_ticket(
     client = signed_in("lmartin")
     response = client.get("/cas/login", {"service": APP})
     assert response.status_code == 403
-    assert "n'est pas ouvert à votre statut" in response.content.decode()
+    page = response.content.decode()
+    assert "n'est pas ouvert à votre statut" in page
+    # It names the statuses the service is for, as the OpenID Connect refusal does.
+    assert app.status_labels()
+    assert "etudiant" not in app.status_codes()
+    assert f"Ce service est réservé à\u00a0: {', '.join(app.status_labels())}." in page
+    assert "assistance" in page
     gateway = client.get("/cas/login", {"service": APP, "gateway": "true"})
     assert gateway["Location"] == APP, "gateway: back to the service, without a ticket"
     assert not ServiceTicket.objects.exists()

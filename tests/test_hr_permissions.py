@@ -1,6 +1,7 @@
 """HR operators: the "RH" group registers people and hands out Sésames, and does nothing more."""
 
 from collections.abc import Callable
+from datetime import date
 from io import BytesIO, StringIO
 
 import pytest
@@ -192,3 +193,85 @@ def test_the_model_refuses_hr_outside_the_admin_too(
     it.lock("incident", by=it)  # IT may: its own superusers act on operator accounts
     it.unlock(by=it)
     Sesame.issue(colleague_in_it.account, by=it)
+
+
+def person_form(person: Person, **changes: object) -> dict[str, object]:
+    """The Person change form as the admin posts it, with `changes` applied."""
+    fields = ("external_id", "status", "civility", "first_name", "last_name", "birth_name",
+              "birth_date", "start_date", "end_date", "personal_email")  # fmt: skip
+    data = {name: getattr(person, name) or "" for name in fields}
+    return {**data, **changes}
+
+
+def test_hr_cannot_change_or_end_the_person_of_an_operator(
+    rh_demo: Client, colleague_in_it: Person
+) -> None:
+    url = f"/admin/people/person/{colleague_in_it.pk}/change/"
+    for changes in ({"end_date": "2026-09-02"}, {"last_name": "Autre"}):
+        page = rh_demo.post(url, person_form(colleague_in_it, **changes))
+        assert page.status_code == 200, "the form is shown again, with the refusal"
+        assert "droits d&#x27;opérateur" in page.content.decode()
+    colleague_in_it.refresh_from_db()
+    assert (colleague_in_it.end_date, colleague_in_it.last_name) == (None, "Technicienne")
+    assert colleague_in_it.account.is_active, "not expired: the purge cannot follow either"
+    assert not AuditEvent.objects.filter(action="person-changed").exists()
+
+
+def test_it_may_end_an_operator_and_hr_a_person(
+    rh_demo: Client, colleague_in_it: Person, make_person: Callable[..., Person]
+) -> None:
+    anne = make_person(first_name="Anne")
+    hr_page = rh_demo.post(
+        f"/admin/people/person/{anne.pk}/change/", person_form(anne, end_date="2026-09-02")
+    )
+    assert hr_page.status_code == 302
+    it = Client()
+    it.force_login(Account.objects.get(login="admin-demo"))
+    it_page = it.post(
+        f"/admin/people/person/{colleague_in_it.pk}/change/",
+        person_form(colleague_in_it, end_date="2026-09-02"),
+    )
+    assert it_page.status_code == 302
+    anne.refresh_from_db()
+    colleague_in_it.refresh_from_db()
+    assert anne.end_date == colleague_in_it.end_date == date(2026, 9, 2)
+
+
+# --- The letter's download says it is done; a second issue within minutes is asked for ------
+
+
+def test_a_second_issue_within_minutes_is_asked_for_explicitly(
+    hr: Client, make_person: Callable[..., Person]
+) -> None:
+    person = make_person()
+    issue = {"action": "issue_sesames", "_selected_action": [person.pk], "apply": "1"}
+    first = hr.post("/admin/people/person/", issue)
+    assert first["Content-Type"] == "application/pdf"
+    printed = Sesame.objects.get(account=person.account)
+
+    again = hr.post("/admin/people/person/", issue)  # the same button, clicked a second time
+
+    assert again["Content-Type"].startswith("text/html"), "no second letter without asking"
+    page = again.content.decode()
+    assert "un Sésame a été émis il y a moins de 15 minutes" in page
+    assert "la lettre déjà imprimée : elle ne vaudra plus rien" in page
+    assert 'name="again"' in page
+    assert "Émettre à nouveau et imprimer" in page
+    assert Sesame.objects.live().get(account=person.account) == printed, "still the printed one"
+
+    explicit = hr.post("/admin/people/person/", {**issue, "again": "1"})
+    assert explicit["Content-Type"] == "application/pdf"
+    assert Sesame.objects.live().get(account=person.account) != printed
+
+
+def test_the_confirmation_page_holds_what_it_says_once_the_letter_is_downloaded(
+    hr: Client, make_person: Callable[..., Person]
+) -> None:
+    person = make_person()
+    page = hr.post(
+        "/admin/people/person/", {"action": "issue_sesames", "_selected_action": [person.pk]}
+    ).content.decode()
+    assert '<div id="sesame-done" role="status" hidden>' in page
+    assert "est fait : le Sésame est émis et sa lettre téléchargée (PDF)." in page
+    assert "est affiché nulle part ailleurs : imprimez la lettre" in page
+    assert "seuil/sesame.js" in page

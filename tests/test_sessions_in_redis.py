@@ -13,11 +13,11 @@ from django.core.cache import cache
 from django.test import Client
 
 from seuil.people.models import Person
-from tests.conftest import PASSWORD, need_redis
+from tests.conftest import PASSWORD, TEST_REDIS, need_redis
 from tests.test_settings import BASE
 
 pytestmark = pytest.mark.django_db
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = TEST_REDIS  # this worker's: the tests flush it
 SIGN_IN = "/gestion-de-compte/se-connecter/"
 
 
@@ -31,7 +31,7 @@ def redis_sessions(settings: Any) -> Iterator[redis.Redis]:
             "LOCATION": REDIS,
         }
     }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    settings.SESSION_ENGINE = "seuil.security.cache_sessions"
     server.flushdb()
     yield server
     cache.clear()
@@ -54,7 +54,7 @@ def test_settings_keep_sessions_in_redis_when_it_is_configured() -> None:
         check=True,
     )
     assert done.stdout.split() == [
-        "django.contrib.sessions.backends.cache",
+        "seuil.security.cache_sessions",
         "django.core.cache.backends.redis.RedisCache",
     ]
 

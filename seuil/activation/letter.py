@@ -119,7 +119,9 @@ def _qr(url: str) -> Flowable:
 @sensitive_variables()
 def _letter(letter: Letter, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     person, account = letter.person, letter.person.account
-    url = settings.SEUIL_BASE_URL + reverse("activation:activate")
+    # A student's letter leads to Validation Étudiant, in the scolarité's words.
+    page = "activation:student-sesame" if person.is_student else "activation:activate"
+    url = settings.SEUIL_BASE_URL + reverse(page)
     issuer = (
         _("le service de la scolarité")
         if person.is_student
@@ -151,7 +153,7 @@ def _letter(letter: Letter, styles: dict[str, ParagraphStyle]) -> list[Flowable]
         _("Rendez-vous à l'adresse : %(url)s (ou flashez le code ci-contre).") % {"url": url},
         _("Dans les deux premières zones, saisissez votre identifiant et le Sésame ci-dessus."),
         _(
-            "Dans les deux zones suivantes, choisissez un mot de passe de %(rule)s. S'il "
+            "Dans les deux zones suivantes, choisissez un mot de passe %(rule)s. S'il "
             "répond aux critères de sécurité, une pastille verte apparaîtra à droite du mot de "
             "passe saisi."
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from seuil.accounts.models import Account, AccountChange, AccountQuerySet, What
 from seuil.accounts.states import Substate
@@ -31,11 +32,18 @@ class Summary:
 
     def __str__(self) -> str:
         moves = ", ".join(f"{state} {count}" for state, count in sorted(self.transitions.items()))
-        return (
-            f"{sum(self.transitions.values())} transition(s){f' ({moves})' if moves else ''}, "
-            f"{self.reminders} reminder(s), {self.revoked} Sésame(s) revoked, "
-            f"{self.purged} purged, {self.counters} stale counter(s) dropped"
-        )
+        return _(
+            "%(transitions)d transition(s)%(moves)s, %(reminders)d rappel(s), %(revoked)d "
+            "Sésame(s) révoqué(s), %(purged)d purgé(s), %(counters)d compteur(s) périmé(s) "
+            "supprimé(s)"
+        ) % {
+            "transitions": sum(self.transitions.values()),
+            "moves": f" ({moves})" if moves else "",
+            "reminders": self.reminders,
+            "revoked": self.revoked,
+            "purged": self.purged,
+            "counters": self.counters,
+        }
 
 
 def run(*, today: date, progress: Callable[[int], None] | None = None) -> Summary:
@@ -48,6 +56,20 @@ def run(*, today: date, progress: Callable[[int], None] | None = None) -> Summar
             Action.STATE_CHANGED, account=account, actor="lifecycle", to=Substate.SUPPR_DONNEES
         )
         summary.purged += 1
+    record_transitions(today=today, progress=progress, summary=summary)
+    summary.reminders += _remind_closing(today)
+    summary.counters = throttle.purge_stale()
+    return summary
+
+
+def record_transitions(
+    *, today: date, progress: Callable[[int], None] | None = None, summary: Summary | None = None
+) -> Summary:
+    """Record the states accounts have reached by their dates, with what each transition does
+    (an expiry revokes the Sésames, a grace mails its notice). The nightly job runs it, and so
+    does `sync_directory`, every minute: an account that expires at midnight then loses its
+    directory password within minutes, not at the next nightly run."""
+    summary = summary or Summary()
     done = 0
     for chunk in _chunks(Account.objects.due_transitions(today).select_related("person")):
         with AccountChange.objects.recording(What.STATE):  # one change row per account
@@ -55,8 +77,6 @@ def run(*, today: date, progress: Callable[[int], None] | None = None) -> Summar
         done += len(chunk)
         if progress:
             progress(done)
-    summary.reminders += _remind_closing(today)
-    summary.counters = throttle.purge_stale()
     return summary
 
 

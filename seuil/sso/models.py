@@ -4,6 +4,7 @@ person, and how it signs people in (an OpenID Connect client here; CAS adds its 
 import secrets
 from dataclasses import dataclass
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -18,6 +19,9 @@ from seuil.accounts.models import Account
 from seuil.people.models import Status
 from seuil.sso.redirects import check_redirect_uri
 from seuil.typography import french
+
+# RFC 2606's second-level domains reserved for documentation; the `example` top-level domain too.
+EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 
 
 class Theme(models.TextChoices):
@@ -244,6 +248,15 @@ class Service(models.Model):
         return self.name
 
     @property
+    def is_example(self) -> bool:
+        """Its address is under a domain reserved for examples (RFC 2606: `example`,
+        `example.org`…), which exists nowhere: Mon ENT then says so instead of linking to it."""
+        host = (urlsplit(self.url).hostname or "").rstrip(".").lower()
+        return host.split(".")[-1] == "example" or any(
+            host == domain or host.endswith(f".{domain}") for domain in EXAMPLE_DOMAINS
+        )
+
+    @property
     def display_name(self) -> Shown:
         """The name a person sees: the English one when the active language is English and it is
         set, else the French one. Every page naming a service to a person uses this."""
@@ -256,6 +269,11 @@ class Service(models.Model):
 
     def status_codes(self) -> set[str]:
         return {row.status for row in self.statuses.all()}
+
+    def status_labels(self) -> list[str]:
+        """The statuses it is for, in words, as the refusal pages name them."""
+        labels = dict(Status.choices)
+        return [str(labels[code]) for code in sorted(self.status_codes())]
 
     def set_statuses(self, statuses: list[str]) -> None:
         self.statuses.exclude(status__in=statuses).delete()

@@ -2,6 +2,8 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils.translation import gettext as _
 
 from seuil.accounts.models import Account, AccountChange
 from seuil.directory import client, services
@@ -9,12 +11,16 @@ from seuil.directory.client import DirectoryDown
 from seuil.directory.push import publishable, push
 from seuil.directory.reconcile import Report, reconcile
 from seuil.directory.services import Drained
+from seuil.lifecycle.services import record_transitions
+from seuil.people.attributes import institution_today
 
 
 class Command(BaseCommand):
     help = (
         "Push account changes to the LDAP directory (SEUIL_LDAP_URL). Run it from cron every "
-        "minute: it pushes what is pending, each account's current entry, in batches (an import "
+        "minute: it first records the states accounts have reached by their dates (an account "
+        "expiring at midnight stops binding within a minute, not at the nightly run), then "
+        "pushes what is pending, each account's current entry, in batches (an import "
         "of 20,000 people is pushed here, not one by one inside the import). Replaying a push "
         "changes nothing. The directory being down costs nothing: the changes wait for the next "
         "run. A change the directory refuses is retried with backoff (its message is kept), then "
@@ -36,11 +42,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not client.configured():
-            raise CommandError("SEUIL_LDAP_URL is not set: there is no directory to push to.")
+            raise CommandError(
+                _("SEUIL_LDAP_URL n'est pas défini : il n'y a pas d'annuaire où écrire.")
+            )
         if options["prune"] and not options["full"]:
-            raise CommandError("--prune goes with --full.")
+            raise CommandError(_("--prune ne va qu'avec --full."))
         if options["batch"] < 1:
-            raise CommandError("--batch must be at least 1.")
+            raise CommandError(_("--batch vaut au moins 1."))
         started = time.monotonic()
         try:
             if options["full"]:
@@ -48,11 +56,19 @@ class Command(BaseCommand):
             elif options["dry_run"]:
                 summary = self.preview(options["batch"])
             else:
+                with transaction.atomic():
+                    moved = record_transitions(today=institution_today())
                 drained = services.drain(batch=options["batch"], progress=self.drained)
                 summary = f"Pushed {drained.summary()}"
+                if moved.transitions:
+                    summary += f" after recording {moved}"
         except DirectoryDown as error:
             raise CommandError(
-                f"The directory is unreachable ({error}); the changes wait for the next run."
+                _(
+                    "L'annuaire est injoignable (%(error)s) ; les changements attendent le "
+                    "prochain passage."
+                )
+                % {"error": error}
             ) from None
         suffix = " (dry run: nothing written)" if options["dry_run"] else ""
         self.stdout.write(f"{summary} in {time.monotonic() - started:.1f} s{suffix}.")
