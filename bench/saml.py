@@ -126,14 +126,22 @@ def responses(count: int, rounds: int) -> None:
     )
 
 
-ENTITY = """<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://sp{n}.example.org/shibboleth">
-<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
-<md:KeyDescriptor><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>
-<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://sp{n}.example.org/Shibboleth.sso/SLO/Redirect"/>
-<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://sp{n}.example.org/Shibboleth.sso/SAML2/POST" index="1"/>
-</md:SPSSODescriptor>
-<md:Organization><md:OrganizationName xml:lang="en">SP {n}</md:OrganizationName><md:OrganizationDisplayName xml:lang="en">Service {n}</md:OrganizationDisplayName><md:OrganizationURL xml:lang="en">https://sp{n}.example.org/</md:OrganizationURL></md:Organization>
-</md:EntityDescriptor>"""
+ENTITY = (
+    '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"'
+    ' entityID="https://sp{n}.example.org/shibboleth">'
+    '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+    '<md:KeyDescriptor><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>'
+    "<ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+    '<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"'
+    ' Location="https://sp{n}.example.org/Shibboleth.sso/SLO/Redirect"/>'
+    '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"'
+    ' Location="https://sp{n}.example.org/Shibboleth.sso/SAML2/POST" index="1"/>'
+    "</md:SPSSODescriptor><md:Organization>"
+    '<md:OrganizationName xml:lang="en">SP {n}</md:OrganizationName>'
+    '<md:OrganizationDisplayName xml:lang="en">Service {n}</md:OrganizationDisplayName>'
+    '<md:OrganizationURL xml:lang="en">https://sp{n}.example.org/</md:OrganizationURL>'
+    "</md:Organization></md:EntityDescriptor>"
+)
 
 
 def refresh(count: int, folder: str) -> None:
