@@ -109,7 +109,7 @@ class AccountChangeQuerySet(QueueQuerySet["AccountChange"]):
             given[f.name] if f.name in given else f.get_db_prep_save(f.get_default(), connection)
             for f in fields
         ]
-        columns = [f.column for f in fields]
+        columns = [str(f.column) for f in fields]
         at = columns.index("account_id")
         rows = [[*values[:at], pk, *values[at + 1 :]] for pk in ids]
         bulk.insert_rows(meta.db_table, columns, rows, using=self.db)
