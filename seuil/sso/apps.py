@@ -7,6 +7,7 @@ class SsoConfig(AppConfig):
     verbose_name = _("Authentification unique")
 
     def ready(self) -> None:
+        from seuil.sso import checks  # noqa: F401 -- registers the signing key's check
         from seuil.sso.toolkit import speak_french
 
         speak_french()
