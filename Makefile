@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEUIL_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # pytest-xdist workers: each has its own SQLite file, PostgreSQL database, Redis database and
-# ports (tests/conftest.py). More than the two cores: many tests wait on a browser or a server.
+# ports (tests/conftest.py). More than the two cores: many tests wait on a browser or a server;
+# worksteal hands a waiting worker the tests another has not started, so no long test ends alone.
 TEST_WORKERS ?= 4
 
 .PHONY: run test bench messages clean directory rush
@@ -60,9 +61,9 @@ test: $(VENV)/.dev static/vendor/zxcvbn.js
 	# bandit's "nosec encountered, but no failed test" on f-strings is its bug PyCQA/bandit#1204.
 	$(BIN)/bandit -c pyproject.toml -r seuil -ll -q
 	$(BIN)/seuil makemigrations --check --dry-run --verbosity 0
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 	# PostgreSQL runs again the tests that use the database (tests/conftest.py).
-	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS)
+	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # A throwaway OpenLDAP (Debian's slapd) with seuil's schema, to try the provisioning; Ctrl-C ends it.
 directory: $(VENV)/.run

@@ -5,7 +5,6 @@ from typing import Any
 
 import ldap
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client

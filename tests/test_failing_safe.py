@@ -4,7 +4,6 @@ logged (seuil/core/outages.py). bench/rush.py checks the same under load, with r
 
 import logging
 import shutil
-import socket
 import subprocess  # nosec B404 -- redis-server, from a fixed path
 import tempfile
 import time
@@ -22,7 +21,7 @@ from seuil.activation.models import Sesame
 from seuil.core.outages import store_away
 from seuil.people.models import Person
 from seuil.security import throttle
-from tests.conftest import ACTIVATION_URL, PASSWORD, need
+from tests.conftest import ACTIVATION_URL, PASSWORD, free_port, need
 
 pytestmark = pytest.mark.django_db
 SIGN_IN = "/gestion-de-compte/se-connecter/"
@@ -34,9 +33,7 @@ class RedisServer:
     back empty, as the issue's Redis restart does."""
 
     def __init__(self, folder: str) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.folder = folder
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None

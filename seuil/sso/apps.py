@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class SsoConfig(AppConfig):
     name = "seuil.sso"
     verbose_name = _("Authentification unique")
+
+    def ready(self) -> None:
+        from seuil.sso import checks  # noqa: F401 -- registers the signing key's check
+        from seuil.sso.toolkit import speak_french
+
+        speak_french()
