@@ -6,3 +6,9 @@ class CasConfig(AppConfig):
     name = "seuil.cas"
     label = "cas"
     verbose_name = _("CAS")
+
+    def ready(self) -> None:
+        from seuil.cas.session import session_ended
+        from seuil.core.hooks import after_session_end
+
+        after_session_end(session_ended)

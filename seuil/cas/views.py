@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from seuil.accounts.forms import SignInForm
 from seuil.accounts.models import Account
 from seuil.accounts.services import sign_in as sign_in_service
-from seuil.accounts.sessions import open_session
+from seuil.accounts.sessions import end_session, open_session
 from seuil.cas import responses, services, session
 from seuil.cas.models import (
     CasService,
@@ -98,10 +98,7 @@ def login(request: HttpRequest) -> HttpResponse:
                 ip=client_ip(request),
             )
             if result.account:
-                if user.is_authenticated and user.pk != result.account.pk:
-                    tickets, sso = session.forget(request.session)
-                    services.single_logout(tickets=tickets, sso=sso)
-                open_session(request, result.account)
+                open_session(request, result.account)  # ends someone else's, everywhere
                 if registration is None:
                     return redirect(settings.LOGIN_REDIRECT_URL)
                 return grant(request, registration, result.account, new_login=True)
@@ -132,7 +129,7 @@ def login(request: HttpRequest) -> HttpResponse:
 def logout(request: HttpRequest) -> HttpResponse:
     """Sign out of seuil and of every CAS service of the session, then back to `service` if it
     is registered, else a page that says so."""
-    session.sign_out_everywhere(request)
+    end_session(request)
     service_url = request.GET.get("service", "")
     if service_url and CasService.objects.for_url(service_url) is not None:
         return redirect(service_url)

@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
@@ -8,8 +6,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from seuil.cas.session import end_cas_session, sign_out_everywhere
-from seuil.sso import views as sso
+from seuil.accounts.sessions import end_session
 from seuil.sso.models import Service
 
 
@@ -30,15 +27,6 @@ def portal(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     """Signing out of seuil signs out of every SSO service of the session."""
-    sign_out_everywhere(request)
+    end_session(request)
     messages.success(request, _("Vous êtes déconnecté. À bientôt !"))
     return redirect("portal:home")
-
-
-class OidcLogout(sso.Logout):
-    """OpenID Connect's RP-initiated logout ends the CAS services' sessions too: the portal, above
-    both protocols, joins them (seuil/urls.py routes /oidc/logout/ here)."""
-
-    def do_logout(self, *args: Any, **kwargs: Any) -> HttpResponse:
-        end_cas_session(self.request.session)
-        return super().do_logout(*args, **kwargs)

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class SsoConfig(AppConfig):
     name = "seuil.sso"
     verbose_name = _("Authentification unique")
+
+    def ready(self) -> None:
+        from seuil.core.hooks import after_session_end
+        from seuil.sso.chains import session_ended
+
+        after_session_end(session_ended)
