@@ -103,7 +103,11 @@ class Validator(OAuth2Validator):  # type: ignore[misc]
         **kwargs: Any,
     ) -> bool:
         """The redirect URI of the authorization request, sent again: RFC 6749 §4.1.3 requires
-        it whenever the authorization request carried one (seuil's always must)."""
+        it whenever the authorization request carried one, and seuil's always do (OpenID Connect
+        Core §3.1.2.1; the Authorize view refuses one without it). oauthlib would otherwise take
+        the client's first registered address in its place."""
+        if getattr(request, "using_default_redirect_uri", False):
+            return False
         grant = self._grant(code, request)
         return bool(grant and redirect_uri and grant.redirect_uri_allowed(redirect_uri))
 
