@@ -59,7 +59,12 @@ def grant(
         return render(
             request,
             "cas/refused.html",
-            {"service": registration.service, "closed": not account.is_active},
+            {
+                "service": registration.service,
+                "closed": not account.is_active,
+                "statuses": registration.service.status_labels(),
+                "support": settings.SEUIL_SUPPORT_EMAIL,
+            },
             status=403,
         )
     signed_in_at = request.session.get(SIGNED_IN_AT)
