@@ -8,14 +8,10 @@ class CasConfig(AppConfig):
     verbose_name = _("CAS")
 
     def ready(self) -> None:
-<<<<<<< HEAD
+        from seuil.cas.registration import CAS_OPTIONS
         from seuil.cas.session import session_ended
         from seuil.core.hooks import after_session_end
-
-        after_session_end(session_ended)
-=======
-        from seuil.cas.registration import CAS_OPTIONS
         from seuil.sso.registration import add_service_options
 
         add_service_options(CAS_OPTIONS)
->>>>>>> main
+        after_session_end(session_ended)

@@ -51,6 +51,7 @@ def run(*, today: date, progress: Callable[[int], None] | None = None) -> Summar
     record_transitions(today=today, progress=progress, summary=summary)
     summary.reminders += _remind_closing(today)
     summary.counters = throttle.purge_stale()
+    SignOn.objects.forget_past(timezone.now())  # sessions past their lifetime are gone already
     return summary
 
 
@@ -69,12 +70,6 @@ def record_transitions(
         done += len(chunk)
         if progress:
             progress(done)
-<<<<<<< HEAD
-    summary.reminders += _remind_closing(today)
-    summary.counters = throttle.purge_stale()
-    SignOn.objects.forget_past(timezone.now())  # sessions past their lifetime are gone already
-=======
->>>>>>> main
     return summary
 
 
