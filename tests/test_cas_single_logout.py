@@ -84,7 +84,7 @@ def test_the_cas_logout_page_sends_single_logout_too(
     endpoint = endpoints("Scolarité")
     client = signed_in(make_person)
     first, second = ticket_for(client, endpoint.url), ticket_for(client, endpoint.url + "notes")
-    client.get("/cas/logout")
+    client.get("/cas/logout", HTTP_REFERER=endpoint.url)  # the service's "sign out" link
     received = endpoint.wait(2)
     assert sorted(session_index(r) or "" for r in received) == sorted([first, second])
 

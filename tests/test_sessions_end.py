@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import time_machine
 from django.test import Client as Browser
 from django.utils import timezone
 
@@ -171,3 +172,28 @@ def test_every_ending_calls_the_registered_handlers_once_with_the_sign_on(
         (person.account.pk, sign_on, "lock")
     ]
     assert [service for service, _ticket in heard[0].data["seuil_cas_tickets"]] == [cas_service.url]
+
+
+def test_a_session_that_outlives_its_maximum_ends_everywhere_at_its_next_request(
+    person: Person, cas_service: Endpoint, oidc: Client, settings: Any
+) -> None:
+    settings.SEUIL_SESSION_MAX_HOURS = 1
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        held = signed_in_everywhere(person.account.login, cas_service, oidc)
+        for minutes in (20, 40, 60, 61):  # active, so never idle; past its hour at the last
+            clock.move_to(start + timedelta(minutes=minutes))
+            held.browser.get("/mon-ent/")
+        assert_ended(held, cas_service, oidc)
+
+
+def test_an_account_closed_by_its_dates_ends_its_sessions_at_their_next_request(
+    person: Person, cas_service: Endpoint, oidc: Client
+) -> None:
+    """Between two runs of the job, the state computed at the request closes the account: the
+    session it finds ends everywhere, not only in this browser."""
+    held = signed_in_everywhere(person.account.login, cas_service, oidc)
+    person.end_date = timezone.localdate() - timedelta(days=60)
+    person.save()
+    assert held.browser.get("/mon-ent/").status_code == 302
+    assert_ended(held, cas_service, oidc)

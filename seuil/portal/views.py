@@ -12,9 +12,10 @@ from seuil.sso.models import Service
 
 # What a sign-out does to the services it had opened, said where it happens.
 SIGNED_OUT_OF_SERVICES = gettext_lazy(
-    "Les services CAS qui vous avaient connecté en sont prévenus et vous déconnectent. Un service "
-    "OpenID Connect garde sa propre session jusqu'à ce que vous vous y déconnectiez : sur un "
-    "poste partagé, fermez le navigateur."
+    "Les services CAS qui vous avaient connecté en sont prévenus et vous déconnectent. Les jetons "
+    "des services OpenID Connect sont révoqués : un service qui les vérifie vous déconnecte, un "
+    "autre garde sa propre session jusqu'à ce que vous vous y déconnectiez ; sur un poste "
+    "partagé, fermez le navigateur."
 )
 
 
