@@ -280,10 +280,10 @@ def test_the_ticket_joins_the_service_query_and_keeps_its_fragment(
 
 def test_the_cas_logout_returns_only_to_a_registered_service(app: Service, jean: Person) -> None:
     client = signed_in()
-    from_app = {"HTTP_REFERER": "http://app.example/"}
-    assert client.get("/cas/logout", {"service": APP}, **from_app)["Location"] == APP
+    from_app = {"Referer": "http://app.example/"}
+    assert client.get("/cas/logout", {"service": APP}, headers=from_app)["Location"] == APP
     assert client.get("/mon-ent/").status_code == 302, "signed out of seuil"
-    page = signed_in().get("/cas/logout", {"service": "https://evil.example/"}, **from_app)
+    page = signed_in().get("/cas/logout", {"service": "https://evil.example/"}, headers=from_app)
     assert page.status_code == 200
     assert "Vous êtes déconnecté" in page.content.decode()
 

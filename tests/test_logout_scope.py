@@ -136,7 +136,7 @@ def test_a_cas_sign_out_from_another_site_is_confirmed_first(
 
 @pytest.mark.parametrize(
     "headers",
-    [{"HTTP_SEC_FETCH_SITE": "same-origin"}, {"HTTP_REFERER": "http://127.0.0.1:{port}/"}],
+    [{"Sec-Fetch-Site": "same-origin"}, {"Referer": "http://127.0.0.1:{port}/"}],
     ids=["same-site", "a-registered-service"],
 )
 def test_a_cas_sign_out_from_seuil_or_a_service_proceeds_at_once(
@@ -145,6 +145,6 @@ def test_a_cas_sign_out_from_seuil_or_a_service_proceeds_at_once(
     browser = signed_in(jean)
     port = cas_service.url.split(":")[2].split("/")[0]
     sent = {name: value.format(port=port) for name, value in headers.items()}
-    page = browser.get("/cas/logout", **sent)
+    page = browser.get("/cas/logout", headers=sent)
     assert "Vous êtes déconnecté" in page.content.decode()
     assert browser.get("/mon-ent/").status_code == 302
