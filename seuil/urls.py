@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("seuil.sso.urls")),
     path("", include("seuil.sso.oidc_urls")),
     path("cas/", include("seuil.cas.urls")),
+    path("saml/", include("seuil.saml.urls")),
     path("admin/", admin.site.urls),
 ]
 
