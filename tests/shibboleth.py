@@ -21,8 +21,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.apache import HOST, Apache, free_port, running_apache
-from tests.conftest import need
+from tests.apache import HOST, Apache, running_apache
+from tests.conftest import free_port, need
 from tests.saml import keypair
 
 SHIBD = Path("/usr/sbin/shibd")
