@@ -143,7 +143,7 @@ def test_sign_in_portal_and_sign_out(
     sign_in(page, site)
     expect(page.get_by_role("heading", name="Mon ENT")).to_be_visible()
     expect(page.get_by_role("link", name="Archive ouverte")).to_have_attribute(
-        "href", "https://archive.example/"
+        "href", "https://archive.univ-montp3.fr/"
     )
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_role("link", name="Se connecter").first).to_be_visible()

@@ -34,7 +34,7 @@ def settings_error(*command: str, **env: str) -> str:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SEUIL_")}
     result = subprocess.run(
         list(command) or [sys.executable, "-c", "import seuil.settings"],
-        env={**clean, "SEUIL_SECRET_KEY": "x" * 50, **env},
+        env={**clean, "SEUIL_ENV_FILE": "", "SEUIL_SECRET_KEY": "x" * 50, **env},
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -53,12 +53,26 @@ def covers(prefix: str, url: str) -> bool:
         return False
     if not same_origin or u.username is not None or u.password is not None:
         return False
-    if any(part in {".", ".."} for part in unquote(u.path).split("/")):
+    if _climbs(u.path):
         return False
     base, path = p.path or "/", u.path or "/"
     if not path.startswith(base):
         return False
     return base.endswith("/") or len(path) == len(base) or path[len(base)] == "/"
+
+
+def _climbs(path: str) -> bool:
+    """Whether a path has a "." or ".." segment, however a server behind the service may read
+    it: percent-decoded as often as it changes (%252e%252e is %2e%2e, then ..), and with a
+    segment's parameters cut off (Java containers read "..;" and "..;x" as "..")."""
+    for _decoding in range(4):
+        if any(part.split(";")[0] in {".", ".."} for part in path.replace("\\", "/").split("/")):
+            return True
+        decoded = unquote(path)
+        if decoded == path:
+            return False
+        path = decoded
+    return True  # encoded more than three times over: nobody registers such an address
 
 
 def validate_prefix(value: str) -> None:
