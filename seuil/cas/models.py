@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from seuil.people.attributes import attributes_of
+from seuil.people.attributes import PUBLISHED, attributes_of
 
 # mod_auth_cas accepts only these after the prefix; an "_" sends browsers round in a loop.
 ALPHABET = string.ascii_letters + string.digits
@@ -234,10 +234,8 @@ def _json(value: Any) -> Any:
 def released(account: Any) -> dict[str, list[str]]:
     """What a CAS service learns of the person: the shared mapping under its LDAP names, less
     the personal address, which is for seuil's own mail."""
-    return {name: values for name, values in attributes_of(account).items() if name not in WITHHELD}
-
-
-WITHHELD = frozenset({"supannMailPerso"})
+    withheld = {item.ldap for item in PUBLISHED if not item.cas}
+    return {name: values for name, values in attributes_of(account).items() if name not in withheld}
 
 
 class ServiceTicket(models.Model):
