@@ -164,8 +164,11 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
     }
     host = next((f for f in plan if f.name == "host A"), None)
     if host:
+        after = next((f.start for f in plan if f.start > host.start), float("inf"))
         later = Counter(
-            kind(h.status) for h in hits if host.start + 2 <= ended(h) and h.status in (0, -1, 500)
+            kind(h.status)
+            for h in hits
+            if host.start + 2 <= ended(h) < after and h.status in (0, -1, 500)
         )
         held = Counter(kind(h.status) for h in hits if host.start <= ended(h) < host.start + 2
                        and h.status in (0, -1, 500))  # fmt: skip
