@@ -12,6 +12,9 @@ from seuil.sso.views import refuse_nul
 admin.site.site_header = f"seuil — {settings.SEUIL_INSTITUTION_NAME}"
 admin.site.site_title = "seuil"
 admin.site.index_title = _("Personnes, comptes et Sésames")
+# The lists need the width (HR's people list shows state and end date at 1280 px, filters
+# beside it); the breadcrumbs and the index lead everywhere the sidebar did.
+admin.site.enable_nav_sidebar = False
 
 
 urlpatterns = [
@@ -25,6 +28,7 @@ urlpatterns = [
     path("", include("seuil.sso.urls")),
     path("", include("seuil.sso.oidc_urls")),
     path("cas/", include("seuil.cas.urls")),
+    path("saml/", include("seuil.saml.urls")),
     path("admin/", admin.site.urls),
 ]
 

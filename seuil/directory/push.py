@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from ldap.ldapobject import LDAPObject
 
 from seuil.accounts.models import Account
@@ -57,10 +58,16 @@ class Pushed:
         setattr(self, name, getattr(self, name) + 1)
 
     def summary(self) -> str:
-        return (
-            f"{self.added} added, {self.modified} modified, {self.deleted} deleted, "
-            f"{self.unchanged} unchanged, {len(self.refused)} refused"
-        )
+        return _(
+            "%(added)d ajouté(s), %(modified)d modifié(s), %(deleted)d supprimé(s), "
+            "%(unchanged)d inchangé(s), %(refused)d refusé(s)"
+        ) % {
+            "added": self.added,
+            "modified": self.modified,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "refused": len(self.refused),
+        }
 
 
 _COUNTERS = {"add": "added", "modify": "modified", "delete": "deleted"}

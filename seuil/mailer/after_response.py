@@ -4,6 +4,10 @@ Building and sending a message took about 10 ms inside "Mot de passe oublié", a
 account that exists: a timing oracle (issue 10). During a request, what the outbox would send
 after the commit waits instead until the response is closed, which the WSGI server does once the
 body is written; outside a request (commands, cron) it is sent at once.
+
+The hook is `HttpResponse._resource_closers`, private: Django has no public per-response one
+(`request_finished` is a global signal that names no request). tests/test_after_response.py pins
+what this relies on, so that a Django upgrade that changes it fails there by name.
 """
 
 import logging
@@ -13,6 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+
+from seuil.core.outages import store_away
 
 logger = logging.getLogger(__name__)
 Handler = Callable[[HttpRequest], HttpResponse]
@@ -53,7 +59,11 @@ def after_response_gathered(task: Callable[[list[Any]], object], item: Any) -> N
 
 def defer_mail(get_response: Handler) -> Handler:
     def middleware(request: HttpRequest) -> HttpResponse:
+        from seuil.mailer import models  # here: the models import this module
+
         pending: list[Callable[[], object]] = []
+        if models._delivered:  # delivered while the database was away: recorded once it is back
+            pending.append(models.record_delivered)
         token = _pending.set(pending)
         try:
             response = get_response(request)
@@ -64,8 +74,13 @@ def defer_mail(get_response: Handler) -> Handler:
             for task in pending:
                 try:
                     task()
-                except Exception:  # the outbox keeps what was not sent, for cron to retry
-                    logger.exception("sending after the response failed")
+                except Exception as error:  # the outbox keeps what was not sent, for cron to retry
+                    if away := store_away(error):  # an outage, not a bug: no traceback
+                        logger.warning(
+                            "sending after the response waits for send_mail (%s away)", away
+                        )
+                    else:
+                        logger.exception("sending after the response failed")
 
         if pending:  # the WSGI server calls close() once the body is written
             response._resource_closers.append(run)  # type: ignore[attr-defined]

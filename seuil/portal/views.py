@@ -8,6 +8,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from seuil.accounts.sessions import end_session
+from seuil.saml.idp import enabled as saml_enabled
+from seuil.saml.logout import front_channel as saml_front_channel
+from seuil.saml.session import forget as saml_forget
+from seuil.saml.views import logged_out_page as saml_logged_out_page
 from seuil.sso.models import Service
 
 # What a sign-out does to the services it had opened, said where it happens.
@@ -35,8 +39,12 @@ def portal(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    """Signing out of seuil signs out of every SSO service of the session."""
+    """Signing out of seuil signs out of every SSO service of the session; SAML SPs are told
+    front-channel, in frames of the page that says so."""
+    frames = saml_front_channel(saml_forget(request.session)) if saml_enabled() else []
     end_session(request)
+    if frames:
+        return saml_logged_out_page(request, frames, None)
     messages.success(request, _("Vous êtes déconnecté. À bientôt !"))
     messages.info(request, SIGNED_OUT_OF_SERVICES)
     return redirect("portal:home")

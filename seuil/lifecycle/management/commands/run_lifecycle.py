@@ -1,18 +1,11 @@
-from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from seuil.lifecycle.services import run
-
-
-def day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 class Command(BaseCommand):
@@ -34,9 +27,9 @@ class Command(BaseCommand):
             if dry_run:
                 transaction.set_rollback(True)  # nothing written, and no mail leaves
         self.stdout.write(
-            f"run_lifecycle: {summary}" + (" (dry run: nothing changed)" if dry_run else "")
+            f"run_lifecycle: {summary}" + (_(" (essai : rien n'a changé)") if dry_run else "")
         )
 
     def _progress(self, done: int) -> None:
         if done % 10_000 == 0:
-            self.stderr.write(f"  {done} accounts")
+            self.stderr.write(_("  %(done)d comptes") % {"done": done})
