@@ -3,7 +3,6 @@ for an OpenID Connect service, or on seuil itself, gets a ticket without typing 
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import wraps
 from urllib.parse import quote, urlsplit
 
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from seuil.accounts.forms import SignInForm
 from seuil.accounts.models import Account
 from seuil.accounts.services import sign_in as sign_in_service
-from seuil.accounts.sessions import end_session, open_session
+from seuil.accounts.sessions import authentication, end_session, open_session
 from seuil.cas import responses, services, session
 from seuil.cas.models import (
     CasService,
@@ -32,7 +31,6 @@ from seuil.cas.models import (
 )
 from seuil.cas.responses import Code
 from seuil.core.http import client_ip
-from seuil.security.middleware import SIGNED_IN_AT
 
 
 def _set(request: HttpRequest, name: str) -> bool:
@@ -67,15 +65,11 @@ def grant(
             },
             status=403,
         )
-    signed_in_at = request.session.get(SIGNED_IN_AT)
+    signed_in = authentication(request.session)
     ticket = ServiceTicket.objects.issue(
         service=service_url,
         account=account,
-        authenticated_at=(
-            datetime.fromtimestamp(float(signed_in_at), tz=UTC)
-            if isinstance(signed_in_at, (int, float))
-            else timezone.now()
-        ),
+        authenticated_at=signed_in.at if signed_in else timezone.now(),
         from_new_login=new_login,
         sso=session.sso_of(request.session),
     )
