@@ -181,10 +181,11 @@ def worker(count: int) -> None:
 
     ids = [f"https://sp{n}.example.org/shibboleth" for n in range(count)]
     ServiceProvider.objects.usable().filter(entity_id=ids[0]).first()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for entity_id in random.choices(ids, k=1000):
         ServiceProvider.objects.usable().filter(entity_id=entity_id).first()
     lookup = (time.perf_counter() - started) / 1000 * 1000
+    lookup_cpu = (time.process_time() - cpu_started) / 1000 * 1000
     rss0 = rss_mib()
     built = []
     for entity_id in ids[:64]:
@@ -193,7 +194,8 @@ def worker(count: int) -> None:
         server_for(sp.entity_id, sp.metadata, sp.updated_at.timestamp())
         built.append((time.perf_counter() - started) * 1000)
     print(
-        f"3. worker: one SP found in {lookup:.3f} ms (goal ≤ 1 ms); its pysaml2 server built in "
+        f"3. worker: one SP found in {lookup:.3f} ms wall, {lookup_cpu:.3f} ms CPU (goal ≤ 1 ms); "
+        "its pysaml2 server built in "
         f"{statistics.median(built):.1f} ms (first request of an SP in a worker); RSS "
         f"+{rss_mib() - rss0:.1f} MiB after 64 SPs (the LRU full) (goal ≤ 20 MiB)"
     )

@@ -44,6 +44,13 @@ PUBLIC = {
     "cas:proxy",
     "cas:proxy-validate",
     "cas:service-validate",
+    # SAML: the SPs send the browser here before any sign-in; the continue page signs in itself.
+    "saml:metadata",
+    "saml:sso-redirect",
+    "saml:sso-post",
+    "saml:continue",
+    "saml:slo-redirect",
+    "saml:slo-post",
     "oidc-logout",
     "portal:sign-out",
     "portal:home",
