@@ -454,7 +454,7 @@ MIDDLEWARE = [
     # Default deny: a view is for signed-in people unless marked @login_not_required.
     "seuil.security.middleware.LoginRequired",
     "seuil.security.middleware.rate_limit",
-    "seuil.security.middleware.session_lifetime",
+    "seuil.accounts.sessions.session_lifetime",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

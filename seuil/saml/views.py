@@ -20,7 +20,6 @@ from seuil.accounts.forms import SignInForm
 from seuil.accounts.models import Account
 from seuil.accounts.services import sign_in as sign_in_service
 from seuil.accounts.sessions import end_session, open_session
-from seuil.cas.session import end_cas_session
 from seuil.core.http import client_ip
 from seuil.people.models import Status
 from seuil.saml import idp, metadata, session
@@ -219,7 +218,6 @@ def _slo(request: HttpRequest, binding: str) -> HttpResponse:
     frames: list[str] = []
     if ended:
         frames = front_channel(signed_in, skip=incoming.sp.entity_id)
-        end_cas_session(request.session)
         end_session(request)
     else:  # another session's NameID: this one goes on
         for entity_id, value, name_format in signed_in:
