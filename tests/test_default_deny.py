@@ -20,6 +20,7 @@ PUBLIC = {
     "activation:charter",
     "activation:recap",
     "activation:student",
+    "activation:student-sesame",
     "activation:student-activate",
     "activation:student-code",
     # The common-password list the indicator fetches (a public, static list).
