@@ -23,6 +23,7 @@ PUBLIC = {
     "activation:student-sesame",
     "activation:student-activate",
     "activation:student-code",
+    "activation:student-sesame",
     # The common-password list the indicator fetches (a public, static list).
     "accounts:common-passwords",
     # OpenID Connect: services and browsers call these before anyone is signed in; each one
@@ -44,6 +45,13 @@ PUBLIC = {
     "cas:proxy",
     "cas:proxy-validate",
     "cas:service-validate",
+    # SAML: the SPs send the browser here before any sign-in; the continue page signs in itself.
+    "saml:metadata",
+    "saml:sso-redirect",
+    "saml:sso-post",
+    "saml:continue",
+    "saml:slo-redirect",
+    "saml:slo-post",
     "oidc-logout",
     "portal:sign-out",
     "portal:home",

@@ -7,7 +7,10 @@ class SsoConfig(AppConfig):
     verbose_name = _("Authentification unique")
 
     def ready(self) -> None:
+        from seuil.core.hooks import after_session_end
         from seuil.sso import checks  # noqa: F401 -- registers the signing key's check
+        from seuil.sso.chains import session_ended
         from seuil.sso.toolkit import speak_french
 
         speak_french()
+        after_session_end(session_ended)

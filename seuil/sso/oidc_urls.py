@@ -13,7 +13,7 @@ app_name = "oauth2_provider"
 urlpatterns = [
     path(
         ".well-known/openid-configuration",
-        dot.ConnectDiscoveryInfoView.as_view(),
+        views.Discovery.as_view(),
         name="oidc-connect-discovery-info",
     ),
     path("oidc/authorize/", refuse_nul(views.Authorize.as_view()), name="authorize"),
@@ -27,7 +27,7 @@ urlpatterns = [
     ),
     path(
         "oidc/userinfo/",
-        rate_limit_exempt(refuse_nul(dot.UserInfoView.as_view())),
+        rate_limit_exempt(refuse_nul(views.UserInfo.as_view())),
         name="user-info",
     ),
     path("oidc/jwks/", dot.JwksInfoView.as_view(), name="jwks-info"),
