@@ -72,3 +72,47 @@ def test_the_console_script_follows_lang(lang: str, expected: str, tmp_path: Pat
     )  # fmt: skip
     assert done.returncode == 1
     assert expected in done.stderr
+
+
+def _seuil(lang: str, tmp_path: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("LC_", "SEUIL_LDAP"))},
+        "LANG": lang,
+        "SEUIL_ENV_FILE": "",
+        "SEUIL_DEBUG": "true",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite3'}",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "seuil", *arguments],
+        cwd=ROOT, env=environment, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("fr_FR.UTF-8", "Annuaire : SEUIL_LDAP_URL n'est pas défini, rien n'est publié."),
+        ("en_US.UTF-8", "Directory: SEUIL_LDAP_URL is not set, nothing is provisioned."),
+    ],
+)
+def test_check_directory_follows_lang(lang: str, expected: str, tmp_path: Path) -> None:
+    done = _seuil(lang, tmp_path, "check_directory", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("lang", "rules", "option"),
+    [
+        ("fr_FR.UTF-8", "--dry-run s'arrête avant l'écriture", "n'écrire aucune entrée d'essai"),
+        ("en_US.UTF-8", "--dry-run stops before the write", "write no probe entry"),
+    ],
+)
+def test_help_states_the_rules_in_the_operators_language(
+    lang: str, rules: str, option: str, tmp_path: Path
+) -> None:
+    done = _seuil(lang, tmp_path, "check_directory", "--help")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())  # argparse wraps the lines
+    assert rules in text
+    assert option in text

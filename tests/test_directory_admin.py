@@ -102,9 +102,9 @@ def test_a_lock_the_directory_refuses_is_loud_in_the_admin_the_check_and_the_ope
     page = hr.get(LIST).content.decode()
     assert "L&#x27;annuaire a refusé de fermer 1 compte(s)" in page
     assert f"{leaving.login} (Insufficient access" in page
-    with pytest.raises(CommandError, match=r"refused to close 1 account"):
+    with pytest.raises(CommandError, match=r"refusé de fermer 1 compte"):
         call_command("check_directory", "--dry-run")
-    assert f"NOT CLOSED in the directory: {leaving.login}" in capsys.readouterr().err
+    assert f"NON FERMÉ dans l'annuaire : {leaving.login}" in capsys.readouterr().err
 
     AccountChange.objects.update(due_at=timezone.now())
     call_command("sync_directory", verbosity=0)  # refused again: the operators were told today

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_sound_directory_passes(directory: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
     call_command("check_directory")
-    assert "{ARGON2} binds are all right" in capsys.readouterr().out
+    assert "mot de passe {ARGON2} vont bien" in capsys.readouterr().out
     conn = directory.admin()
     assert not conn.search_s(directory.people_dn, 1, attrlist=["1.1"]), "the probe is removed"
     conn.unbind_s()
@@ -26,18 +26,20 @@ def test_without_a_directory_it_says_nothing_is_provisioned(
 ) -> None:
     settings.SEUIL_LDAP_URL = ""
     call_command("check_directory")
-    assert "nothing is provisioned" in capsys.readouterr().out
+    assert "rien n'est publié" in capsys.readouterr().out
 
 
 def test_a_wrong_password_is_named(directory: Sandbox, settings: Any) -> None:
     settings.SEUIL_LDAP_BIND_PASSWORD = "wrong"
-    with pytest.raises(CommandError, match=r"Cannot bind .* as cn=seuil.*Invalid credentials"):
+    with pytest.raises(
+        CommandError, match=r"Connexion impossible à .* en tant que cn=seuil.*Invalid credentials"
+    ):
         call_command("check_directory")
 
 
 def test_a_missing_people_branch_is_named(directory: Sandbox, settings: Any) -> None:
     settings.SEUIL_LDAP_PEOPLE_DN = f"ou=personnes,{directory.suffix}"
-    with pytest.raises(CommandError, match=r"ou=personnes.* does not exist"):
+    with pytest.raises(CommandError, match=r"ou=personnes.* n'existe pas"):
         call_command("check_directory")
 
 
@@ -60,7 +62,7 @@ def test_a_dry_run_stops_before_the_probe(
         for name, value in bare.settings().items():
             setattr(settings, name, value)
         call_command("check_directory", "--dry-run")
-        assert "dry run: no probe" in capsys.readouterr().out
+        assert "essai : aucune entrée d'essai" in capsys.readouterr().out
         with pytest.raises(CommandError, match=r"moduleload argon2"):
             call_command("check_directory")
     finally:
@@ -74,4 +76,4 @@ def test_djangos_check_does_not_touch_the_directory(
     call_command("check")
     out = capsys.readouterr().out
     assert "System check identified no issues" in out
-    assert "Directory" not in out
+    assert "Annuaire" not in out

@@ -7,6 +7,7 @@ import ldap
 import ldap.dn
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.utils.translation import gettext as _
 
 from seuil.directory import client
 from seuil.directory.client import DirectoryDown
@@ -21,16 +22,22 @@ def problems(*, write: bool = True) -> list[str]:
         conn = client.connect()
     except DirectoryDown as error:
         return [
-            f"Cannot bind to {settings.SEUIL_LDAP_URL} as {settings.SEUIL_LDAP_BIND_DN}: {error}. "
-            "Check the URL, TLS (SEUIL_LDAP_STARTTLS, SEUIL_LDAP_CA_FILE), the DN and password."
+            _(
+                "Connexion impossible à %(url)s en tant que %(dn)s : %(error)s. Vérifiez "
+                "l'URL, TLS (SEUIL_LDAP_STARTTLS, SEUIL_LDAP_CA_FILE), le DN et le mot de passe."
+            )
+            % {"url": settings.SEUIL_LDAP_URL, "dn": settings.SEUIL_LDAP_BIND_DN, "error": error}
         ]
     try:
         try:
             conn.search_s(settings.SEUIL_LDAP_PEOPLE_DN, ldap.SCOPE_BASE, attrlist=["1.1"])
         except ldap.NO_SUCH_OBJECT:
             return [
-                f"The people branch {settings.SEUIL_LDAP_PEOPLE_DN} does not exist, or "
-                f"{settings.SEUIL_LDAP_BIND_DN} may not read it."
+                _(
+                    "La branche des personnes %(branch)s n'existe pas, ou %(dn)s ne peut pas "
+                    "la lire."
+                )
+                % {"branch": settings.SEUIL_LDAP_PEOPLE_DN, "dn": settings.SEUIL_LDAP_BIND_DN}
             ]
         return _argon2_binds(conn) if write else []
     finally:
@@ -54,8 +61,12 @@ def _argon2_binds(conn: ldap.ldapobject.LDAPObject) -> list[str]:
         )
     except ldap.LDAPError as error:
         return [
-            f"{settings.SEUIL_LDAP_BIND_DN} may not add entries under "
-            f"{settings.SEUIL_LDAP_PEOPLE_DN}: {client.message(error)}."
+            _("%(dn)s ne peut pas ajouter d'entrées sous %(branch)s : %(error)s.")
+            % {
+                "dn": settings.SEUIL_LDAP_BIND_DN,
+                "branch": settings.SEUIL_LDAP_PEOPLE_DN,
+                "error": client.message(error),
+            }
         ]
     try:
         return _binds(dn, password)
@@ -67,17 +78,22 @@ def _binds(dn: str, password: str) -> list[str]:
     try:
         person = client.open_connection()
     except ldap.LDAPError as error:
-        return [f"A second connection failed: {client.message(error)}."]
+        return [_("Une seconde connexion a échoué : %(error)s.") % {"error": client.message(error)}]
     try:
         person.simple_bind_s(dn, password)
         return []
     except ldap.INVALID_CREDENTIALS:
         return [
-            "An {ARGON2} password does not bind (error 49): load OpenLDAP's argon2 module "
-            "(`moduleload argon2`, in Debian's slapd package) and let anonymous clients `auth` "
-            "on userPassword."
+            _(
+                "Un mot de passe {ARGON2} n'ouvre pas de connexion (erreur 49) : chargez le "
+                "module argon2 d'OpenLDAP (`moduleload argon2`, dans le paquet slapd de Debian) "
+                "et laissez les clients anonymes faire `auth` sur userPassword."
+            )
         ]
     except ldap.LDAPError as error:
-        return [f"A bind with an {{ARGON2}} password failed: {client.message(error)}."]
+        return [
+            _("Une connexion avec un mot de passe {ARGON2} a échoué : %(error)s.")
+            % {"error": client.message(error)}
+        ]
     finally:
         person.unbind_s()
