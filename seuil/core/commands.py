@@ -9,7 +9,8 @@ from django.utils.functional import Promise
 class Command(BaseCommand):
     """`rules` is what `help` is to Django, but a lazy translation (French, English in locale/en):
     argparse wants text, so it is made when the parser is, in the language then active (the
-    operator's, which seuil's command line chooses)."""
+    operator's, which seuil's command line chooses). Arguments' help is made by `add_arguments`,
+    at that moment too: a plain gettext there is in the right language."""
 
     rules: ClassVar[str | Promise] = ""
 

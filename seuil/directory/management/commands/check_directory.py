@@ -26,7 +26,7 @@ class Command(commands.Command):
         parser.add_argument(
             "--dry-run",
             action="store_true",
-            help=gettext_lazy("se connecter et lire seulement : n'écrire aucune entrée d'essai"),
+            help=_("se connecter et lire seulement : n'écrire aucune entrée d'essai"),
         )
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
