@@ -116,3 +116,17 @@ def test_help_states_the_rules_in_the_operators_language(
     text = " ".join(done.stdout.split())  # argparse wraps the lines
     assert rules in text
     assert option in text
+
+
+def test_load_demo_tells_what_to_try_in_french_then_english(tmp_path: Path) -> None:
+    assert _seuil("C.UTF-8", tmp_path, "migrate", "--verbosity=0").returncode == 0
+    french = _seuil("fr_FR.UTF-8", tmp_path, "load_demo", "--dry-run")
+    assert french.returncode == 0, french.stderr
+    assert "seuil est prêt à" in french.stdout
+    assert "Connectez-vous à l'ENT" in french.stdout
+    assert "(essai : rien n'a été écrit)" in french.stdout
+    english = _seuil("en_US.UTF-8", tmp_path, "load_demo", "--dry-run")
+    assert english.returncode == 0, english.stderr
+    assert "things to try" in english.stdout
+    assert "Sign in to the ENT" in english.stdout
+    assert "demo: 8 created, 0 updated, 0 unchanged (dry run: nothing written)" in english.stdout

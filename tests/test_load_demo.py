@@ -17,10 +17,10 @@ pytestmark = pytest.mark.django_db
 def test_it_loads_people_and_an_operator_and_is_idempotent() -> None:
     out = StringIO()
     call_command("load_demo", stdout=out)
-    assert out.getvalue().strip().endswith("demo: 8 created, 0 updated, 0 unchanged")
+    assert out.getvalue().strip().endswith("démo : 8 créées, 0 mises à jour, 0 inchangées")
     again = StringIO()
     call_command("load_demo", stdout=again)
-    assert again.getvalue().strip().endswith("demo: 0 created, 0 updated, 8 unchanged")
+    assert again.getvalue().strip().endswith("démo : 0 créées, 0 mises à jour, 8 inchangées")
     assert Person.objects.count() == 8
     assert not Service.objects.filter(name_en="").exists(), "every demo service has English"
     assert Service.objects.get(name="Espace de cours").name_en == "Courses"
@@ -47,7 +47,7 @@ def test_the_printed_operator_password_opens_the_admin() -> None:
 def test_a_dry_run_writes_nothing() -> None:
     out = StringIO()
     call_command("load_demo", "--dry-run", stdout=out)
-    assert "dry run: nothing written" in out.getvalue()
+    assert "essai : rien n'a été écrit" in out.getvalue()
     assert not Person.objects.exists()
     assert not Account.objects.exists()
 
@@ -68,7 +68,7 @@ def test_every_run_prints_something_that_works_or_how_to_start_again() -> None:
         call_command("load_demo", stdout=out)
         text = out.getvalue()
         if "Identifiant: " not in text:
-            assert "Every demo staff member has activated" in text
+            assert "Tous les personnels de la démo ont activé leur compte" in text
             assert "rm var/seuil.sqlite3 && make run" in text
             break
         login = text.split("Identifiant: ")[1].split()[0]

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
 
 from seuil.accounts.models import Account
 from seuil.activation.models import Sesame
@@ -82,50 +83,83 @@ class Command(BaseCommand):
                 ).first()
         base = settings.SEUIL_BASE_URL
         self.stdout.write(
-            f"""
-  seuil is ready at {base}/ — things to try:
-  1. {self._newcomer(base, newcomer, sesame)}
-  2. Sign in to the ENT: {base}/gestion-de-compte/se-connecter/
-       teacher-researcher: mdurand / {passwords["mdurand"]}
-       student:            zbronte / {passwords["zbronte"]}
-     In Mon ENT, two services really sign you in, without a second password:
-{self._sites(base)}
-     The others are examples, without an address. "Se déconnecter" in seuil also signs you
-     out of the CAS one (single logout).
-  3. Work as HR in the admin: {base}/admin/   {HR} / {passwords[HR]}
-       People › select someone › "Émettre un Sésame et imprimer la lettre" gives the PDF letter.
-     Everything, as IT:                         {ADMIN} / {passwords[ADMIN]}
-  4. {self._student(base, student)}
-  5. On the command line, in any terminal (they read .env, as this server does):
+            _(
+                """
+  seuil est prêt à %(base)s/ — à essayer :
+  1. %(newcomer)s
+  2. Connectez-vous à l'ENT : %(base)s/gestion-de-compte/se-connecter/
+       enseignant-chercheur : mdurand / %(mdurand)s
+       étudiante :            zbronte / %(zbronte)s
+     Dans Mon ENT, deux services vous connectent vraiment, sans second mot de passe :
+%(sites)s
+     Les autres sont des exemples, sans adresse. « Se déconnecter » dans seuil vous
+     déconnecte aussi du service CAS (déconnexion unique).
+  3. Travaillez comme la DRH dans l'admin : %(base)s/admin/   %(hr)s / %(hr_password)s
+       Personnes › choisir quelqu'un › « Émettre un Sésame et imprimer la lettre » donne la
+       lettre en PDF.
+     Tout, comme la DSI :                      %(admin)s / %(admin_password)s
+  4. %(student)s
+  5. En ligne de commande, dans n'importe quel terminal (ils lisent .env, comme ce serveur) :
        .venv/bin/seuil export_people --excel > var/personnes.csv
        .venv/bin/seuil issue_sesame --not-activated --letter var/lettres.pdf
        .venv/bin/seuil run_lifecycle --dry-run
 """
+            )
+            % {
+                "base": base,
+                "newcomer": self._newcomer(base, newcomer, sesame),
+                "mdurand": passwords["mdurand"],
+                "zbronte": passwords["zbronte"],
+                "sites": self._sites(base),
+                "hr": HR,
+                "hr_password": passwords[HR],
+                "admin": ADMIN,
+                "admin_password": passwords[ADMIN],
+                "student": self._student(base, student),
+            }
         )
+        counts = {
+            "created": len(result.created),
+            "updated": len(result.updated),
+            "unchanged": result.unchanged,
+        }
         self.stdout.write(
-            f"demo: {len(result.created)} created, {len(result.updated)} updated, "
-            f"{result.unchanged} unchanged" + (" (dry run: nothing written)" if dry_run else "")
+            _("démo : %(created)d créées, %(updated)d mises à jour, %(unchanged)d inchangées")
+            % counts
+            + (_(" (essai : rien n'a été écrit)") if dry_run else "")
         )
 
     def _newcomer(self, base: str, newcomer: Person | None, sesame: str) -> str:
         if newcomer is None or not sesame:
-            return f"Every demo staff member has activated. To start the demo afresh: {RESET}"
-        return (
-            f"Activate a staff account: {base}{reverse('activation:activate')}\n"
-            f"       Identifiant: {newcomer.account.login}    "
-            f"Mot de passe provisoire (Sésame): {sesame}\n"
-            "     Mail goes to this console (SEUIL_EMAIL_BACKEND=console): follow the "
-            "confirmation link."
-        )
+            return _(
+                "Tous les personnels de la démo ont activé leur compte. Pour recommencer la "
+                "démo : %(reset)s"
+            ) % {"reset": RESET}
+        return _(
+            "Activez un compte de personnel : %(url)s\n"
+            "       Identifiant: %(login)s    Mot de passe provisoire (Sésame): %(sesame)s\n"
+            "     Les mails arrivent dans cette console (SEUIL_EMAIL_BACKEND=console) : suivez "
+            "le lien de confirmation."
+        ) % {
+            "url": f"{base}{reverse('activation:activate')}",
+            "login": newcomer.account.login,
+            "sesame": sesame,
+        }
 
     def _student(self, base: str, student: Person | None) -> str:
         if student is None:
-            return f"The demo student has activated. To start the demo afresh: {RESET}"
-        return (
-            f"Activate a student: {base}{reverse('activation:student')}\n"
-            f"       Numéro d'étudiant: {student.external_id}   Date de naissance: "
-            f"{student.birth_date:%d/%m/%Y}   (the code shows up here)"
-        )
+            return _(
+                "L'étudiant de la démo a activé son compte. Pour recommencer la démo : %(reset)s"
+            ) % {"reset": RESET}
+        return _(
+            "Activez un compte d'étudiant : %(url)s\n"
+            "       Numéro d'étudiant: %(number)s   Date de naissance: %(birth)s   (le code "
+            "s'affiche ici)"
+        ) % {
+            "url": f"{base}{reverse('activation:student')}",
+            "number": student.external_id,
+            "birth": f"{student.birth_date:%d/%m/%Y}",
+        }
 
     def _sites(self, base: str) -> str:
         return "\n".join(f"       {site.name + ':':<22}{site.url}" for site in demo_sites(base))
