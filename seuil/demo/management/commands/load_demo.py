@@ -6,15 +6,17 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from seuil.accounts.models import Account
 from seuil.activation.models import Sesame
+from seuil.core import commands
 from seuil.demo.sites import DemoSite, demo_sites
 from seuil.people.importing import parse_people_csv
 from seuil.people.models import Person, Status
@@ -35,19 +37,22 @@ DEMO_CLAIMS = "name,given_name,family_name,preferred_username,email,email_verifi
 DEMO_CLAIMS += "eduperson_affiliation"
 
 
-class Command(BaseCommand):
-    help = (
-        "Load the demonstration data of `make run`: staff members and students, a catalogue of "
-        "example services and the two demonstration services that really sign people in "
-        "(OpenID Connect and CAS, served by `run_demo` beside SEUIL_BASE_URL), two activated "
-        "accounts of different statuses, an IT operator "
-        f"'{ADMIN}' and an HR operator '{HR}' (group RH) whose passwords are renewed and printed "
-        "on every run, and a fresh Sésame for one staff member who has not activated yet. "
-        "Idempotent: people are upserted like any feed. Refuses to run unless SEUIL_DEBUG=true."
+class Command(commands.Command):
+    rules = gettext_lazy(
+        "Charge les données de démonstration de `make run` : des personnels et des étudiants, "
+        "un catalogue de services d'exemple et les deux services de démonstration qui "
+        "connectent vraiment (OpenID Connect et CAS, servis par `run_demo` à côté de "
+        "SEUIL_BASE_URL), deux comptes activés de statuts différents, un opérateur de la DSI "
+        "« admin-demo » et une opératrice de la DRH « rh-demo » (groupe RH) dont les mots de "
+        "passe sont renouvelés et affichés à chaque passage, et un Sésame neuf pour un "
+        "personnel qui n'a pas encore activé son compte. Idempotent : les personnes sont mises "
+        "à jour comme par n'importe quel flux. Refuse de tourner sans SEUIL_DEBUG=true."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help=_("dire ce qui serait fait, ne rien écrire")
+        )
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         if not settings.DEBUG:

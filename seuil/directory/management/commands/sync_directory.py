@@ -1,11 +1,13 @@
 import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from seuil.accounts.models import Account, AccountChange
+from seuil.core import commands
 from seuil.directory import client, services
 from seuil.directory.client import DirectoryDown
 from seuil.directory.push import publishable, push
@@ -15,29 +17,35 @@ from seuil.lifecycle.services import record_transitions
 from seuil.people.attributes import institution_today
 
 
-class Command(BaseCommand):
-    help = (
-        "Push account changes to the LDAP directory (SEUIL_LDAP_URL). Run it from cron every "
-        "minute: it first records the states accounts have reached by their dates (an account "
-        "expiring at midnight stops binding within a minute, not at the nightly run), then "
-        "pushes what is pending, each account's current entry, in batches (an import "
-        "of 20,000 people is pushed here, not one by one inside the import). Replaying a push "
-        "changes nothing. The directory being down costs nothing: the changes wait for the next "
-        "run. A change the directory refuses is retried with backoff (its message is kept), then "
-        "shown as failed in the admin; it never holds up other accounts. "
-        "--full reads the whole people branch (paged), fixes what differs, recreates what is "
-        "missing, and reports the entries seuil does not know; --prune deletes those. "
-        "--dry-run says what would be written and writes nothing."
+class Command(commands.Command):
+    rules = gettext_lazy(
+        "Publie les changements des comptes dans l'annuaire LDAP (SEUIL_LDAP_URL). À lancer "
+        "par cron chaque minute : il enregistre d'abord les états que les comptes ont atteints "
+        "par leurs dates (un compte qui expire à minuit cesse d'ouvrir une connexion dans la "
+        "minute, pas au passage de la nuit), puis publie ce qui attend, l'entrée actuelle de "
+        "chaque compte, par lots (un import de 20 000 personnes est publié ici, pas une à une "
+        "pendant l'import). Rejouer une publication ne change rien. Un annuaire arrêté ne coûte "
+        "rien : les changements attendent le passage suivant. Un changement que l'annuaire "
+        "refuse est réessayé avec un délai croissant (son message est gardé), puis montré en "
+        "échec dans l'admin ; il ne retient jamais les autres comptes. --full lit toute la "
+        "branche des personnes (par pages), corrige ce qui diffère, recrée ce qui manque, et "
+        "signale les entrées que seuil ne connaît pas ; --prune les supprime. --dry-run dit ce "
+        "qui serait écrit et n'écrit rien."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--full", action="store_true", help="reconcile the whole branch")
+        parser.add_argument("--full", action="store_true", help=_("réconcilier toute la branche"))
         parser.add_argument(
-            "--prune", action="store_true", help="with --full: delete entries seuil does not know"
+            "--prune",
+            action="store_true",
+            help=_("avec --full : supprimer les entrées que seuil ne connaît pas"),
         )
-        parser.add_argument("--dry-run", action="store_true", help="write nothing")
+        parser.add_argument("--dry-run", action="store_true", help=_("ne rien écrire"))
         parser.add_argument(
-            "--batch", type=int, default=services.BATCH, help="changes per batch (default 500)"
+            "--batch",
+            type=int,
+            default=services.BATCH,
+            help=_("changements par lot (500 par défaut)"),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,25 +1,31 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from seuil.core import commands
 from seuil.lifecycle.services import run
 
 
-class Command(BaseCommand):
-    help = (
-        "The daily job (cron, once a night). It applies the SupAnn state each account has "
-        "reached and records it: pre-created → created, active → grace (a reminder is mailed) → "
-        "expired (its Sésames are revoked), and back when a feed brings a new attachment. It "
-        "mails a second reminder a week before an account closes, purges the personal data of "
-        "accounts expired for SEUIL_RETENTION_DAYS (login and address kept), and drops stale "
-        "throttle counters. Idempotent; one transaction; the rules hold between two runs anyway."
+class Command(commands.Command):
+    rules = gettext_lazy(
+        "La tâche quotidienne (cron, une fois par nuit). Elle applique l'état SupAnn que chaque "
+        "compte a atteint et l'enregistre : précréé → créé, actif → grâce (un rappel est "
+        "envoyé) → expiré (ses Sésames sont révoqués), et retour quand un flux apporte un "
+        "nouveau rattachement. Elle envoie un second rappel une semaine avant la fermeture d'un "
+        "compte, purge les données personnelles des comptes expirés depuis "
+        "SEUIL_RETENTION_DAYS (identifiant et adresse gardés), et efface les compteurs de "
+        "limitation périmés. Idempotente ; une transaction ; les règles valent de toute façon "
+        "entre deux passages."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--dry-run", action="store_true", help="report, change nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help=_("dire ce qui serait fait, ne rien changer")
+        )
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         with transaction.atomic():
