@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from seuil.cas.models import CasService, Kind
@@ -16,14 +17,20 @@ def _arguments(parser: CommandParser) -> None:
         dest="cas_services",
         action="append",
         metavar="URL-PREFIX",
-        help="URLs under it may receive CAS tickets (repeatable; replaces the previous ones)",
+        help=_(
+            "les URL sous ce préfixe peuvent recevoir des tickets CAS (répétable ; remplace les "
+            "précédents)"
+        ),
     )
     parser.add_argument(
         "--cas-proxy-callback",
         dest="cas_callbacks",
         action="append",
         metavar="URL-PREFIX",
-        help="a pgtUrl under it may receive proxy-granting tickets (repeatable; replaces)",
+        help=_(
+            "un pgtUrl sous ce préfixe peut recevoir des tickets d'octroi de proxy (répétable ; "
+            "remplace)"
+        ),
     )
 
 

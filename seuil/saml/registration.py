@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import requests
 from django.core.exceptions import ValidationError
 from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
 
 from seuil.saml.entities import MD, Malformed, parse_document, read_entity
 from seuil.saml.models import ServiceProvider
@@ -23,7 +24,9 @@ def _arguments(parser: CommandParser) -> None:
         dest="saml_sps",
         action="append",
         metavar="METADATA-FILE-OR-URL",
-        help="a SAML SP of this service, by its metadata (repeatable; replaces the previous ones)",
+        help=_(
+            "un SP SAML de ce service, par ses métadonnées (répétable ; remplace les précédents)"
+        ),
     )
 
 

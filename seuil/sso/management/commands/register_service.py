@@ -1,10 +1,13 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from seuil.core import commands
 from seuil.sso.models import Claim, Service, Theme
 from seuil.sso.registration import service_options
 
@@ -20,19 +23,28 @@ def _stripped(value: str | None) -> str | None:
 def _registry_arguments(parser: CommandParser) -> None:
     """The registry's own options; each `dest` is a keyword of `Service.objects.register`, and
     `_registry_values` says how its text becomes the value."""
-    parser.add_argument("--url", help="where Mon ENT's link leads (needed for a new service)")
     parser.add_argument(
-        "--theme", choices=Theme.values, help="its heading in Mon ENT (needed for a new service)"
+        "--url", help=_("où mène le lien de Mon ENT (requis pour un nouveau service)")
+    )
+    parser.add_argument(
+        "--theme",
+        choices=Theme.values,
+        help=_("sa rubrique dans Mon ENT (requise pour un nouveau service)"),
     )
     parser.add_argument(
         "--for",
         dest="statuses",
         metavar="STATUS[,STATUS…]",
-        help="the statuses it is for, replacing the previous ones (needed for a new service)",
+        help=_(
+            "les statuts auxquels il est destiné, à la place des précédents (requis pour un "
+            "nouveau service)"
+        ),
     )
-    parser.add_argument("--description", help="one line under the name in Mon ENT")
-    parser.add_argument("--name-en", help="NAME on pages in English; '' removes it")
-    parser.add_argument("--description-en", help="--description on pages in English; '' removes it")
+    parser.add_argument("--description", help=_("une ligne sous le nom dans Mon ENT"))
+    parser.add_argument("--name-en", help=_("NAME sur les pages en anglais ; '' le retire"))
+    parser.add_argument(
+        "--description-en", help=_("--description sur les pages en anglais ; '' la retire")
+    )
     parser.add_argument("--oidc-redirect-uri", dest="redirect_uris", action="append", metavar="URI")
     parser.add_argument(
         "--oidc-post-logout-uri", dest="post_logout_uris", action="append", metavar="URI"
@@ -41,7 +53,9 @@ def _registry_arguments(parser: CommandParser) -> None:
     shown = parser.add_mutually_exclusive_group()
     shown.add_argument("--hidden", action="store_const", const=True, dest="hidden")
     shown.add_argument("--shown", action="store_const", const=False, dest="hidden")
-    parser.add_argument("--new-secret", action="store_true", help="replace the client secret")
+    parser.add_argument(
+        "--new-secret", action="store_true", help=_("remplacer le secret du client")
+    )
 
 
 def _registry_values(options: dict[str, Any]) -> dict[str, Any]:
@@ -62,22 +76,26 @@ def _registry_values(options: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-class Command(BaseCommand):
-    help = (
-        "Register a service of the ENT, or update the one of that NAME; what is not given is "
-        "kept, so an update names only what changes. A new service needs --url, --theme and "
-        "--for. --for lists the statuses it is for (etudiant, administratif, enseignant, "
-        "enseignant-chercheur): others see it nowhere and it refuses them. A first "
-        "--oidc-redirect-uri makes it an OpenID Connect client: client_id and client_secret are "
-        "then printed, once; the secret is stored hashed, and --new-secret replaces it. --claims "
-        f"lists what it may receive ({', '.join(Claim.values)}); a new service receives the "
-        "profile and email claims. --name-en and --description-en are what pages in English show "
-        "instead of the French name and description; an empty one removes it, and the French "
-        "shows again. --hidden keeps it out of Mon ENT, --shown puts it back. "
-        "--cas-service URL-PREFIX (repeatable) lets the URLs under each prefix receive CAS "
-        "tickets, and --cas-proxy-callback URL-PREFIX lets it receive proxy-granting tickets "
-        "there; given, they replace the service's prefixes of that kind. Anything wrong stops "
-        "the command and nothing is written."
+class Command(commands.Command):
+    rules = format_lazy(
+        gettext_lazy(
+            "Enregistre un service de l'ENT, ou met à jour celui de ce NAME ; ce qui n'est pas "
+            "donné est gardé, si bien qu'une mise à jour ne nomme que ce qui change. Un nouveau "
+            "service demande --url, --theme et --for. --for liste les statuts auxquels il est "
+            "destiné (etudiant, administratif, enseignant, enseignant-chercheur) : les autres ne "
+            "le voient nulle part et il les refuse. Un premier --oidc-redirect-uri en fait un "
+            "client OpenID Connect : client_id et client_secret sont alors affichés, une seule "
+            "fois ; le secret est gardé haché, et --new-secret le remplace. --claims liste ce "
+            "qu'il peut recevoir ({claims}) ; un nouveau service reçoit les claims profile et "
+            "email. --name-en et --description-en sont ce que montrent les pages en anglais à "
+            "la place du nom et de la description en français ; vide, l'un ou l'autre est "
+            "retiré, et le français revient. --hidden le retire de Mon ENT, --shown l'y remet. "
+            "--cas-service PRÉFIXE-D-URL (répétable) permet aux URL sous chaque préfixe de "
+            "recevoir des tickets CAS, et --cas-proxy-callback PRÉFIXE-D-URL d'y recevoir des "
+            "tickets d'octroi de proxy ; donnés, ils remplacent les préfixes de ce genre du "
+            "service. La moindre erreur arrête la commande et rien n'est écrit."
+        ),
+        claims=", ".join(Claim.values),
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -85,7 +103,9 @@ class Command(BaseCommand):
         _registry_arguments(parser)
         for extension in service_options():
             extension.arguments(parser)
-        parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help=_("dire ce qui serait fait, ne rien écrire")
+        )
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         try:
