@@ -1,39 +1,48 @@
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.debug import sensitive_variables
 
 from seuil.activation.letter import Letter, render_letters
 from seuil.activation.models import Sesame
+from seuil.core import commands
 from seuil.people.models import Person, Status
 
 
-class Command(BaseCommand):
-    help = (
-        "Issue a Sésame for registered people (staff or students): for the LOGINs given, or with "
-        "--not-activated for everyone who has not activated yet (--status keeps one status). "
-        "Issuing revokes each person's previous Sésame; a Sésame is valid SEUIL_SESAME_DAYS days, "
-        "can be used once, and is stored only as a keyed hash. --letter writes one printable A4 "
-        "PDF with one letter per person. All are issued in one transaction, or none. For one "
-        "login, the Sésame is printed once as the last line of stdout; for several, each line is "
-        "'login Sésame', unless --letter holds them. --dry-run says who would get one."
+class Command(commands.Command):
+    rules = gettext_lazy(
+        "Émet un Sésame pour des personnes enregistrées (personnels ou étudiants) : pour les "
+        "LOGIN donnés, ou avec --not-activated pour toutes celles qui n'ont pas encore activé "
+        "leur compte (--status garde un statut). Émettre révoque le Sésame précédent de chaque "
+        "personne ; un Sésame vaut SEUIL_SESAME_DAYS jours, sert une fois, et n'est gardé que "
+        "sous forme de hachage à clé. --letter écrit un seul PDF A4 imprimable, une lettre par "
+        "personne. Tous sont émis dans une transaction, ou aucun. Pour un identifiant, le "
+        "Sésame est affiché une fois, en dernière ligne de la sortie standard ; pour plusieurs, "
+        "chaque ligne est « identifiant Sésame », sauf si --letter les contient. --dry-run dit "
+        "qui en recevrait un."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("logins", nargs="*", metavar="LOGIN", help="the people's logins")
+        parser.add_argument(
+            "logins", nargs="*", metavar="LOGIN", help=_("les identifiants des personnes")
+        )
         parser.add_argument(
             "--not-activated",
             action="store_true",
-            help="everyone registered who has not activated their account yet",
+            help=_("toutes les personnes enregistrées qui n'ont pas encore activé leur compte"),
         )
-        parser.add_argument("--status", choices=Status.values, help="with --not-activated")
-        parser.add_argument("--letter", type=Path, metavar="FILE.pdf", help="write the letters")
-        parser.add_argument("--dry-run", action="store_true", help="report, issue nothing")
+        parser.add_argument("--status", choices=Status.values, help=_("avec --not-activated"))
+        parser.add_argument("--letter", type=Path, metavar="FILE.pdf", help=_("écrire les lettres"))
+        parser.add_argument(
+            "--dry-run",
+            action="store_true",
+            help=_("dire ce qui serait fait, n'émettre aucun Sésame"),
+        )
 
     @sensitive_variables()
     def handle(

@@ -2,10 +2,13 @@ import json
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from seuil.audit.models import Action, AuditEvent
+from seuil.core import commands
 
 
 def day(text: str) -> date:
@@ -15,19 +18,20 @@ def day(text: str) -> date:
         raise CommandError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
-class Command(BaseCommand):
-    help = (
-        "Write the audit log as JSON lines on stdout, oldest first: at (UTC, ISO 8601), action, "
-        "outcome, actor, account (login), ip, detail. No event ever holds a secret. --since and "
-        "--until (YYYY-MM-DD, local days, inclusive) and --action narrow it; the count goes to "
-        "stderr. --dry-run counts only. Read-only."
+class Command(commands.Command):
+    rules = gettext_lazy(
+        "Écrit le journal d'audit en lignes JSON sur la sortie standard, du plus ancien au plus "
+        "récent : at (UTC, ISO 8601), action, outcome, actor, account (identifiant), ip, "
+        "detail. Aucun événement ne contient jamais de secret. --since et --until (AAAA-MM-JJ, "
+        "jours locaux, inclus) et --action le restreignent ; le nombre va sur la sortie "
+        "d'erreur. --dry-run compte seulement. Lecture seule."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--since", type=day, help="first day, YYYY-MM-DD")
-        parser.add_argument("--until", type=day, help="last day, YYYY-MM-DD")
+        parser.add_argument("--since", type=day, help=_("premier jour, AAAA-MM-JJ"))
+        parser.add_argument("--until", type=day, help=_("dernier jour, AAAA-MM-JJ"))
         parser.add_argument("--action", choices=Action.values)
-        parser.add_argument("--dry-run", action="store_true", help="count, write nothing")
+        parser.add_argument("--dry-run", action="store_true", help=_("compter, ne rien écrire"))
 
     def handle(
         self,

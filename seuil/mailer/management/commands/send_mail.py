@@ -1,19 +1,23 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from seuil.core import commands
 from seuil.mailer.models import OutgoingMail
 
 
-class Command(BaseCommand):
-    help = (
-        "Send the queued mail that is due: messages whose first attempt failed are retried after "
-        "1, 5, 15 then 60 minutes, and never dropped. Run it from cron every minute. Each message "
-        "is claimed before it is sent, so two runs never send one twice. --dry-run counts only."
+class Command(commands.Command):
+    rules = gettext_lazy(
+        "Envoie le courrier en attente qui est dû : les messages dont le premier essai a échoué "
+        "sont réessayés après 1, 5, 15 puis 60 minutes, et jamais abandonnés. À lancer par cron "
+        "chaque minute. Chaque message est réservé avant d'être envoyé, si bien que deux "
+        "passages n'envoient jamais le même deux fois. --dry-run compte seulement."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--dry-run", action="store_true", help="count, send nothing")
+        parser.add_argument("--dry-run", action="store_true", help=_("compter, ne rien envoyer"))
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         pending = OutgoingMail.objects.pending()

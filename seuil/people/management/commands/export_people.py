@@ -1,29 +1,39 @@
 import csv
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from seuil.core import commands
 from seuil.people.models import Person, Status
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # OWASP's list for CSV injection
 COLUMNS = ("external_id", "status", "first_name", "last_name", "login", "mail", "account_state")
 
 
-class Command(BaseCommand):
-    help = (
-        "Write people as CSV to stdout, one row per person: "
-        f"{', '.join(COLUMNS)}. 'mail' is the reserved or active institutional address; "
-        "'account_state' is the SupAnn sub-state of the account (SupannCree before activation). "
-        "A cell that starts with =, +, -, @, a tab or a carriage return gets a leading ' so that "
-        "no spreadsheet runs it as a formula. Read-only; --status keeps one status. --excel "
-        "writes what French Excel opens as it is: ';' between columns, a UTF-8 byte order mark "
-        "and CRLF line ends."
+class Command(commands.Command):
+    rules = format_lazy(
+        gettext_lazy(
+            "Écrit les personnes en CSV sur la sortie standard, une ligne par personne : "
+            "{columns}. « mail » est l'adresse institutionnelle réservée ou active ; "
+            "« account_state » est le sous-état SupAnn du compte (SupannCree avant "
+            "l'activation). Une cellule qui commence par =, +, -, @, une tabulation ou un retour "
+            "chariot reçoit une ' en tête, pour qu'aucun tableur ne l'exécute comme une formule. "
+            "Lecture seule ; --status garde un statut. --excel écrit ce qu'Excel en français "
+            "ouvre tel quel : « ; » entre les colonnes, une marque d'ordre des octets UTF-8 et "
+            "des fins de ligne CRLF."
+        ),
+        columns=", ".join(COLUMNS),
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--status", choices=Status.values, help="only people of this status")
         parser.add_argument(
-            "--excel", action="store_true", help="for French Excel: ';', a BOM, CRLF"
+            "--status", choices=Status.values, help=_("seulement les personnes de ce statut")
+        )
+        parser.add_argument(
+            "--excel", action="store_true", help=_("pour Excel en français : « ; », un BOM, CRLF")
         )
 
     def handle(self, *args: Any, status: str | None, excel: bool, **options: Any) -> None:

@@ -2,33 +2,46 @@ import gc
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
+from seuil.core import commands
 from seuil.people.importing import ENCODINGS, OPTIONAL, REQUIRED, parse_people_csv
 from seuil.people.models import Person
 
 
-class Command(BaseCommand):
-    help = (
-        "Import people from an HR or student CSV feed. "
-        f"The header names the columns in any order: {', '.join(REQUIRED)} (required), "
-        f"{', '.join(OPTIONAL)} (optional). Delimiter ';' or ','; UTF-8 with or without BOM, or "
-        "cp1252 (Windows Excel) when --encoding cp1252 says so: an encoding is never guessed; "
-        "dates YYYY-MM-DD or DD/MM/YYYY. Rows are upserted by (staff or student, external_id): "
-        "a newcomer gets a login and a mail address, homonyms numbered in file order; a known "
-        "person gets the feed's names, dates and personal e-mail but keeps login and address. "
-        "Any bad row is reported as 'ligne N : raison', nothing is written and the exit code is 1. "
-        "Every person created is listed with the login and address given (HR prints the letters "
-        "from it); -v 2 also lists the updates."
+class Command(commands.Command):
+    rules = format_lazy(
+        gettext_lazy(
+            "Importe des personnes d'un flux CSV de la DRH ou de la scolarité. L'en-tête nomme "
+            "les colonnes dans n'importe quel ordre : {required} (obligatoires), {optional} "
+            "(facultatives). Séparateur « ; » ou « , » ; UTF-8 avec ou sans BOM, ou cp1252 "
+            "(Excel sous Windows) quand --encoding cp1252 le dit : un encodage n'est jamais "
+            "deviné ; dates AAAA-MM-JJ ou JJ/MM/AAAA. Les lignes sont insérées ou mises à jour "
+            "par (personnel ou étudiant, external_id) : une nouvelle personne reçoit un "
+            "identifiant et une adresse, les homonymes numérotés dans l'ordre du fichier ; une "
+            "personne connue reçoit les noms, dates et e-mail personnel du flux mais garde son "
+            "identifiant et son adresse. Toute ligne fautive est signalée par « ligne N : "
+            "raison », rien n'est écrit et le code de sortie est 1. Chaque personne créée est "
+            "listée avec l'identifiant et l'adresse donnés (la DRH en imprime les lettres) ; "
+            "-v 2 liste aussi les mises à jour."
+        ),
+        required=", ".join(REQUIRED),
+        optional=", ".join(OPTIONAL),
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", type=Path, help="the CSV file")
-        parser.add_argument("--dry-run", action="store_true", help="report, write nothing")
+        parser.add_argument("file", type=Path, help=_("le fichier CSV"))
         parser.add_argument(
-            "--encoding", choices=ENCODINGS, default="utf-8", help="the file's (default utf-8)"
+            "--dry-run", action="store_true", help=_("dire ce qui serait fait, ne rien écrire")
+        )
+        parser.add_argument(
+            "--encoding",
+            choices=ENCODINGS,
+            default="utf-8",
+            help=_("celui du fichier (utf-8 par défaut)"),
         )
 
     def handle(

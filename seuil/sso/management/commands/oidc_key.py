@@ -4,23 +4,30 @@ from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from jwcrypto import jwk
 
+from seuil.core import commands
 
-class Command(BaseCommand):
+
+class Command(commands.Command):
     # It makes the key that the checks require: it must run on a configuration without one.
     requires_system_checks: list[str] = []
-    help = (
-        "Write a new RSA signing key for OpenID Connect (2048 bits, PEM, mode 0600) to PATH, for "
-        "SEUIL_OIDC_KEY_FILE. Never overwrites a file. To rotate: point SEUIL_OIDC_KEY_FILE at the "
-        "new key and list the old one in SEUIL_OIDC_OLD_KEY_FILES until its tokens have expired "
-        "(docs/sso.md). Prints the key's id (kid)."
+    rules = gettext_lazy(
+        "Écrit une nouvelle clé de signature RSA pour OpenID Connect (2048 bits, PEM, mode "
+        "0600) dans PATH, pour SEUIL_OIDC_KEY_FILE. N'écrase jamais un fichier. Pour changer de "
+        "clé : faites pointer SEUIL_OIDC_KEY_FILE sur la nouvelle et listez l'ancienne dans "
+        "SEUIL_OIDC_OLD_KEY_FILES jusqu'à ce que ses jetons aient expiré (docs/sso.md). Affiche "
+        "l'identifiant de la clé (kid)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", type=Path)
-        parser.add_argument("--dry-run", action="store_true", help="make the key, write nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help=_("faire la clé, ne rien écrire")
+        )
 
     def handle(self, *args: Any, path: Path, dry_run: bool, **options: Any) -> None:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
