@@ -9,27 +9,30 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from seuil.core import commands
 from seuil.demo.sites import demo_sites
 from seuil.sso.models import Service
 
 STOP_SECONDS = 5  # what each server gets to end cleanly before it is killed
 
 
-class Command(BaseCommand):
-    help = (
-        "Serve `make run`'s demo until Ctrl-C: migrate, load the demo (load_demo), then seuil at "
-        "SEUIL_BASE_URL (Django's development server) and, on its next two ports, the "
-        "demonstration services that really sign people in, one OpenID Connect client "
-        "(Authlib) and one CAS client (python-cas). The OpenID Connect one gets a new client "
-        "secret on each start. Ctrl-C, or any of the three stopping, stops all three. Refuses "
-        "to run unless SEUIL_DEBUG=true."
+class Command(commands.Command):
+    rules = gettext_lazy(
+        "Sert la démo de `make run` jusqu'à Ctrl-C : migre, charge la démo (load_demo), puis "
+        "seuil à SEUIL_BASE_URL (le serveur de développement de Django) et, sur ses deux ports "
+        "suivants, les services de démonstration qui connectent vraiment, un client OpenID "
+        "Connect (Authlib) et un client CAS (python-cas). Celui d'OpenID Connect reçoit un "
+        "nouveau secret de client à chaque démarrage. Ctrl-C, ou l'arrêt de l'un des trois, "
+        "arrête les trois. Refuse de tourner sans SEUIL_DEBUG=true."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--dry-run", action="store_true", help="say what would be served, start nothing"
+            "--dry-run", action="store_true", help=_("dire ce qui serait servi, ne rien démarrer")
         )
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:

@@ -8,7 +8,12 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.text import format_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from seuil.core import commands
 
 # Federations want long-lived self-signed certificates: trust comes from the metadata, not from
 # a CA, and a rollover is announced there weeks ahead (docs/saml.md).
@@ -36,18 +41,24 @@ def key_and_certificate(common_name: str) -> tuple[bytes, bytes]:
     return pem, certificate.public_bytes(serialization.Encoding.PEM)
 
 
-class Command(BaseCommand):
-    help = (
-        "Write the SAML identity provider's keys to DIR: signing-key.pem, signing-cert.pem, "
-        "encryption-key.pem, encryption-cert.pem (RSA 3072, self-signed SHA-256 certificates "
-        f"valid {YEARS} years, keys mode 0600), for SEUIL_SAML_KEY_DIR. Runs on a production "
-        "configuration whose SEUIL_SAML_KEY_DIR names a directory without keys yet. Never "
-        "overwrites a file: it writes all four or none."
+class Command(commands.Command):
+    rules = format_lazy(
+        gettext_lazy(
+            "Écrit les clés du fournisseur d'identité SAML dans DIR : signing-key.pem, "
+            "signing-cert.pem, encryption-key.pem, encryption-cert.pem (RSA 3072, certificats "
+            "autosignés SHA-256 valables {years} ans, clés en mode 0600), pour "
+            "SEUIL_SAML_KEY_DIR. Tourne sur une configuration de production dont "
+            "SEUIL_SAML_KEY_DIR nomme un répertoire encore sans clés. N'écrase jamais un "
+            "fichier : il écrit les quatre ou aucun."
+        ),
+        years=YEARS,
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("dir", type=Path)
-        parser.add_argument("--dry-run", action="store_true", help="make the keys, write nothing")
+        parser.add_argument(
+            "--dry-run", action="store_true", help=_("faire les clés, ne rien écrire")
+        )
 
     def handle(self, *args: Any, dir: Path, dry_run: bool, **options: Any) -> None:
         host = settings.SEUIL_SAML_ENTITY_ID.split("://")[-1].split("/")[0]

@@ -1,24 +1,27 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from seuil.core import commands
 from seuil.saml.federation import refresh
 
 
-class Command(BaseCommand):
-    help = (
-        "Refresh the SAML federations' service providers from the aggregates that "
-        "SEUIL_SAML_FEDERATIONS names (cron, hourly). An aggregate is used only if its "
-        "signature, by the named "
-        "certificate, covers it whole and its validUntil lies between now and 28 days ahead; "
-        "otherwise, or if the download fails, the last good copy stays in use and `seuil check` "
-        "reports it. A malformed entity is skipped and reported; the others are stored. Each "
-        "federation is written in one transaction. Exits 1 if any federation failed."
+class Command(commands.Command):
+    rules = gettext_lazy(
+        "Rafraîchit les fournisseurs de services des fédérations SAML à partir des agrégats que "
+        "SEUIL_SAML_FEDERATIONS nomme (cron, toutes les heures). Un agrégat n'est utilisé que "
+        "si sa signature, par le certificat nommé, le couvre en entier et que son validUntil "
+        "tombe entre maintenant et 28 jours plus tard ; sinon, ou si le téléchargement échoue, "
+        "la dernière bonne copie reste en usage et `seuil check` le signale. Une entité mal "
+        "formée est sautée et signalée ; les autres sont gardées. Chaque fédération est écrite "
+        "dans une transaction. Sort avec le code 1 si une fédération a échoué."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--dry-run", action="store_true", help="check, write nothing")
+        parser.add_argument("--dry-run", action="store_true", help=_("vérifier, ne rien écrire"))
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         if not settings.SEUIL_SAML_FEDERATIONS:
