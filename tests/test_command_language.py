@@ -130,3 +130,33 @@ def test_load_demo_tells_what_to_try_in_french_then_english(tmp_path: Path) -> N
     assert "things to try" in english.stdout
     assert "Sign in to the ENT" in english.stdout
     assert "demo: 8 created, 0 updated, 0 unchanged (dry run: nothing written)" in english.stdout
+
+
+def _seuils_own_commands() -> list[str]:
+    """seuil's commands, but not Django's that seuil only tunes (makemessages)."""
+    found = sorted(ROOT.glob("seuil/*/management/commands/[!_]*.py"))
+    return [path.stem for path in found if path.stem != "makemessages"]
+
+
+@pytest.mark.parametrize("name", _seuils_own_commands())
+def test_every_command_states_its_rules_in_french_and_in_english(name: str) -> None:
+    from django.core.management import get_commands, load_command_class
+
+    from seuil.core import commands
+
+    command = load_command_class(get_commands()[name], name)
+    assert isinstance(command, commands.Command), "its help is translated"
+    with translation.override("fr"):
+        french = _unwrapped(command.create_parser("seuil", name).format_help())
+        rules = _unwrapped(str(command.rules))
+    with translation.override("en"):
+        english = _unwrapped(command.create_parser("seuil", name).format_help())
+        assert _unwrapped(str(command.rules)) in english
+    assert len(rules) > 100, "the command's rules, not a title"
+    assert rules in french
+    assert rules not in english, "the rules are translated"
+
+
+def _unwrapped(text: str) -> str:
+    """Without the whitespace argparse wraps with (it breaks lines after hyphens too)."""
+    return "".join(text.split())
