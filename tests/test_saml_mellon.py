@@ -4,9 +4,12 @@ stable across sign-ins), the session shared with an OpenID Connect service, and 
 single logout, after which the SP asks again."""
 
 import re
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -20,7 +23,7 @@ from tests.saml import aggregate
 from tests.test_saml_shibboleth import seuil_idp, sign_in  # noqa: F401 -- a fixture
 from tests.test_sso_browser import course_site  # noqa: F401 -- a fixture
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
@@ -51,6 +54,7 @@ def shown(page: Page, sp: MellonSP) -> dict[str, str]:
     return dict(re.findall(r"^([\w-]+)=(.*)$", text, re.M))
 
 
+@pytest.mark.browser
 def test_mellon_signs_in_through_seuil_and_logs_out(
     page: Page,
     archives: MellonSP,
@@ -89,3 +93,41 @@ def test_mellon_signs_in_through_seuil_and_logs_out(
     expect(page).to_have_url(f"{archives.url}/au-revoir.html", timeout=15_000)
     page.goto(f"{archives.url}/secure/whoami")
     expect(page.get_by_role("heading", name="Connexion à Archives")).to_be_visible()
+
+
+class WithinTheSP(urllib.request.HTTPRedirectHandler):
+    """Follows mellon's redirects to itself, stops at the one to an IdP."""
+
+    def __init__(self, sp: MellonSP) -> None:
+        self.sp = sp
+
+    def redirect_request(
+        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
+    ) -> Any:
+        if newurl.startswith(f"{self.sp.url}/"):
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+        return None
+
+
+@pytest.mark.parametrize("aggregate_is", ["as signed", "tampered", "signed by another key"])
+def test_mellon_trusts_seuil_only_through_the_federation_signature(
+    seuil_idp: str,  # noqa: F811 -- the fixture imported above
+    aggregate_is: str,
+) -> None:
+    until = (datetime.now(UTC) + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    key = "other-federation" if aggregate_is == "signed by another key" else "federation"
+    federation = aggregate([metadata.document().decode()], valid_until=until, key=key)
+    if aggregate_is == "tampered":  # another SSO address for seuil, after the signature
+        federation = federation.replace(b"/saml/sso/redirect", b"/saml/sso/elsewhere", 1)
+        assert b"/saml/sso/elsewhere" in federation
+    with running_mellon_sp(federation=federation) as sp:
+        with pytest.raises(urllib.error.HTTPError) as answer:
+            urllib.request.build_opener(WithinTheSP(sp)).open(f"{sp.url}/secure/whoami", timeout=10)
+        if aggregate_is == "as signed":
+            assert answer.value.code == 303
+            assert answer.value.headers["Location"].startswith(
+                seuil_idp.replace("/saml/idp", "/saml/sso/redirect?SAMLRequest=")
+            )
+        else:  # never sent to an IdP: mellon refuses the aggregate and answers an error itself
+            assert answer.value.code == 500
+            assert "Failed to verify signature" in sp.log()
