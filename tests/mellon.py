@@ -4,11 +4,14 @@ prints what it learnt, trusting seuil only through an aggregate signed by a test
 
 Why each piece is as it is:
 - the SP's metadata is written here (mellon serves it at /mellon/metadata; seuil registers it
-  from there), with the persistent NameID format first: mellon asks for the first one;
-- `MellonCookieSameSite None` with `MellonSecureCookie On`: seuil POSTs the Response back from
-  another site, and a Lax cookie, or a None one without Secure, is dropped by Chromium on that
-  POST ("lost the cookie"). Chromium keeps Secure cookies on loopback addresses, which it treats
-  as secure contexts, so this works on the tests' plain HTTP as over HTTPS in production;
+  from there), with the persistent NameID format: with the transient one that
+  mellon_create_metadata writes, mellon asks for, and seuil sends, a new NameID each time;
+- `MellonSecureCookie On`: before sending the browser to seuil, mellon sets a test cookie that is
+  always SameSite=None, and checks it when seuil POSTs the Response back from another site.
+  Chromium drops a SameSite=None cookie without Secure, and mellon then answers 400 ("lost the
+  cookie"). Chromium keeps Secure cookies on loopback addresses, which it treats as secure
+  contexts, so this works on the tests' plain HTTP as over HTTPS in production. The session
+  cookie is SameSite=None too (`MellonCookieSameSite None`), as mellon's README advises;
 - MellonSetEnvNoPrefix with short names, so the CGI prints what the assertions compare.
 """
 
