@@ -33,12 +33,20 @@ def after_password(step: SecondStep) -> SecondStep:
     return step
 
 
-def password_accepted(request: HttpRequest, account: Account, next_url: str) -> HttpResponse:
-    """A right password: the second step if one applies, else the session, and on to next."""
+def second_step(request: HttpRequest, account: Account, next_url: str) -> HttpResponse | None:
+    """What comes between a right password and the session, if anything (the second factor)."""
     for step in _second_steps:
         response = step(request, account, next_url)
         if response is not None:
             return response
+    return None
+
+
+def password_accepted(request: HttpRequest, account: Account, next_url: str) -> HttpResponse:
+    """A right password: the second step if one applies, else the session, and on to next."""
+    pause = second_step(request, account, next_url)
+    if pause is not None:
+        return pause
     open_session(request, account)
     return redirect(next_url)
 

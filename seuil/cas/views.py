@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from seuil.accounts.forms import SignInForm
 from seuil.accounts.models import Account
 from seuil.accounts.services import sign_in as sign_in_service
-from seuil.accounts.sessions import open_session
+from seuil.accounts.sessions import open_session, second_step
 from seuil.cas import responses, services, session
 from seuil.cas.models import (
     CasService,
@@ -101,6 +101,9 @@ def login(request: HttpRequest) -> HttpResponse:
                 if user.is_authenticated and user.pk != result.account.pk:
                     tickets, sso = session.forget(request.session)
                     services.single_logout(tickets=tickets, sso=sso)
+                pause = second_step(request, result.account, request.get_full_path())
+                if pause is not None:  # the second factor first; then back here, signed in
+                    return pause
                 open_session(request, result.account)
                 if registration is None:
                     return redirect(settings.LOGIN_REDIRECT_URL)

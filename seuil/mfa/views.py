@@ -79,6 +79,7 @@ def verify(request: HttpRequest) -> HttpResponse:
         "has_codes": RecoveryCode.objects.unused().filter(account=account).exists(),
         "next": _next(request),
         "step_up": pending is None,
+        "support": settings.SEUIL_SUPPORT_EMAIL,
     }
     return render(request, "mfa/verify.html", context)
 
@@ -91,7 +92,8 @@ def _signed_in(request: HttpRequest, account: Account, method: str) -> HttpRespo
 @never_cache
 def needed(request: HttpRequest) -> HttpResponse:
     """A service asks for a second factor and the person has none: how to add one."""
-    return render(request, "mfa/needed.html", {"next": _next(request)})
+    context = {"next": _next(request), "support": settings.SEUIL_SUPPORT_EMAIL}
+    return render(request, "mfa/needed.html", context)
 
 
 @never_cache
