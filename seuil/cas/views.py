@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from seuil.accounts.forms import SignInForm
 from seuil.accounts.models import Account
 from seuil.accounts.services import sign_in as sign_in_service
-from seuil.accounts.sessions import open_session, second_step
+from seuil.accounts.sessions import methods_used, open_session, second_step
 from seuil.cas import responses, services, session
 from seuil.cas.models import (
     CasService,
@@ -32,6 +32,8 @@ from seuil.cas.models import (
 )
 from seuil.cas.responses import Code
 from seuil.core.http import client_ip
+from seuil.mfa.session import satisfies_mfa
+from seuil.mfa.stepup import ask_for_second_factor
 from seuil.security.middleware import SIGNED_IN_AT
 
 
@@ -62,6 +64,10 @@ def grant(
             {"service": registration.service, "closed": not account.is_active},
             status=403,
         )
+    if registration.service.require_mfa and not satisfies_mfa(request):
+        if gateway:
+            return redirect(service_url)
+        return ask_for_second_factor(request, account, request.get_full_path())
     signed_in_at = request.session.get(SIGNED_IN_AT)
     ticket = ServiceTicket.objects.issue(
         service=service_url,
@@ -73,6 +79,7 @@ def grant(
         ),
         from_new_login=new_login,
         sso=session.sso_of(request.session),
+        methods=methods_used(request),
     )
     session.remember(request.session, service=service_url, ticket=ticket)
     return redirect(with_ticket(service_url, ticket))

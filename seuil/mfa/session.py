@@ -18,7 +18,7 @@ SECOND_FACTORS = frozenset({"otp", "hwk", "swk"})
 def amr_of(methods: Mapping[str, float]) -> list[str]:
     """RFC 8176's values: pwd, otp (a TOTP or a recovery code), hwk or swk (a passkey), and mfa
     when a password and a second factor were both used."""
-    amr = sorted(m for m in methods if m == "pwd" or m in SECOND_FACTORS)
+    amr = (["pwd"] if "pwd" in methods else []) + sorted(SECOND_FACTORS & set(methods))
     if "pwd" in methods and SECOND_FACTORS & set(methods):
         amr.append("mfa")
     return amr
@@ -42,3 +42,14 @@ def methods_of_session(session: SessionBase) -> dict[str, float]:
     request)."""
     used = session.get(METHODS)
     return dict(used) if isinstance(used, dict) else {}
+
+
+def cas_attributes(methods: Mapping[str, float]) -> dict[str, list[str]]:
+    """What CAS 3's p3 validation says of the session's authentication, as Apereo CAS names it:
+    the methods (RFC 8176 values) and, after a second factor, the REFEDS MFA context class."""
+    if not methods:
+        return {}
+    attributes = {"authenticationMethod": amr_of(methods)}
+    if is_mfa(methods):
+        attributes["authnContextClass"] = [REFEDS_MFA]
+    return attributes

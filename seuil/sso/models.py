@@ -16,6 +16,7 @@ from oauth2_provider.models import Application
 
 from seuil.accounts.models import Account
 from seuil.people.models import Status
+from seuil.sso.methods import CodeMethods  # noqa: F401 -- a model of this app
 from seuil.sso.redirects import check_redirect_uri
 from seuil.typography import french
 
@@ -139,6 +140,7 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         claims: list[str] | None = None,
         hidden: bool | None = None,
         new_secret: bool = False,
+        require_mfa: bool | None = None,
     ) -> Registration:
         """Create the service, or update the one of that name. What is not given is kept; an
         empty English name or description removes it, and the French one shows instead. An OIDC
@@ -160,6 +162,8 @@ class ServiceQuerySet(models.QuerySet["Service"]):
             service.claims = claims
         if hidden is not None:
             service.shown_in_portal = not hidden
+        if require_mfa is not None:
+            service.require_mfa = require_mfa
         unknown = sorted(set(statuses) - set(Status.values))
         if unknown or not statuses:
             raise ValidationError(
@@ -208,6 +212,14 @@ class Service(models.Model):
     shown_in_portal = models.BooleanField(_("visible dans Mon ENT"), default=True)
     claims = models.JSONField(
         _("informations transmises"), default=list, blank=True, validators=[_check_claims]
+    )
+    require_mfa = models.BooleanField(
+        _("second facteur exigé"),
+        default=False,
+        help_text=_(
+            "Le service ne reçoit un code, un ticket ou une assertion qu'après un second facteur "
+            "(clé d'accès, application d'authentification) utilisé dans la session."
+        ),
     )
     oidc_client = models.OneToOneField(
         Application,

@@ -13,7 +13,7 @@ app_name = "oauth2_provider"
 urlpatterns = [
     path(
         ".well-known/openid-configuration",
-        dot.ConnectDiscoveryInfoView.as_view(),
+        views.Discovery.as_view(),
         name="oidc-connect-discovery-info",
     ),
     path("oidc/authorize/", refuse_nul(views.Authorize.as_view()), name="authorize"),

@@ -8,8 +8,10 @@ from oauth2_provider.models import Grant
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 
+from seuil.mfa.session import acr_of, amr_of
 from seuil.sso.claims import SCOPE_OF
 from seuil.sso.claims import claims_of as derive_claims
+from seuil.sso.methods import CodeMethods
 from seuil.sso.models import Service, Subject
 
 
@@ -20,12 +22,33 @@ def _open(user: Any) -> bool:
 
 
 class Validator(OAuth2Validator):  # type: ignore[misc]
-    oidc_claim_scope = {"sub": "openid", **SCOPE_OF}
+    oidc_claim_scope = {"sub": "openid", "acr": "openid", "amr": "openid", **SCOPE_OF}
 
     def get_claim_dict(self, request: Request) -> dict[str, Any]:
         service = Service.objects.filter(oidc_client=request.client).first()
         allowed = list(service.claims) if service else []
-        return {"sub": Subject.of(request.user), **derive_claims(request.user, allowed)}
+        return {
+            "sub": Subject.of(request.user),
+            **derive_claims(request.user, allowed),
+            **self.authentication_claims(request),
+        }
+
+    def save_authorization_code(
+        self, client_id: str, code: dict[str, Any], request: Request, *args: Any, **kwargs: Any
+    ) -> None:
+        super().save_authorization_code(client_id, code, request, *args, **kwargs)
+        methods = getattr(request, "seuil_methods", None)
+        if methods:
+            CodeMethods.objects.record(code["code"], methods)
+
+    def authentication_claims(self, request: Request) -> dict[str, Any]:
+        """The ID token's acr and amr (RFC 8176), from the code's record of the session: at the
+        token endpoint only, where the code is known."""
+        code = getattr(request, "code", None)
+        methods = CodeMethods.objects.of(code) if code else {}
+        if not methods:
+            return {}
+        return {"acr": acr_of(methods), "amr": amr_of(methods)}
 
     def get_discovery_claims(self, request: Any) -> list[str]:
         return ["sub", *SCOPE_OF]

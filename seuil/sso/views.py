@@ -2,6 +2,7 @@
 with seuil's rules, and RP-initiated logout. Tokens, userinfo, discovery and JWKS are
 django-oauth-toolkit's own views (seuil/sso/oidc_urls.py)."""
 
+import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -17,12 +18,19 @@ from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from oauth2_provider.exceptions import InvalidOIDCClientError, OAuthToolkitError
 from oauth2_provider.models import Application
-from oauth2_provider.views import AuthorizationView, RPInitiatedLogoutView
-from oauthlib.openid.connect.core.exceptions import LoginRequired
+from oauth2_provider.views import (
+    AuthorizationView,
+    ConnectDiscoveryInfoView,
+    RPInitiatedLogoutView,
+)
+from oauthlib.openid.connect.core.exceptions import InteractionRequired, LoginRequired
 
+from seuil.accounts.sessions import methods_used
 from seuil.accounts.views import signin
 from seuil.audit.models import Action, AuditEvent
 from seuil.core.http import client_ip
+from seuil.mfa.session import ACR_VALUES, REFEDS_MFA, satisfies_mfa
+from seuil.mfa.stepup import ask_for_second_factor
 from seuil.people.models import Status
 from seuil.sso.models import Service
 
@@ -112,7 +120,47 @@ class Authorize(AuthorizationView):  # type: ignore[misc]
                 "support": settings.SEUIL_SUPPORT_EMAIL,
             }
             return render(request, "sso/refused.html", context, status=403)
+        if _wants_mfa(request, service) and not satisfies_mfa(request):
+            if "none" in request.GET.get("prompt", "").split():  # no page may be shown
+                refusal = OAuthToolkitError(
+                    InteractionRequired(state=credentials.get("state")),
+                    redirect_uri=credentials["redirect_uri"],
+                )
+                return self.error_response(refusal, application=service.oidc_client)  # type: ignore[no-any-return]
+            return ask_for_second_factor(request, request.user, request.get_full_path())
         return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+    def create_authorization_response(
+        self, request: HttpRequest, scopes: str, credentials: dict[str, Any], allow: bool
+    ) -> Any:
+        """The code carries how the person proved who they are, for the ID token's acr and amr
+        (seuil.sso.methods)."""
+        credentials = {**credentials, "seuil_methods": methods_used(request)}
+        return super().create_authorization_response(request, scopes, credentials, allow)
+
+
+def _wants_mfa(request: HttpRequest, service: Service) -> bool:
+    """The service is registered with require_mfa, or this request asks for REFEDS MFA in
+    acr_values (taken as required: the profile's relying parties rely on it)."""
+    return service.require_mfa or REFEDS_MFA in request.GET.get("acr_values", "").split()
+
+
+@method_decorator(login_not_required, name="dispatch")
+class Discovery(ConnectDiscoveryInfoView):  # type: ignore[misc]
+    """django-oauth-toolkit's discovery document, with the authentication context classes seuil
+    can say it satisfied."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        document = json.loads(response.content)
+        document["acr_values_supported"] = ACR_VALUES
+        claims = document.get("claims_supported", [])
+        document["claims_supported"] = [*claims, *(c for c in ("acr", "amr") if c not in claims)]
+        answer = JsonResponse(document)
+        for header in ("Access-Control-Allow-Origin",):
+            if header in response:
+                answer[header] = response[header]
+        return answer
 
 
 @method_decorator(login_not_required, name="dispatch")
