@@ -33,6 +33,20 @@ class TotpDeviceQuerySet(models.QuerySet["TotpDevice"]):
     def confirmed(self) -> "TotpDeviceQuerySet":
         return self.filter(confirmed_at__isnull=False)
 
+    def spend(self, account: Account, code: str, now: float | None = None) -> bool:
+        """Accept a code of the account's confirmed application, once: the sign-in's hot path,
+        in one read of two columns and one conditional UPDATE."""
+        found = self.confirmed().filter(account=account).values_list("pk", "encrypted_key")[:1]
+        if not found:
+            return False
+        pk, encrypted = found[0]
+        key = crypto.decrypt(encrypted)
+        step = matching_step(key, code, now) if key else None
+        if step is None:
+            return False
+        moved = self.filter(pk=pk, last_step__lt=step)
+        return moved.update(last_step=step, last_used_at=timezone.now()) == 1
+
 
 class TotpDevice(models.Model):
     """The account's authenticator application. It counts only once a first code confirmed it;
@@ -83,18 +97,7 @@ class TotpDevice(models.Model):
         )
 
     def matching_step(self, code: str, now: float | None = None) -> int | None:
-        """The time step, within one step of drift, whose code this is; None if none is. All three
-        are computed and compared in constant time, whichever matches."""
-        code = "".join(code.split())
-        if len(code) != DIGITS or not code.isdigit():
-            return None
-        totp = pyotp.TOTP(self.key, digits=DIGITS, interval=STEP)
-        current = int((time.time() if now is None else now) // STEP)
-        found = None
-        for step in range(current - DRIFT, current + DRIFT + 1):
-            if hmac.compare_digest(totp.generate_otp(step), code):
-                found = step
-        return found
+        return matching_step(self.key, code, now)
 
     def spend(self, code: str, now: float | None = None) -> bool:
         """Accept the code once: its step must be later than the last accepted one, and is
@@ -109,6 +112,21 @@ class TotpDevice(models.Model):
             confirmed_at=models.functions.Coalesce(F("confirmed_at"), models.Value(moment)),
         )
         return updated == 1
+
+
+def matching_step(key: str, code: str, now: float | None = None) -> int | None:
+    """The time step, within one step of drift, whose code this is; None if none is. All three
+    are computed and compared in constant time, whichever matches."""
+    code = "".join(code.split())
+    if len(code) != DIGITS or not code.isdigit():
+        return None
+    totp = pyotp.TOTP(key, digits=DIGITS, interval=STEP)
+    current = int((time.time() if now is None else now) // STEP)
+    found = None
+    for step in range(current - DRIFT, current + DRIFT + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            found = step
+    return found
 
 
 def _digest(code: str) -> str:

@@ -193,14 +193,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         return _refused(_("Reconnectez-vous."), 403)
     credential = _body(request).get("credential") or {}
     challenge = _challenge(request, AUTHENTICATE)
-
-    def check() -> Passkey | None:
-        if challenge is None or not isinstance(credential, dict):
-            return None
-        return verify_assertion(account=account, credential=credential, challenge=challenge)
-
-    passkey = throttle.attempt(
-        account.login, check, action=services.Audit.PASSKEY, ip=client_ip(request)
+    passkey = check_assertion(
+        account=account, credential=credential, challenge=challenge, ip=client_ip(request)
     )
     if passkey is None:
         return _refused(_("La clé d'accès n'a pas été acceptée."))
@@ -209,6 +203,19 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
     target = finish(request, account, passkey.method)
     return JsonResponse({"ok": True, "next": target})
+
+
+def check_assertion(
+    *, account: Account, credential: object, challenge: bytes | None, ip: str
+) -> Passkey | None:
+    """An assertion under the lockout: a refused one counts like a wrong password."""
+
+    def check() -> Passkey | None:
+        if challenge is None or not isinstance(credential, dict):
+            return None
+        return verify_assertion(account=account, credential=credential, challenge=challenge)
+
+    return throttle.attempt(account.login, check, action=services.Audit.PASSKEY, ip=ip)
 
 
 def verify_assertion(

@@ -36,16 +36,13 @@ def notify(account: Account, event: str, *, everywhere: bool = False, **context:
 @sensitive_variables("code")
 def check_totp(*, account: Account, code: str, ip: str) -> bool:
     """A TOTP code at sign-in or step-up. It counts in the password's lockout (per account and
-    network, counted before it is checked), and is spent atomically: replayed, it is refused."""
-    device = TotpDevice.objects.confirmed().filter(account=account).first()
+    network, counted before it is checked), and is spent atomically: replayed, it is refused.
+    A failure is audited by the lockout; the caller audits a success (the session it opens)."""
 
     def check() -> bool | None:
-        return True if device is not None and device.spend(code) else None
+        return True if TotpDevice.objects.spend(account, code) else None
 
-    ok = throttle.attempt(account.login, check, action=Audit.TOTP, ip=ip) is not None
-    if ok:
-        AuditEvent.record(Audit.TOTP, account=account, ip=ip)
-    return ok
+    return throttle.attempt(account.login, check, action=Audit.TOTP, ip=ip) is not None
 
 
 @sensitive_variables("code")
