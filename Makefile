@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 SEUIL_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
+# pytest-xdist workers: each has its own SQLite file, PostgreSQL database, Redis database and
+# ports (tests/conftest.py). More than the two cores: many tests wait on a browser or a server.
+TEST_WORKERS ?= 4
 
 .PHONY: run test bench messages clean directory
 
@@ -11,7 +14,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.run: $(BIN)/python pyproject.toml constraints.txt
-	$(BIN)/pip install --quiet -c constraints.txt -e .
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[demo]'
 	touch $@
 
 $(VENV)/.dev: $(BIN)/python pyproject.toml constraints.txt
@@ -28,14 +31,17 @@ static/vendor/zxcvbn.js: node_modules/.installed
 	mkdir -p static/vendor
 	cp node_modules/zxcvbn/dist/zxcvbn.js node_modules/zxcvbn/dist/zxcvbn.js.map static/vendor/
 
+# `make run PORT=8100`: seuil on that port, its demo services on the next two, and every link
+# (mails, letters, the services' registrations) with them.
+PORT ?= 8000
 run: export SEUIL_OIDC_KEY_FILE ?= var/oidc-dev-key.pem
+run: export SEUIL_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.run static/vendor/zxcvbn.js .env
 	mkdir -p var
 	# A development signing key for OpenID Connect, made once; production brings its own.
 	[ -f "$$SEUIL_OIDC_KEY_FILE" ] || SEUIL_OIDC_KEY_FILE= $(BIN)/seuil oidc_key "$$SEUIL_OIDC_KEY_FILE"
-	$(BIN)/seuil migrate --verbosity 0
-	$(BIN)/seuil load_demo
-	$(BIN)/seuil runserver 127.0.0.1:8000
+	# Migrates, loads the demo, serves seuil and its demo services; Ctrl-C stops them all.
+	$(BIN)/seuil run_demo
 
 # make run's settings, written once: debug, a generated key, mail to the console, plain HTTP on
 # loopback. seuil reads it in this checkout from any terminal, so every command shares the
@@ -54,8 +60,9 @@ test: $(VENV)/.dev static/vendor/zxcvbn.js
 	# bandit's "nosec encountered, but no failed test" on f-strings is its bug PyCQA/bandit#1204.
 	$(BIN)/bandit -c pyproject.toml -r seuil -ll -q
 	$(BIN)/seuil makemigrations --check --dry-run --verbosity 0
-	$(BIN)/pytest
-	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
+	# PostgreSQL runs again the tests that use the database (tests/conftest.py).
+	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS)
 
 # A throwaway OpenLDAP (Debian's slapd) with seuil's schema, to try the provisioning; Ctrl-C ends it.
 directory: $(VENV)/.run

@@ -426,6 +426,9 @@ AUTHENTICATION_BACKENDS = ["seuil.accounts.backends.AccountBackend"]
 PASSWORD_RESET_TIMEOUT = 3600  # a reset link lives one hour (Django's default is three days)
 WSGI_APPLICATION = "seuil.wsgi.application"
 AUTH_USER_MODEL = "accounts.Account"
+# Django's own password forms and commands (createsuperuser, changepassword, the admin's) apply
+# seuil's policy, as seuil's pages do: operators' passwords are held to it too.
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "seuil.accounts.validators.PolicyValidator"}]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Plain <input> widgets written in Python, not through two templates each (seuil.core.widgets).
@@ -592,6 +595,8 @@ if SEUIL_LETTER_LOGO and not Path(SEUIL_LETTER_LOGO).is_file():
 if SEUIL_LETTER_LOGO and Path(SEUIL_LETTER_LOGO).suffix.lower() not in {".png", ".jpg", ".jpeg"}:
     raise ImproperlyConfigured("SEUIL_LETTER_LOGO must be a .png or .jpg file")
 SEUIL_SUPPORT_EMAIL = env_str("SEUIL_SUPPORT_EMAIL", f"assistance@{SEUIL_MAIL_DOMAIN}")
+# Who is paged when the directory refuses to close an account (its old password still binds).
+SEUIL_OPERATOR_EMAILS = env_list("SEUIL_OPERATOR_EMAILS", [SEUIL_SUPPORT_EMAIL])
 
 # --- Logging ----------------------------------------------------------------------------------
 
@@ -599,10 +604,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"tokens": {"()": "seuil.security.logs.RedactTokens"}},
+    "filters": {
+        "tokens": {"()": "seuil.security.logs.RedactTokens"},
+        # PostgreSQL or Redis away: one warning per refused request, not an error and a traceback.
+        "outages": {"()": "seuil.core.outages.Outages"},
+    },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["tokens"]}
     },
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.request": {"filters": ["outages"]},
+    },
 }

@@ -27,3 +27,6 @@ urlpatterns = [
     path("cas/", include("seuil.cas.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# PostgreSQL or Redis away: a 503 page in French and English instead of a 500 (core/outages.py).
+handler500 = "seuil.core.outages.server_error"

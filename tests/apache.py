@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import need
+from tests.conftest import free_port, need
 
 APACHE = Path(os.environ.get("SEUIL_APACHE", "/usr/sbin/apache2"))
 MODULES = Path("/usr/lib/apache2/modules")
@@ -69,12 +69,6 @@ def need_apache(*modules: str) -> None:
             (MODULES / f"mod_{module}.so").is_file(),
             f"no mod_{module}; apt-get install {package.get(module, 'apache2')}",
         )
-
-
-def free_port(host: str = HOST) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return int(probe.getsockname()[1])
 
 
 def _config(root: Path, port: int, body: str, modules: list[str]) -> str:
@@ -130,7 +124,7 @@ def running_apache(
     script = root / "cgi" / "whoami"
     script.write_text(WHOAMI)
     script.chmod(0o755)
-    port = port or free_port()
+    port = port or free_port(HOST)
     config = root / "httpd.conf"
     config.write_text(_config(root, port, body.format(root=root, port=port), modules))
     process = subprocess.Popen(

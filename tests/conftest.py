@@ -1,24 +1,30 @@
 """What every test shares: where the database lives, and how a missing component is reported.
 
-`make test` runs the whole suite twice: on SQLite, then on a throw-away PostgreSQL database at
-SEUIL_TEST_POSTGRES_URL. The `postgres` marker flags the tests whose point is what PostgreSQL does
-differently (concurrent writers, SKIP LOCKED); they run on both, and `-m postgres` selects them.
+`make test` runs the suite on SQLite, then the tests that use the database (the django_db marker
+or a database fixture; pytest-django refuses a query from any other) again on a throw-away
+PostgreSQL database at SEUIL_TEST_POSTGRES_URL; each in parallel under pytest-xdist, every worker
+with its own databases, Redis database and ports. `pytest -v` says on each line where a test ran.
+The `postgres` marker flags the tests whose point is what PostgreSQL does differently (concurrent
+writers, SKIP LOCKED); `-m postgres` selects them.
 A test whose component is missing skips loudly, or fails when SEUIL_REQUIRE_ALL=1 (as on CI).
 """
 
+import importlib
 import os
+import random
 import re
+import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import hypothesis
 import psycopg
@@ -26,11 +32,13 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.core.servers.basehttp import ThreadedWSGIServer
 from django.utils import timezone, translation
 
 from seuil.accounts.models import Account
 from seuil.activation.models import Sesame
+from seuil.cas.models import CasService, Kind
 from seuil.people.models import Person
 from seuil.security import throttle
 from seuil.sso.models import Service
@@ -70,17 +78,60 @@ def need_redis(url: str) -> None:
     need("Redis", reachable, f"no Redis at {url}")
 
 
-# Every run on one machine shares this database and flushes it between tests: a run that must not
-# be disturbed by another's flushes can take its own (SEUIL_TEST_REDIS_URL=redis://…/13).
-THROTTLE_REDIS = os.environ.get("SEUIL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# pytest-xdist names its workers gw0, gw1…; a run without it is "main". Each worker has its own
+# SQLite file, PostgreSQL database, Redis database and ports, so workers never see each other.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+# Ports for the servers tests start (slapd, SMTP, Apache, the hosts of test_two_hosts): each
+# worker takes them from a band of its own, below the kernel's ephemeral ports (32768 and up),
+# so that neither another worker nor an outgoing connection takes a port between its choice and
+# its use. The live server binds port 0 itself, and needs none of this.
+PORT_BAND = 1000
+_given: set[int] = set()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port of this worker's band that nobody listens on now."""
+    number = 0 if WORKER == "main" else 1 + int(WORKER.removeprefix("gw"))
+    if len(_given) > PORT_BAND // 2:
+        _given.clear()
+    first = 20_000 + number * PORT_BAND
+    start = random.randrange(PORT_BAND)  # runs of other checkouts on the machine share the bands
+    for offset in range(PORT_BAND):
+        port = first + (start + offset) % PORT_BAND
+        if port in _given:  # two servers asked for in a row must not get one port
+            continue
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, port))
+            except OSError:
+                continue
+        _given.add(port)
+        return port
+    raise RuntimeError(f"no free port in {first}-{first + PORT_BAND - 1}")
+
+
+def redis_for(worker: str, url: str) -> str:
+    """SEUIL_TEST_REDIS_URL names the Redis database of a run without workers (default 11);
+    worker gwN takes the database N + 1 after it (12…15 by default, of Redis' 16), so the tests
+    that flush it never flush another worker's. A run that other runs on the machine must not
+    disturb takes its own range (SEUIL_TEST_REDIS_URL=redis://127.0.0.1:6379/8: 8, then 9…12)."""
+    if worker == "main":
+        return url
+    base, _, number = url.rpartition("/")
+    return f"{base}/{int(number or 0) + 1 + int(worker.removeprefix('gw'))}"
+
+
+TEST_REDIS = redis_for(WORKER, os.environ.get("SEUIL_TEST_REDIS_URL", "redis://127.0.0.1:6379/11"))
 
 
 @pytest.fixture(params=["database", "redis"])
 def throttle_backend(request: pytest.FixtureRequest, settings: Any) -> Iterator[str]:
     """Run the test with the throttle's counters in the database, then in Redis."""
     if request.param == "redis":
-        need_redis(THROTTLE_REDIS)
-        settings.SEUIL_REDIS_URL = THROTTLE_REDIS
+        need_redis(TEST_REDIS)
+        settings.SEUIL_REDIS_URL = TEST_REDIS
         throttle._redis.cache_clear()
         throttle._redis().flushdb()
     yield request.param
@@ -89,35 +140,101 @@ def throttle_backend(request: pytest.FixtureRequest, settings: Any) -> Iterator[
         throttle._redis.cache_clear()
 
 
+@pytest.fixture
+def lockout_backend(throttle_backend: str, settings: Any) -> str:
+    """throttle_backend with the per-address rate limit out of the way: the tests of lockouts
+    send more attempts than it lets through."""
+    settings.SEUIL_RATE_LIMIT = (10_000, 60)
+    return throttle_backend
+
+
 def on_postgres() -> bool:
     return bool(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"))
 
 
+# Everything a run writes to the temporary folder lives in one folder of its own, removed when the
+# run ends; a run that was killed leaves its folder, which the next run removes.
+RUN_DIR = Path(tempfile.gettempdir()) / f"seuil-tests-{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _sweep_killed_runs() -> None:
+    for folder in Path(tempfile.gettempdir()).glob("seuil-tests-*"):
+        pid = folder.name.removeprefix("seuil-tests-")
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _test_database() -> str:
+    """The database this process's tests run on: a SQLite file in RUN_DIR, or on PostgreSQL
+    test_<DATABASE_URL's name>_<worker>_<pid>, so that two runs on one server never collide."""
+    if on_postgres():
+        return f"test_{settings.DATABASES['default']['NAME']}_{WORKER}_{os.getpid()}"
+    # A file, not memory: threads in race tests then hold truly separate connections.
+    return str(RUN_DIR / "seuil.sqlite3")
+
+
+# Taken before pytest-django creates it: Django then writes the test name over settings' NAME.
+TEST_DATABASE = _test_database()
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
-    database = settings.DATABASES["default"]
-    if on_postgres():
-        # Each run creates its own database, so two runs on one server never collide.
-        database["TEST"]["NAME"] = f"test_seuil_{os.getpid()}"
-    else:
-        # A file, not memory: threads in race tests then hold truly separate connections.
-        path = Path(tempfile.gettempdir()) / f"seuil-test-{os.getpid()}.sqlite3"
-        database["TEST"]["NAME"] = str(path)
+    settings.DATABASES["default"]["TEST"]["NAME"] = TEST_DATABASE
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    _sweep_killed_runs()
+    RUN_DIR.mkdir(exist_ok=True)
+    config.add_cleanup(lambda: shutil.rmtree(RUN_DIR, ignore_errors=True))
     # Tests render templates without running collectstatic first: files come from the finders.
     settings.WHITENOISE_USE_FINDERS = True
-    settings.STATIC_ROOT = tempfile.mkdtemp(prefix="seuil-static-")
+    (RUN_DIR / "static").mkdir(exist_ok=True)
+    settings.STATIC_ROOT = str(RUN_DIR / "static")
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
 
 
+# Fixtures through which pytest-django lets a test reach the database (live_server asks for
+# transactional_db): with the django_db marker, they are how a test says it uses the database.
+# pytest-django refuses any query from a test that has neither.
+DATABASE_FIXTURES = frozenset(
+    {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback",
+     "live_server", "admin_user", "admin_client"}
+)  # fmt: skip
+
+
+def uses_the_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    engine = "PostgreSQL" if on_postgres() else "SQLite"
+    runs = "the tests that use the database" if on_postgres() else "every test"
+    return f"database: {engine} for {runs}; Redis tests on {TEST_REDIS} (per worker: next ones)"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if not on_postgres():
         return
+    # PostgreSQL runs what differs on it: the tests that use the database. The others ran on
+    # the SQLite pass, and would only run again on the same code.
+    kept = [item for item in items if uses_the_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if not uses_the_database(i)])
+        items[:] = kept
     database = settings.DATABASES["default"]
     try:
         psycopg.connect(
@@ -134,6 +251,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(message + " and SEUIL_REQUIRE_ALL=1") from None
         for item in items:
             item.add_marker(pytest.mark.skip(reason=message))
+
+
+def _database_of(item: pytest.Item) -> str:
+    if not uses_the_database(item):
+        return "no database"
+    return f"postgresql {TEST_DATABASE}" if on_postgres() else "sqlite"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
+    """`pytest -v` says on each line which database the test ran on."""
+    status = yield
+    where = dict(report.user_properties).get("database")
+    if report.when != "call" or not where or not isinstance(status, tuple) or len(status) != 3:
+        return status
+    category, letter, word = status
+    if isinstance(word, tuple):
+        return category, letter, (f"{word[0]} ({where})", word[1])
+    return category, letter, f"{word} ({where})" if word else word
 
 
 @pytest.fixture(autouse=True)
@@ -238,6 +374,130 @@ def pending(make_person: Callable[..., Person]) -> Account:
     return account
 
 
+@pytest.fixture
+def staff(make_person: Callable[..., Person]) -> tuple[Person, str]:
+    """Éloïse Lefèvre-Martin (elefevre), staff with an accented compound name and a personal address
+    from the HR feed, not activated, and the Sésame HR just issued her."""
+    person = make_person(
+        first_name="Éloïse", last_name="Lefèvre-Martin", personal_email="feed@example.org"
+    )
+    return person, Sesame.issue(person.account)[1]
+
+
+def activation_form(login: str, sesame: str, **overrides: Any) -> dict[str, Any]:
+    """What a newcomer posts to Validation Personnel: PASSWORD twice, a personal address, the
+    charter ticked; keyword arguments replace fields."""
+    return {
+        "login": login,
+        "sesame": sesame,
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "personal_email": "eloise.lm@example.org",
+        "secret_question": "",
+        "secret_answer": "",
+        "charter": "on",
+        **overrides,
+    }
+
+
+@pytest.fixture
+def make_account(make_person: Callable[..., Person]) -> Callable[..., Account]:
+    """A person's account: activated with PASSWORD (`active=True`), or registered and waiting
+    for its Sésame. Other keyword arguments go to make_person."""
+
+    def make(*, active: bool = True, password: str = PASSWORD, **fields: Any) -> Account:
+        return make_person(password=password if active else None, **fields).account
+
+    return make
+
+
+# --- Operators and services -------------------------------------------------------------------
+
+OperatorKind = Literal["it", "hr", "limited"]
+
+
+def _rh_group() -> Group:
+    group = Group.objects.filter(name="RH").first()
+    if group is not None:
+        return group
+    # A committing test's flush removed the group the migrations made: make it again from the
+    # migration's own list, plus the permission the next migration grants.
+    made = importlib.import_module("seuil.activation.migrations.0002_rh_group")
+    group = Group.objects.create(name="RH")
+    for app_label, codename in [*made.PERMISSIONS, ("accounts", "lock_account")]:
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    return group
+
+
+@pytest.fixture
+def make_operator() -> Callable[..., Account]:
+    """An operator of the admin, signing in with PASSWORD: "it" (superuser), "hr" (the RH group:
+    registers people, issues Sésames, locks) or "limited" (staff with only `permissions`, given
+    as codenames). Operators have no person behind them and are never published."""
+
+    def make(
+        kind: OperatorKind = "it",
+        *,
+        login: str | None = None,
+        password: str = PASSWORD,
+        permissions: Iterable[str] = (),
+    ) -> Account:
+        operator = Account.objects.create_superuser(login or f"{kind}-test", password)
+        if kind != "it":
+            operator.is_superuser = False
+            operator.save()
+        if kind == "hr":
+            operator.groups.set([_rh_group()])
+        if permissions:
+            wanted = set(permissions)
+            found = list(Permission.objects.filter(codename__in=wanted))
+            assert {p.codename for p in found} == wanted, f"unknown permissions in {wanted}"
+            operator.user_permissions.set(found)
+        return operator
+
+    return make
+
+
+@pytest.fixture
+def hr(client: Any, make_operator: Callable[..., Account]) -> Any:
+    """The test client, signed in to the admin as an HR operator (rh-test)."""
+    client.force_login(make_operator("hr", login="rh-test"))
+    return client
+
+
+@pytest.fixture
+def it(client: Any, make_operator: Callable[..., Account]) -> Any:
+    """The test client, signed in to the admin as an IT operator (it-dupont, superuser)."""
+    client.force_login(make_operator("it", login="it-dupont"))
+    return client
+
+
+@pytest.fixture
+def make_service() -> Callable[..., Service]:
+    """A service on the catalogue; keyword arguments go to Service.objects.register. With
+    `cas_prefix`, it is also a CAS service for URLs under that prefix."""
+
+    def make(
+        name: str = "Espace de cours",
+        *,
+        url: str = "https://cours.example/",
+        theme: str = "pedagogie",
+        statuses: Iterable[str] = ("enseignant", "enseignant-chercheur"),
+        cas_prefix: str | None = None,
+        **fields: Any,
+    ) -> Service:
+        service = Service.objects.register(
+            name=name, url=url, theme=theme, statuses=list(statuses), **fields
+        ).service
+        if cas_prefix is not None:
+            CasService.objects.replace_for(service, kind=Kind.SERVICE, prefixes=[cas_prefix])
+        return service
+
+    return make
+
+
 # --- A real SMTP server on loopback -----------------------------------------------------------
 
 
@@ -268,14 +528,16 @@ class _Collector:
 
 
 @pytest.fixture
-def researcher(make_person: Callable[..., Person]) -> Account:
-    """Jean Dupont, teacher-researcher, activated with Lbmx4kr7Tq and a confirmed address, and a
+def researcher(
+    make_account: Callable[..., Account], make_service: Callable[..., Service]
+) -> Account:
+    """Jean Dupont, teacher-researcher, activated with PASSWORD and a confirmed address, and a
     research service on the catalogue for the portal to show."""
-    account = make_person(status="enseignant-chercheur", password="Lbmx4kr7Tq").account
+    account = make_account(status="enseignant-chercheur")
     account.recovery_email = "jean@example.org"
     account.save()
-    Service.objects.register(
-        name="Archive ouverte",
+    make_service(
+        "Archive ouverte",
         description="Publications.",
         url="https://archive.example/",
         theme="recherche",
@@ -287,9 +549,7 @@ def researcher(make_person: Callable[..., Person]) -> Account:
 @pytest.fixture
 def smtp_server(settings: Any) -> Iterator[Inbox]:
     """aiosmtpd on a free loopback port; Django's SMTP backend points at it."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     inbox = Inbox("127.0.0.1", port)
     controller = Controller(_Collector(inbox), hostname="127.0.0.1", port=port)
     controller.start()
@@ -348,6 +608,10 @@ def page(browser: "Browser", request: pytest.FixtureRequest) -> "Iterator[Page]"
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     report = yield
+    # In every report (failures, --junitxml, -v): where the test ran.
+    report.user_properties.append(("database", _database_of(item)))
+    if report.failed:
+        report.sections.append(("database", _database_of(item)))
     setattr(item, f"rep_{report.when}", report)
     return report
 
@@ -361,7 +625,7 @@ def slapd() -> Iterator["Sandbox"]:
     from seuil.directory import sandbox
 
     need("slapd", sandbox.slapd_available(), "apt-get install slapd ldap-utils (.ci/run does)")
-    server = sandbox.start()
+    server = sandbox.start(port=free_port())
     yield server
     server.stop()
 

@@ -14,8 +14,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from seuil.sso.models import Service
+from tests.conftest import PASSWORD
 
-PASSWORD = "Lbmx4kr7Tq"
 ALL_CLAIMS = [
     "name", "given_name", "family_name", "preferred_username", "email", "email_verified",
     "eduperson_affiliation", "eduperson_scoped_affiliation", "eduperson_principal_name",

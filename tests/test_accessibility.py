@@ -16,6 +16,7 @@ from seuil.audit.models import Action
 from seuil.people.models import Person
 from seuil.security import throttle
 from seuil.sso.models import Service
+from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -47,11 +48,10 @@ def violations(page: Page, path: str) -> list[str]:
 
 
 @pytest.fixture
-def people(make_person: Callable[..., Person]) -> Person:
-    Service.objects.register(name="Espace de cours", description="Cours en ligne.", url="https://cours.example/",
-                             theme="pedagogie", statuses=["enseignant"])  # fmt: skip
-    teacher = make_person(status="enseignant", password="Lbmx4kr7Tq")
-    question = make_person(first_name="Paul", last_name="Roux", password="Lbmx4kr7Tq").account
+def people(make_person: Callable[..., Person], make_service: Callable[..., Service]) -> Person:
+    make_service(description="Cours en ligne.", statuses=["enseignant"])
+    teacher = make_person(status="enseignant", password=PASSWORD)
+    question = make_person(first_name="Paul", last_name="Roux", password=PASSWORD).account
     question.secret_question, question.secret_answer = (
         "Dans quelle rue avez-vous grandi ?",
         make_password("x y z"),
@@ -110,8 +110,8 @@ def test_the_recap_portal_and_recovery_pages_have_no_violation(
     audited.goto("/gestion-de-compte/validation-personnel/")
     audited.locator("#id_login").fill("elefevre")
     audited.locator("#id_sesame").fill(out.getvalue().splitlines()[-1])
-    audited.locator("#id_password1").fill("Lbmx4kr7Tq")
-    audited.locator("#id_password2").fill("Lbmx4kr7Tq")
+    audited.locator("#id_password1").fill(PASSWORD)
+    audited.locator("#id_password2").fill(PASSWORD)
     audited.locator("#id_personal_email").fill("e@example.org")
     audited.locator("#id_charter").check()
     audited.get_by_role("button", name="Valider").click()
@@ -130,7 +130,7 @@ def test_the_recap_portal_and_recovery_pages_have_no_violation(
     # Signed in: the portal, the password change, the recovery information.
     audited.goto("/gestion-de-compte/se-connecter/")
     audited.locator("#id_login").fill(people.account.login)
-    audited.locator("#id_password").fill("Lbmx4kr7Tq")
+    audited.locator("#id_password").fill(PASSWORD)
     audited.get_by_role("button", name="Se connecter").click()
     for path in [
         "/mon-ent/",
@@ -162,8 +162,8 @@ def test_a_keyboard_alone_activates_an_account(
                 return
         raise AssertionError(f"Tab never reaches #{target}")
 
-    for target, value in [("id_login", "elefevre"), ("id_sesame", sesame), ("id_password1", "Lbmx4kr7Tq"),
-                          ("id_password2", "Lbmx4kr7Tq"), ("id_personal_email", "e@example.org")]:  # fmt: skip
+    for target, value in [("id_login", "elefevre"), ("id_sesame", sesame), ("id_password1", PASSWORD),
+                          ("id_password2", PASSWORD), ("id_personal_email", "e@example.org")]:  # fmt: skip
         tab_to(target)
         page.keyboard.type(value)
     expect(page.get_by_test_id("password-indicator")).to_have_attribute("data-valid", "true")

@@ -17,32 +17,9 @@ from seuil.activation.models import CharterAcceptance, Sesame
 from seuil.audit.models import AuditEvent
 from seuil.mailer.models import OutgoingMail
 from seuil.people.models import Person
-from tests.conftest import ACTIVATION_URL, without_csrf
+from tests.conftest import ACTIVATION_URL, PASSWORD, activation_form, without_csrf
 
 pytestmark = pytest.mark.django_db
-STRONG = "Lbmx4kr7Tq"
-
-
-@pytest.fixture
-def staff(make_person: Callable[..., Person]) -> tuple[Person, str]:
-    person = make_person(
-        first_name="Éloïse", last_name="Lefèvre-Martin", personal_email="feed@example.org"
-    )
-    return person, Sesame.issue(person.account)[1]
-
-
-def form(login: str, sesame: str, **overrides: Any) -> dict[str, Any]:
-    return {
-        "login": login,
-        "sesame": sesame,
-        "password1": STRONG,
-        "password2": STRONG,
-        "personal_email": "eloise.lm@example.org",
-        "secret_question": "",
-        "secret_answer": "",
-        "charter": "on",
-        **overrides,
-    }
 
 
 def errors(response: Any, field: str) -> list[str]:
@@ -79,12 +56,14 @@ def test_the_form_speaks_english_when_the_browser_asks(client: Client) -> None:
 
 def test_it_activates_an_account(client: Client, staff: tuple[Person, str]) -> None:
     person, sesame = staff
-    response = client.post(ACTIVATION_URL, form("elefevre", sesame), REMOTE_ADDR="192.0.2.7")
+    response = client.post(
+        ACTIVATION_URL, activation_form("elefevre", sesame), REMOTE_ADDR="192.0.2.7"
+    )
     assert response.status_code == 302
     account = Account.objects.get(pk=person.account.pk)
     assert account.activated_at is not None
     assert account.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
-    assert authenticate(username="elefevre", password=STRONG) == account
+    assert authenticate(username="elefevre", password=PASSWORD) == account
     assert account.pending_email == "eloise.lm@example.org"
     assert account.recovery_email == ""  # until the link is followed
     acceptance = CharterAcceptance.objects.get(account=account)
@@ -106,14 +85,14 @@ def test_it_activates_an_account(client: Client, staff: tuple[Person, str]) -> N
 def test_the_recap_confirms_the_account_and_the_mailbox_once(
     client: Client, staff: tuple[Person, str]
 ) -> None:
-    response = client.post(ACTIVATION_URL, form("elefevre", staff[1]), follow=True)
+    response = client.post(ACTIVATION_URL, activation_form("elefevre", staff[1]), follow=True)
     page = response.content.decode()
     assert "Votre compte est activé" in page
     assert "elefevre" in page
     assert "eloise.lefevre-martin@univ-montp3.fr" in page
     assert "ne pourra pas vous être envoyé" in page
     assert 'href="/gestion-de-compte/se-connecter/">Se connecter</a>' in page, "the next step"
-    assert STRONG not in page
+    assert PASSWORD not in page
     assert client.get(f"{ACTIVATION_URL}recapitulatif/").status_code == 302, (
         "the recap is shown once"
     )
@@ -132,7 +111,7 @@ def test_it_rejects_a_bad_login_or_sesame_with_one_message(
     elif case == "used":
         other = make_person(first_name="Paul", last_name="Roux")
         used = Sesame.issue(other.account)[1]
-        client.post(ACTIVATION_URL, form("proux", used))
+        client.post(ACTIVATION_URL, activation_form("proux", used))
         login, sesame = "proux", used
     elif case == "revoked":
         Sesame.issue(person.account)
@@ -142,7 +121,7 @@ def test_it_rejects_a_bad_login_or_sesame_with_one_message(
     if context:
         context.start()
     try:
-        response = client.post(ACTIVATION_URL, form(login, sesame))
+        response = client.post(ACTIVATION_URL, activation_form(login, sesame))
     finally:
         if context:
             context.stop()
@@ -166,8 +145,8 @@ def page_without_echoes(response: Any) -> str:
 def test_known_and_unknown_logins_get_the_same_page(
     client: Client, staff: tuple[Person, str]
 ) -> None:
-    known = client.post(ACTIVATION_URL, form("elefevre", "ABCD-EFGH-JKMN-P"))
-    unknown = client.post(ACTIVATION_URL, form("zzunknown", "ABCD-EFGH-JKMN-P"))
+    known = client.post(ACTIVATION_URL, activation_form("elefevre", "ABCD-EFGH-JKMN-P"))
+    unknown = client.post(ACTIVATION_URL, activation_form("zzunknown", "ABCD-EFGH-JKMN-P"))
     assert known.status_code == unknown.status_code == 200
     assert page_without_echoes(known) == page_without_echoes(unknown)
 
@@ -176,9 +155,9 @@ def test_a_failed_validation_writes_nothing_and_keeps_the_sesame(
     client: Client, staff: tuple[Person, str]
 ) -> None:
     person, sesame = staff
-    client.post(ACTIVATION_URL, form("elefevre", sesame, password2="Different7Kq"))
+    client.post(ACTIVATION_URL, activation_form("elefevre", sesame, password2="Different7Kq"))
     nothing_written(person.account)
-    assert client.post(ACTIVATION_URL, form("elefevre", sesame)).status_code == 302
+    assert client.post(ACTIVATION_URL, activation_form("elefevre", sesame)).status_code == 302
 
 
 def test_it_keeps_the_typed_values_but_never_a_secret(
@@ -187,19 +166,19 @@ def test_it_keeps_the_typed_values_but_never_a_secret(
     _, sesame = staff
     response = client.post(
         ACTIVATION_URL,
-        form("elefevre", sesame, password2="Different7Kq", personal_email="", secret_question="Quel est le titre de votre livre préféré ?", secret_answer="Le Petit Prince"),
+        activation_form("elefevre", sesame, password2="Different7Kq", personal_email="", secret_question="Quel est le titre de votre livre préféré ?", secret_answer="Le Petit Prince"),
     )  # fmt: skip
     page = response.content.decode()
     assert 'value="elefevre"' in page
     assert "selected>Quel est le titre de votre livre préféré\u00a0?" in page
-    for secret in (sesame, STRONG, "Different7Kq", "Le Petit Prince"):
+    for secret in (sesame, PASSWORD, "Different7Kq", "Le Petit Prince"):
         assert secret not in page
 
 
 def test_each_error_sits_next_to_its_field(client: Client, staff: tuple[Person, str]) -> None:
     response = client.post(
         ACTIVATION_URL,
-        form(
+        activation_form(
             "elefevre", staff[1], password1="Éloïse#1", password2="x", personal_email="", charter=""
         ),
     )
@@ -228,7 +207,7 @@ def test_the_password_may_not_hold_the_persons_name(
 ) -> None:
     response = client.post(
         ACTIVATION_URL,
-        form("elefevre", staff[1], password1="Lefevre7KqZm", password2="Lefevre7KqZm"),
+        activation_form("elefevre", staff[1], password1="Lefevre7KqZm", password2="Lefevre7KqZm"),
     )
     assert "Il contient votre identifiant ou votre nom" in errors(response, "password1")
 
@@ -252,7 +231,9 @@ def test_the_password_may_not_hold_the_persons_name(
 def test_it_checks_the_personal_email(
     client: Client, staff: tuple[Person, str], email: str, message: str
 ) -> None:
-    response = client.post(ACTIVATION_URL, form("elefevre", staff[1], personal_email=email))
+    response = client.post(
+        ACTIVATION_URL, activation_form("elefevre", staff[1], personal_email=email)
+    )
     assert errors(response, "personal_email") == [message]
 
 
@@ -261,7 +242,7 @@ def test_it_asks_for_one_recovery_contact_not_both(
 ) -> None:
     response = client.post(
         ACTIVATION_URL,
-        form(
+        activation_form(
             "elefevre",
             staff[1],
             secret_question="Dans quelle rue avez-vous grandi ?",
@@ -273,7 +254,7 @@ def test_it_asks_for_one_recovery_contact_not_both(
     ]
     short = client.post(
         ACTIVATION_URL,
-        form(
+        activation_form(
             "elefevre",
             staff[1],
             personal_email="",
@@ -292,7 +273,7 @@ def test_it_hashes_a_normalised_secret_answer(client: Client, staff: tuple[Perso
     question = "Dans quelle rue avez-vous grandi ?"
     client.post(
         ACTIVATION_URL,
-        form(
+        activation_form(
             "elefevre",
             sesame,
             personal_email="",
@@ -315,21 +296,21 @@ def test_the_sesame_is_read_whatever_its_case_spaces_and_hyphens(
     client: Client, staff: tuple[Person, str]
 ) -> None:
     typed = staff[1].replace("-", " ").lower().replace("0", "o")
-    assert client.post(ACTIVATION_URL, form("  ELEFEVRE ", typed)).status_code == 302
+    assert client.post(ACTIVATION_URL, activation_form("  ELEFEVRE ", typed)).status_code == 302
 
 
 def test_a_sesame_on_an_active_account_replaces_its_password(
     client: Client, staff: tuple[Person, str]
 ) -> None:
     person, sesame = staff
-    client.post(ACTIVATION_URL, form("elefevre", sesame))
+    client.post(ACTIVATION_URL, activation_form("elefevre", sesame))
     account = Account.confirm_email(Account.objects.get(pk=person.account.pk).email_token())
     assert account is not None
     OutgoingMail.objects.all()  # the first activation's mail is already queued
     second = Sesame.issue(account)[1]
     response = client.post(
         ACTIVATION_URL,
-        form(
+        activation_form(
             "elefevre",
             second,
             password1="Zq8vNw3kLp",
@@ -354,7 +335,9 @@ def test_a_students_sesame_works_on_the_same_form(
     student = make_person(status="etudiant", first_name="Zoë", last_name="Brontë")
     sesame = Sesame.issue(student.account)[1]
     response = client.post(
-        ACTIVATION_URL, form("zbronte", sesame, personal_email="zoe@example.org"), follow=True
+        ACTIVATION_URL,
+        activation_form("zbronte", sesame, personal_email="zoe@example.org"),
+        follow=True,
     )
     assert "zoe.bronte@etu.univ-montp3.fr" in response.content.decode()
 
@@ -367,7 +350,7 @@ def test_a_huge_secret_is_refused_before_any_hashing(
     huge = "A" * 1_000_000
     with mock.patch.object(hashers, "make_password", wraps=hashers.make_password) as hashing:
         response = client.post(
-            ACTIVATION_URL, form("elefevre", staff[1], password1=huge, password2=huge)
+            ACTIVATION_URL, activation_form("elefevre", staff[1], password1=huge, password2=huge)
         )
     assert response.status_code == 200
     assert errors(response, "password1")[0].startswith(
@@ -394,7 +377,7 @@ def test_known_and_unknown_logins_cost_the_same_hashing(
                 Argon2idHasher, "verify", autospec=True, side_effect=Argon2idHasher.verify
             ) as verify,
         ):
-            client.post(ACTIVATION_URL, form(login, "ABCD-EFGH-JKMN-P"))
+            client.post(ACTIVATION_URL, activation_form(login, "ABCD-EFGH-JKMN-P"))
         return keyed.call_count, encode.call_count, verify.call_count
 
     assert work("elefevre") == work("zzunknown") == (1, 0, 0)

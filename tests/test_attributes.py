@@ -10,6 +10,7 @@ import pytest
 from seuil.accounts.models import Account
 from seuil.people.attributes import attributes_of
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -124,7 +125,7 @@ def test_the_state_and_its_dates_follow_the_attachment(
 
 
 def test_a_lock_suspends_both_resources(make_person: Callable[..., Person]) -> None:
-    account = make_person(password="Lbmx4kr7Tq").account
+    account = make_person(password=PASSWORD).account
     account.lock("enquête")
     account.locked_at = at(date(2026, 10, 2))
 
@@ -149,8 +150,10 @@ def test_scope_and_establishment_come_from_the_settings(
     assert attributes["supannEtablissement"] == ["{UAI}0751717J"]
 
 
-def test_an_operator_gets_its_login_and_no_affiliation() -> None:
-    operator = Account.objects.create_superuser("drh-admin", "Lbmx4kr7Tq")
+def test_an_operator_gets_its_login_and_no_affiliation(
+    make_operator: Callable[..., Account],
+) -> None:
+    operator = make_operator(login="drh-admin")
 
     attributes = attributes_of(operator)
 
@@ -161,7 +164,7 @@ def test_an_operator_gets_its_login_and_no_affiliation() -> None:
 
 def test_every_value_is_a_non_empty_string(make_person: Callable[..., Person]) -> None:
     for status in ("administratif", "enseignant", "enseignant-chercheur", "etudiant"):
-        attributes = attributes_of(make_person(status=status, password="Lbmx4kr7Tq").account)
+        attributes = attributes_of(make_person(status=status, password=PASSWORD).account)
         for name, values in attributes.items():
             assert values, name
             assert all(isinstance(v, str) and v for v in values), name

@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 PRODUCTION = {
     "PATH": os.environ["PATH"],
@@ -86,7 +87,7 @@ def test_a_session_ends_twelve_hours_after_sign_in(
 ) -> None:
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        client.force_login(make_person(password="Lbmx4kr7Tq").account)
+        client.force_login(make_person(password=PASSWORD).account)
         client.get("/")  # the clock starts at the first request (the sign-in view starts it too)
     for minutes in range(20, 12 * 60, 20):  # active all day long
         with time_machine.travel(start + timedelta(minutes=minutes), tick=False):
@@ -100,7 +101,7 @@ def test_a_session_ends_twelve_hours_after_sign_in(
 def test_a_session_ends_after_thirty_idle_minutes(
     client: Client, make_person: Callable[..., Person]
 ) -> None:
-    client.force_login(make_person(password="Lbmx4kr7Tq").account)
+    client.force_login(make_person(password=PASSWORD).account)
     with time_machine.travel(timezone.now() + timedelta(minutes=29)):
         assert client.get("/").wsgi_request.user.is_authenticated
     with time_machine.travel(timezone.now() + timedelta(minutes=29 + 31)):

@@ -14,7 +14,7 @@ from playwright.sync_api import Locator, Page, Request, expect
 
 from seuil.accounts.models import Account
 from seuil.people.models import Person
-from tests.conftest import Inbox, text_of
+from tests.conftest import PASSWORD, Inbox, text_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 FEED = """status;external_id;civility;first_name;last_name;birth_date;start_date;personal_email
@@ -70,8 +70,8 @@ def test_staff_activation_with_the_live_indicator(
     password.press_sequentially("Lbmx4kr7Té")
     expect(indicator).to_contain_text("Il contient un accent (« é »)")
     password.fill("")
-    password.press_sequentially("Lbmx4kr7Tq")
-    field(page, "Confirmation du nouveau mot de passe").press_sequentially("Lbmx4kr7Tq")
+    password.press_sequentially(PASSWORD)
+    field(page, "Confirmation du nouveau mot de passe").press_sequentially(PASSWORD)
     expect(indicator).to_have_attribute("data-valid", "true")
     expect(indicator).to_contain_text("conforme")
     field(page, "Mail personnel").fill("eloise.lm@example.org")
@@ -88,7 +88,7 @@ def test_staff_activation_with_the_live_indicator(
     ]
     assert all(str(m["To"]) == "eloise.lm@example.org" for m in messages)
     for message in messages:
-        assert "Lbmx4kr7Tq" not in message.as_string()
+        assert PASSWORD not in message.as_string()
         assert sesame not in message.as_string()
     confirmation = next(m for m in messages if "Confirm" in str(m["Subject"]))
     link = re.search(r"https?://\S+/gestion-de-compte/confirmer-mail/\S+/", text_of(confirmation))
@@ -101,14 +101,14 @@ def test_staff_activation_with_the_live_indicator(
     expect(page.get_by_text("est confirmé")).to_be_visible()
     account = Account.objects.get(login="elefevre")
     assert account.recovery_email == "eloise.lm@example.org"
-    assert account.check_password("Lbmx4kr7Tq")
+    assert account.check_password(PASSWORD)
 
 
 def test_no_request_carries_the_password_before_valider(
     page: Page, site: str, tmp_path: Path
 ) -> None:
     sesame = sesame_for("elefevre", tmp_path)
-    secret = "Lbmx4kr7Tq"
+    secret = PASSWORD
     seen: list[Request] = []
     page.on("request", lambda request: seen.append(request))
     page.goto(site + "/gestion-de-compte/validation-personnel/")
@@ -129,7 +129,7 @@ def test_no_request_carries_the_password_before_valider(
     assert secret in (posts[0].post_data or ""), "it leaves with Valider, and only then"
 
 
-def sign_in(page: Page, site: str, password: str = "Lbmx4kr7Tq") -> None:
+def sign_in(page: Page, site: str, password: str = PASSWORD) -> None:
     page.goto(site + "/")
     page.get_by_role("link", name="Se connecter").first.click()
     field(page, "Identifiant").fill("jdupont")
@@ -155,7 +155,7 @@ def test_sign_in_portal_and_sign_out(
 def test_change_of_password(page: Page, site: str, researcher: Account, smtp_server: Inbox) -> None:
     sign_in(page, site)
     page.get_by_role("link", name="Changer mon mot de passe").click()
-    field(page, "Mot de passe actuel").fill("Lbmx4kr7Tq")
+    field(page, "Mot de passe actuel").fill(PASSWORD)
     page.locator("#id_password1").press_sequentially("Zq8vNw3kLp")
     field(page, "Confirmation du nouveau mot de passe").press_sequentially("Zq8vNw3kLp")
     expect(page.get_by_test_id("password-indicator")).to_have_attribute("data-valid", "true")
@@ -203,8 +203,8 @@ def test_the_students_path(
     field(page, "Code reçu par mail").fill(code.group(0))
     page.get_by_role("button", name="Valider").click()
     expect(field(page, "Mail personnel")).to_have_value("zoe.bronte@example.org")
-    page.locator("#id_password1").press_sequentially("Lbmx4kr7Tq")
-    field(page, "Confirmation du nouveau mot de passe").press_sequentially("Lbmx4kr7Tq")
+    page.locator("#id_password1").press_sequentially(PASSWORD)
+    field(page, "Confirmation du nouveau mot de passe").press_sequentially(PASSWORD)
     expect(page.get_by_test_id("password-indicator")).to_have_attribute("data-valid", "true")
     field(page, "Je m'engage à respecter la charte").check()
     page.get_by_role("button", name="Valider").click()
@@ -213,7 +213,7 @@ def test_the_students_path(
     assert "Votre compte ENT est activé" in str(smtp_server.wait_for(2)[1]["Subject"])
     account = Person.objects.get(external_id="22600001").account
     assert account.recovery_email == "zoe.bronte@example.org", "the code proved the address"
-    assert account.check_password("Lbmx4kr7Tq")
+    assert account.check_password(PASSWORD)
 
 
 def test_the_page_is_english_when_the_browser_asks(browser: Any, site: str) -> None:
@@ -228,7 +228,7 @@ def test_the_page_is_english_when_the_browser_asks(browser: Any, site: str) -> N
 def test_an_answer_hash_is_never_what_the_page_shows(
     page: Page, site: str, make_person: Callable[..., Person]
 ) -> None:
-    account = make_person(first_name="Paul", last_name="Roux", password="Lbmx4kr7Tq").account
+    account = make_person(first_name="Paul", last_name="Roux", password=PASSWORD).account
     account.secret_question, account.secret_answer = (
         "Dans quelle rue avez-vous grandi ?",
         make_password("rue des lilas"),

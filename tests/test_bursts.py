@@ -22,11 +22,11 @@ from seuil.mailer.models import OutgoingMail
 from seuil.people.models import Person
 from seuil.recovery.tokens import reset_tokens
 from seuil.security import throttle
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SIGN_IN = "/gestion-de-compte/se-connecter/"
 FORGOT = "/gestion-de-compte/mot-de-passe-oublie/"
-STRONG = "Lbmx4kr7Tq"
 BURST = 30
 STREET = "Dans quelle rue avez-vous grandi ?"
 
@@ -118,10 +118,10 @@ def burst(
 def test_a_burst_of_wrong_passwords_cannot_outrun_the_lockout(
     live_server: Any, make_person: Callable[..., Person], gate: Gate
 ) -> None:
-    make_person(password=STRONG)
+    make_person(password=PASSWORD)
 
     def prepare(browser: httpx.Client, number: int) -> dict[str, str]:
-        password = STRONG if number == BURST - 1 else f"Wrong{number}x"
+        password = PASSWORD if number == BURST - 1 else f"Wrong{number}x"
         csrf = token(browser.get(SIGN_IN))
         return {"csrfmiddlewaretoken": csrf, "login": "jdupont", "password": password}
 
@@ -139,7 +139,7 @@ def test_a_burst_of_wrong_passwords_cannot_outrun_the_lockout(
 def test_a_burst_of_wrong_answers_cannot_outrun_the_three_answers_rule(
     live_server: Any, make_person: Callable[..., Person], gate: Gate
 ) -> None:
-    account = make_person(password=STRONG).account
+    account = make_person(password=PASSWORD).account
     account.secret_question = STREET
     account.secret_answer = make_password("rue des lilas")
     account.save()
@@ -158,7 +158,7 @@ def test_a_burst_of_wrong_answers_cannot_outrun_the_three_answers_rule(
 def test_a_reset_link_works_once_under_thirty_concurrent_sessions(
     live_server: Any, make_person: Callable[..., Person]
 ) -> None:
-    account = make_person(password=STRONG).account
+    account = make_person(password=PASSWORD).account
     account.recovery_email = "jean@example.org"
     account.save()
     uid = urlsafe_base64_encode(force_bytes(account.pk))
@@ -183,7 +183,7 @@ def test_a_burst_of_reset_requests_sends_three_links_at_most(
 ) -> None:
     """The cap was a count of queued links, and the link is queued after the response: every
     request of a burst saw none and sent one (10 of 30 with the cap at 3)."""
-    account = make_person(password=STRONG).account
+    account = make_person(password=PASSWORD).account
     account.recovery_email = "jean@example.org"
     account.save()
 

@@ -21,7 +21,7 @@ from seuil.cas.models import CasService, Kind, ProxyGrantingTicket, ServiceTicke
 from seuil.people.models import Person
 from seuil.sso.models import Service
 from tests.cas import register_cas
-from tests.conftest import on_postgres
+from tests.conftest import PASSWORD, on_postgres
 
 pytestmark = pytest.mark.django_db(transaction=True)
 APP = "http://app.example/moodle/"
@@ -35,18 +35,10 @@ def app() -> Service:
     return register_cas("Espace de cours", APP)
 
 
-@pytest.fixture
-def jean(make_person: Callable[..., Person]) -> Person:
-    person = make_person(password="Lbmx4kr7Tq")
-    person.account.recovery_email = "jean@example.org"
-    person.account.save()
-    return person
-
-
 def signed_in(login: str = "jdupont") -> Client:
     client = Client()
     response = client.post(
-        "/gestion-de-compte/se-connecter/", {"login": login, "password": "Lbmx4kr7Tq"}
+        "/gestion-de-compte/se-connecter/", {"login": login, "password": PASSWORD}
     )
     assert response.status_code == 302, "the sign-in failed"
     return client
@@ -109,9 +101,7 @@ def test_signing_in_on_the_cas_page_issues_a_ticket_from_a_new_login(
     client = Client()
     page = client.get("/cas/login", {"service": APP})
     assert "Connexion à Espace de cours" in page.content.decode()
-    response = client.post(
-        f"/cas/login?service={APP}", {"login": "jdupont", "password": "Lbmx4kr7Tq"}
-    )
+    response = client.post(f"/cas/login?service={APP}", {"login": "jdupont", "password": PASSWORD})
     _, attributes, _ = client_for(live_server).verify_ticket(ticket_from(response))
     assert attributes["isFromNewLogin"] == "true"
     assert client.get("/mon-ent/").status_code == 200, "the CAS sign-in is seuil's session"
@@ -123,7 +113,7 @@ def test_in_english_the_cas_pages_name_the_service_in_english(
     Service.objects.filter(pk=app.pk).update(name_en="Courses")
     page = Client().get("/cas/login", {"service": APP}, HTTP_ACCEPT_LANGUAGE="en")
     assert "<h1>Sign in to Courses</h1>" in page.content.decode()
-    make_person(status="etudiant", password="Lbmx4kr7Tq", first_name="Léa", last_name="Martin")
+    make_person(status="etudiant", password=PASSWORD, first_name="Léa", last_name="Martin")
     refused = signed_in("lmartin").get("/cas/login", {"service": APP}, HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 403
     assert "The service “Courses” is not open to your status." in refused.content.decode()
@@ -218,14 +208,14 @@ def test_a_closed_account_gets_no_ticket(
     if closing == "never-activated":
         make_person()
     else:
-        person = make_person(password="Lbmx4kr7Tq", start_date=date(2000, 1, 1))
+        person = make_person(password=PASSWORD, start_date=date(2000, 1, 1))
         if closing == "locked":
             person.account.lock("test")
         else:
             person.end_date = person.start_date + timedelta(days=30)
             person.save()
     response = Client().post(
-        f"/cas/login?service={APP}", {"login": "jdupont", "password": "Lbmx4kr7Tq"}
+        f"/cas/login?service={APP}", {"login": "jdupont", "password": PASSWORD}
     )
     assert response.status_code == 200, "the form again, with its message"
     assert not ServiceTicket.objects.exists()
@@ -234,11 +224,17 @@ def test_a_closed_account_gets_no_ticket(
 def test_a_status_the_service_is_not_for_gets_a_clear_page_and_no_ticket(
     app: Service, make_person: Callable[..., Person]
 ) -> None:
-    make_person(status="etudiant", password="Lbmx4kr7Tq", first_name="Léa", last_name="Martin")
+    make_person(status="etudiant", password=PASSWORD, first_name="Léa", last_name="Martin")
     client = signed_in("lmartin")
     response = client.get("/cas/login", {"service": APP})
     assert response.status_code == 403
-    assert "n'est pas ouvert à votre statut" in response.content.decode()
+    page = response.content.decode()
+    assert "n'est pas ouvert à votre statut" in page
+    # It names the statuses the service is for, as the OpenID Connect refusal does.
+    assert app.status_labels()
+    assert "etudiant" not in app.status_codes()
+    assert f"Ce service est réservé à\u00a0: {', '.join(app.status_labels())}." in page
+    assert "assistance" in page
     gateway = client.get("/cas/login", {"service": APP, "gateway": "true"})
     assert gateway["Location"] == APP, "gateway: back to the service, without a ticket"
     assert not ServiceTicket.objects.exists()
@@ -259,7 +255,7 @@ def test_renew_asks_for_the_password_again(live_server: Any, app: Service, jean:
     response = strictly(sso_ticket)
     assert failure_code(response) == "INVALID_TICKET", "renew=true refuses an SSO ticket"
     fresh = client.post(
-        f"/cas/login?service={APP}&renew=true", {"login": "jdupont", "password": "Lbmx4kr7Tq"}
+        f"/cas/login?service={APP}&renew=true", {"login": "jdupont", "password": PASSWORD}
     )
     user, attributes, _ = client_for(live_server).verify_response(strictly(ticket_from(fresh)))
     assert user == "jdupont"
@@ -351,12 +347,12 @@ def callback(settings: Any, app: Service) -> Iterator[Callback]:
 
 
 @pytest.fixture
-def backend() -> Service:
+def mail_service() -> Service:
     return register_cas("Messagerie", OTHER)
 
 
 def test_a_proxy_gets_a_proxy_ticket_for_a_backend_service(
-    live_server: Any, callback: Callback, backend: Service, jean: Person
+    live_server: Any, callback: Callback, mail_service: Service, jean: Person
 ) -> None:
     ticket = ticket_from(signed_in().get("/cas/login", {"service": APP}))
     user, _, pgtiou = client_for(live_server, proxy_callback=callback.url).verify_ticket(ticket)
@@ -425,7 +421,7 @@ def test_a_callback_that_does_not_answer_200_gets_no_pgt(
 
 
 def test_proxy_refusals(
-    live_server: Any, callback: Callback, backend: Service, jean: Person
+    live_server: Any, callback: Callback, mail_service: Service, jean: Person
 ) -> None:
     url = f"{live_server.url}/cas/proxy"
 
@@ -442,12 +438,12 @@ def test_proxy_refusals(
     assert code({"pgt": pgt, "targetService": "https://unknown.example/"}) == (
         "UNAUTHORIZED_SERVICE_PROXY"
     )
-    backend.set_statuses(["etudiant"])  # now for students only, not for Jean
+    mail_service.set_statuses(["etudiant"])  # now for students only, not for Jean
     assert code({"pgt": pgt, "targetService": OTHER}) == "UNAUTHORIZED_SERVICE_PROXY"
 
 
 def test_signing_out_ends_the_proxy_granting_tickets(
-    live_server: Any, callback: Callback, backend: Service, jean: Person
+    live_server: Any, callback: Callback, mail_service: Service, jean: Person
 ) -> None:
     client = signed_in()
     ticket = ticket_from(client.get("/cas/login", {"service": APP}))

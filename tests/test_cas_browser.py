@@ -13,13 +13,13 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from seuil.people.models import Person
-from tests.apache import Apache, free_port, running_apache
+from tests.apache import Apache, running_apache
 from tests.cas import register_cas
+from tests.conftest import PASSWORD, free_port
 from tests.test_accessibility import audited, violations  # noqa: F401 -- a fixture
 from tests.test_sso_browser import course_site  # noqa: F401 -- a fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-PASSWORD = "Lbmx4kr7Tq"
 
 # What a university puts in front of a phpCAS-era application. The cache folder must exist when
 # Apache starts, and be writable by its children (www-data when run as root).
@@ -41,7 +41,7 @@ CASAttributePrefix CAS-
 @pytest.fixture
 def scolarite(live_server: Any) -> Iterator[Apache]:
     """ "Scolarité": an application behind Apache and mod_auth_cas, registered for CAS."""
-    port = free_port()
+    port = free_port("127.0.0.2")
     site = f"http://127.0.0.2:{port}"
     register_cas("Scolarité", f"{site}/", statuses=("administratif", "enseignant", "etudiant"))
     cache = Path(tempfile.mkdtemp(prefix="seuil-cas-cache-"))

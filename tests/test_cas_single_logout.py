@@ -15,6 +15,7 @@ from django.test import Client
 from seuil.cas import services
 from seuil.people.models import Person
 from tests.cas import register_cas
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SAMLP = {"samlp": "urn:oasis:names:tc:SAML:2.0:protocol"}
@@ -76,9 +77,9 @@ def endpoints() -> Iterator[Callable[..., Endpoint]]:
 
 
 def signed_in(make_person: Callable[..., Person]) -> Client:
-    make_person(password="Lbmx4kr7Tq")
+    make_person(password=PASSWORD)
     client = Client()
-    client.post("/gestion-de-compte/se-connecter/", {"login": "jdupont", "password": "Lbmx4kr7Tq"})
+    client.post("/gestion-de-compte/se-connecter/", {"login": "jdupont", "password": PASSWORD})
     return client
 
 

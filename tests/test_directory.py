@@ -6,7 +6,7 @@ These tests commit (transaction=True): the push happens right after the commit, 
 import logging
 import threading
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import ldap
@@ -21,14 +21,15 @@ from seuil.accounts.models import Account, AccountChange
 from seuil.activation.models import Sesame
 from seuil.core.queue import QueueState
 from seuil.directory.entries import dn_key, dn_of
-from seuil.directory.sandbox import Sandbox, free_port
+from seuil.directory.sandbox import Sandbox
 from seuil.directory.services import Drained, drain
 from seuil.lifecycle.services import run as nightly
 from seuil.people.models import Person
+from tests.conftest import PASSWORD, free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ACTIVATION = "/gestion-de-compte/validation-personnel/"
-OLD, NEW = "Lbmx4kr7Tq", "Vqz8rWn3Hk"
+OLD, NEW = PASSWORD, "Vqz8rWn3Hk"
 
 
 def binds(directory: Sandbox, login: str, password: str) -> bool:
@@ -176,8 +177,10 @@ def test_a_purge_removes_the_entry_and_a_return_recreates_it_without_password(
     assert "userPassword" not in found
 
 
-def test_an_operator_is_not_provisioned(directory: Sandbox) -> None:
-    Account.objects.create_superuser("drh-admin", OLD)
+def test_an_operator_is_not_provisioned(
+    directory: Sandbox, make_operator: Callable[..., Account]
+) -> None:
+    make_operator(login="drh-admin", password=OLD)
     assert entry(directory, "drh-admin") is None
 
 
@@ -237,6 +240,7 @@ def test_replaying_a_push_changes_nothing(
     directory: Sandbox, make_person: Callable[..., Person], capsys: pytest.CaptureFixture[str]
 ) -> None:
     account = make_person(password=OLD).account
+    call_command("sync_directory", verbosity=0)  # records its state, as every minute
     AccountChange.objects.record([account.pk], what="names")
     AccountChange.objects.record([account.pk], what="names")
     AccountChange.objects.update(state=QueueState.PENDING, due_at=timezone.now())
@@ -445,3 +449,27 @@ def test_a_dry_run_says_what_is_pending_and_writes_nothing(
     assert "Would push 1 accounts: 1 added" in capsys.readouterr().out
     assert entry(directory, account.login) is None
     assert AccountChange.objects.pending().filter(account=account).exists()
+
+
+def test_an_account_expiring_at_midnight_stops_binding_at_the_next_sync_not_the_nightly_run(
+    directory: Sandbox, make_person: Callable[..., Person], capsys: pytest.CaptureFixture[str]
+) -> None:
+    grace = timedelta(days=30)
+    account = make_person(
+        password=OLD, start_date=date(2026, 9, 1), end_date=date(2027, 6, 30)
+    ).account
+    last_day = date(2027, 6, 30) + grace
+    with time_machine.travel(date(2027, 7, 15)):
+        nightly(today=date(2027, 7, 15))  # in grace: still binds
+        call_command("sync_directory", verbosity=0)
+        assert binds(directory, account.login, OLD)
+    paris = timezone.get_default_timezone()
+    first_minutes = datetime.combine(last_day + timedelta(days=1), time(0, 2), tzinfo=paris)
+    with time_machine.travel(first_minutes, tick=False):
+        assert not fresh(account).is_active, "seuil refuses the sign-in from midnight"
+        call_command("sync_directory", verbosity=0)  # the cron's every minute, no nightly run
+        assert not binds(directory, account.login, OLD)
+        assert "SupannExpire 1" in capsys.readouterr().out
+        assert fresh(account).state == "SupannExpire"
+        call_command("sync_directory", verbosity=0)
+        assert "SupannExpire" not in capsys.readouterr().out, "recorded once"

@@ -20,7 +20,7 @@ from seuil.accounts.models import Account
 from seuil.people.models import Person
 from seuil.recovery.tokens import reset_tokens
 from seuil.sso.models import Service
-from tests.conftest import Inbox, need, text_of
+from tests.conftest import PASSWORD, Inbox, need, text_of
 
 if TYPE_CHECKING:
     from playwright.sync_api import ViewportSize
@@ -33,7 +33,6 @@ FEED = """status;external_id;civility;first_name;last_name;birth_date;start_date
 administratif;80001;Mme;Éloïse;Lefèvre-Martin;14/03/1988;01/09/2026;;
 etudiant;22600002;;Łukasz;Wałęsa;03/02/2006;01/09/2026;31/08/2027;lukasz.w@example.org
 """
-PASSWORD = "Lbmx4kr7Tq"
 
 
 @pytest.fixture
@@ -80,13 +79,17 @@ def problems(phone: Page) -> Callable[[str], None]:
 
 
 @pytest.fixture
-def site(make_person: Callable[..., Person], tmp_path: Path) -> dict[str, str]:
+def site(
+    make_person: Callable[..., Person],
+    make_operator: Callable[..., Account],
+    make_service: Callable[..., Service],
+    tmp_path: Path,
+) -> dict[str, str]:
     (tmp_path / "feed.csv").write_text(FEED)
     call_command("import_people", str(tmp_path / "feed.csv"), stdout=StringIO())
     out = StringIO()
     call_command("issue_sesame", "elefevre", stdout=out)
-    Service.objects.register(name="Espace de cours", description="Cours en ligne.", url="https://cours.example/",
-                             theme="pedagogie", statuses=["enseignant-chercheur"])  # fmt: skip
+    make_service(description="Cours en ligne.", statuses=["enseignant-chercheur"])
     # A long name and address: what pushed the "Mon ENT" panel off a phone's screen.
     signed = make_person(status="enseignant-chercheur", first_name="Marie-Bérénice",
                          last_name="de La Tour-Maubourg-Villeneuve", password=PASSWORD).account  # fmt: skip
@@ -94,7 +97,7 @@ def site(make_person: Callable[..., Person], tmp_path: Path) -> dict[str, str]:
     signed.secret_answer = make_password("x y z")
     signed.recovery_email = "mb@example.org"
     signed.save()
-    Account.objects.create_superuser("it-test", PASSWORD)  # sees every page HR sees, and more
+    make_operator("it")  # it-test sees every page HR sees, and more
     return {"sesame": out.getvalue().splitlines()[-1], "login": signed.login}
 
 

@@ -18,7 +18,7 @@ from seuil.accounts.models import Account
 from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
 from seuil.security import throttle
-from tests.conftest import without_csrf
+from tests.conftest import PASSWORD, without_csrf
 
 pytestmark = pytest.mark.django_db
 FORGOT = "/gestion-de-compte/mot-de-passe-oublie/"
@@ -34,7 +34,7 @@ def with_email(jean: Person) -> Account:
 
 @pytest.fixture
 def with_question(make_person: Callable[..., Person]) -> Account:
-    account = make_person(first_name="Paul", last_name="Roux", password="Lbmx4kr7Tq").account
+    account = make_person(first_name="Paul", last_name="Roux", password=PASSWORD).account
     account.secret_question, account.secret_answer = STREET, make_password("rue des lilas")
     account.save()
     return account
@@ -67,7 +67,7 @@ def link_in_outbox() -> str:
 def test_the_answer_is_the_same_whether_or_not_the_account_exists(
     with_email: Account, with_question: Account, make_person: Callable[..., Person]
 ) -> None:
-    make_person(first_name="Zoé", last_name="Neant", password="Lbmx4kr7Tq")  # neither method
+    make_person(first_name="Zoé", last_name="Neant", password=PASSWORD)  # neither method
     pages = {
         ask(Client(), who)
         for who in ["jdupont", "proux", "zneant", "nobody12", "jean.dupont@univ-montp3.fr"]

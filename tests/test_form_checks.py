@@ -6,6 +6,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Request, expect
 
+from tests.conftest import PASSWORD
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 URL = "/gestion-de-compte/validation-personnel/"
 
@@ -16,8 +18,8 @@ def test_an_unticked_charter_is_said_before_sending(page: Page, live_server: Any
     page.goto(live_server.url + URL)
     page.locator("#id_login").fill("elefevre")
     page.locator("#id_sesame").fill("V0W7-Y2BG-EDMN-A")
-    page.locator("#id_password1").fill("Lbmx4kr7Tq")
-    page.locator("#id_password2").fill("Lbmx4kr7Tq")
+    page.locator("#id_password1").fill(PASSWORD)
+    page.locator("#id_password2").fill(PASSWORD)
     page.locator("#id_personal_email").fill("e@example.org")
     page.get_by_role("button", name="Valider").click()
     summary = page.get_by_role("alert")

@@ -1,6 +1,7 @@
 """HR operators: the "RH" group registers people and hands out Sésames, and does nothing more."""
 
 from collections.abc import Callable
+from datetime import date
 from io import BytesIO, StringIO
 
 import pytest
@@ -14,18 +15,9 @@ from seuil.accounts.models.account import OperatorAccountRefused
 from seuil.activation.models import Sesame
 from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def hr(client: Client) -> Client:
-    operator = Account.objects.create_superuser("rh-test", "Xk8vNq2wLp9z")
-    operator.is_superuser = False
-    operator.save()
-    operator.groups.set([Group.objects.get(name="RH")])
-    client.force_login(operator)
-    return client
 
 
 def test_the_rh_group_holds_exactly_what_hr_needs() -> None:
@@ -88,15 +80,9 @@ def test_hr_never_sees_or_sets_a_password(hr: Client, make_person: Callable[...,
 
 
 def test_staff_without_the_permission_is_not_offered_the_action(
-    client: Client, make_person: Callable[..., Person]
+    client: Client, make_person: Callable[..., Person], make_operator: Callable[..., Account]
 ) -> None:
-    viewer = Account.objects.create_superuser("viewer-test", "Xk8vNq2wLp9z")
-    viewer.is_superuser = False
-    viewer.save()
-    from django.contrib.auth.models import Permission
-
-    viewer.user_permissions.add(Permission.objects.get(codename="view_person"))
-    client.force_login(viewer)
+    client.force_login(make_operator("limited", permissions=["view_person"]))
     person = make_person()
     assert "issue_sesames" not in client.get("/admin/people/person/").content.decode()
     response = client.post(
@@ -109,7 +95,7 @@ def test_staff_without_the_permission_is_not_offered_the_action(
 def test_issuing_asks_first_and_warns_for_an_active_account(
     hr: Client, make_person: Callable[..., Person]
 ) -> None:
-    newcomer, active = make_person(first_name="Anne"), make_person(password="Lbmx4kr7Tq")
+    newcomer, active = make_person(first_name="Anne"), make_person(password=PASSWORD)
     page = hr.get(f"/admin/people/person/{newcomer.pk}/change/").content.decode()
     assert "Émettre un Sésame" in page, "a button on the person's page"
     asked = hr.post("/admin/people/person/",
@@ -141,7 +127,7 @@ def rh_demo() -> Client:
 @pytest.fixture
 def colleague_in_it(make_person: Callable[..., Person]) -> Person:
     """A person (a staff member with an ENT account) who also holds an operator permission."""
-    person = make_person(first_name="Ines", last_name="Technicienne", password="Lbmx4kr7Tq")
+    person = make_person(first_name="Ines", last_name="Technicienne", password=PASSWORD)
     person.account.user_permissions.add(Permission.objects.get(codename="view_auditevent"))
     return person
 
@@ -207,3 +193,45 @@ def test_the_model_refuses_hr_outside_the_admin_too(
     it.lock("incident", by=it)  # IT may: its own superusers act on operator accounts
     it.unlock(by=it)
     Sesame.issue(colleague_in_it.account, by=it)
+
+
+def person_form(person: Person, **changes: object) -> dict[str, object]:
+    """The Person change form as the admin posts it, with `changes` applied."""
+    fields = ("external_id", "status", "civility", "first_name", "last_name", "birth_name",
+              "birth_date", "start_date", "end_date", "personal_email")  # fmt: skip
+    data = {name: getattr(person, name) or "" for name in fields}
+    return {**data, **changes}
+
+
+def test_hr_cannot_change_or_end_the_person_of_an_operator(
+    rh_demo: Client, colleague_in_it: Person
+) -> None:
+    url = f"/admin/people/person/{colleague_in_it.pk}/change/"
+    for changes in ({"end_date": "2026-09-02"}, {"last_name": "Autre"}):
+        page = rh_demo.post(url, person_form(colleague_in_it, **changes))
+        assert page.status_code == 200, "the form is shown again, with the refusal"
+        assert "droits d&#x27;opérateur" in page.content.decode()
+    colleague_in_it.refresh_from_db()
+    assert (colleague_in_it.end_date, colleague_in_it.last_name) == (None, "Technicienne")
+    assert colleague_in_it.account.is_active, "not expired: the purge cannot follow either"
+    assert not AuditEvent.objects.filter(action="person-changed").exists()
+
+
+def test_it_may_end_an_operator_and_hr_a_person(
+    rh_demo: Client, colleague_in_it: Person, make_person: Callable[..., Person]
+) -> None:
+    anne = make_person(first_name="Anne")
+    hr_page = rh_demo.post(
+        f"/admin/people/person/{anne.pk}/change/", person_form(anne, end_date="2026-09-02")
+    )
+    assert hr_page.status_code == 302
+    it = Client()
+    it.force_login(Account.objects.get(login="admin-demo"))
+    it_page = it.post(
+        f"/admin/people/person/{colleague_in_it.pk}/change/",
+        person_form(colleague_in_it, end_date="2026-09-02"),
+    )
+    assert it_page.status_code == 302
+    anne.refresh_from_db()
+    colleague_in_it.refresh_from_db()
+    assert anne.end_date == colleague_in_it.end_date == date(2026, 9, 2)

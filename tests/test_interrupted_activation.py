@@ -13,7 +13,7 @@ from seuil.activation.models import CharterAcceptance, Sesame
 from seuil.audit.models import AuditEvent
 from seuil.mailer.models import OutgoingMail
 from seuil.people.models import Person
-from tests.conftest import Inbox
+from tests.conftest import PASSWORD, Inbox
 
 STEPS = [
     "seuil.activation.services.make_password",
@@ -30,7 +30,7 @@ STEPS = [
 def activate(sesame: Sesame) -> Any:
     return services.activate_account(
         grant=sesame,
-        password="Lbmx4kr7Tq",
+        password=PASSWORD,
         email="jean@example.org",
         question="",
         answer="",
@@ -69,7 +69,7 @@ def test_a_crash_inside_the_view_writes_nothing(make_person: Callable[..., Perso
     account = make_person().account
     code = Sesame.issue(account)[1]
     client = Client(raise_request_exception=False)
-    data = {"login": "jdupont", "sesame": code, "password1": "Lbmx4kr7Tq", "password2": "Lbmx4kr7Tq",
+    data = {"login": "jdupont", "sesame": code, "password1": PASSWORD, "password2": PASSWORD,
             "personal_email": "jean@example.org", "charter": "on"}  # fmt: skip
     with mock.patch(
         "seuil.activation.models.CharterAcceptance.save", side_effect=RuntimeError("disk full")

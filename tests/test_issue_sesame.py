@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from seuil.activation.models import Sesame
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +99,7 @@ def test_a_failure_midway_issues_nothing(
 def test_everyone_not_activated_of_a_status(make_person: Callable[..., Person]) -> None:
     make_person()
     make_person(first_name="Zoé", last_name="Martin", status="etudiant", external_id="226001")
-    make_person(first_name="Paul", last_name="Roux", password="Lbmx4kr7Tq")  # activated
+    make_person(first_name="Paul", last_name="Roux", password=PASSWORD)  # activated
     lines = issue("--not-activated", "--status", "etudiant")
     assert lines[0].startswith("Sésame de zmartin, valable jusqu'au")
     assert list(Sesame.objects.values_list("account__login", flat=True)) == ["zmartin"]

@@ -19,6 +19,7 @@ from django.test import Client
 from seuil.accounts.models import Account
 from seuil.activation.models import Sesame
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -55,9 +56,7 @@ def state(account: Account) -> str:
 def signs_in(account: Account) -> bool:
     return (
         Client()
-        .post(
-            "/gestion-de-compte/se-connecter/", {"login": account.login, "password": "Lbmx4kr7Tq"}
-        )
+        .post("/gestion-de-compte/se-connecter/", {"login": account.login, "password": PASSWORD})
         .status_code
         == 302
     )
@@ -66,7 +65,7 @@ def signs_in(account: Account) -> bool:
 def activate(account: Account) -> None:
     account = Account.objects.select_related("person").get(pk=account.pk)
     account.activate(
-        password_hash=make_password("Lbmx4kr7Tq"),
+        password_hash=make_password(PASSWORD),
         email="perso@example.org",
         question="",
         answer_hash="",
@@ -172,9 +171,9 @@ def test_an_expired_or_locked_account_loses_its_open_sessions(
 ) -> None:
     with on(date(2027, 1, 10)):
         expiring = make_person(
-            end_date=date(2027, 1, 1), start_date=date(2026, 1, 1), password="Lbmx4kr7Tq"
+            end_date=date(2027, 1, 1), start_date=date(2026, 1, 1), password=PASSWORD
         ).account
-        locked = make_person(first_name="Paul", last_name="Roux", password="Lbmx4kr7Tq").account
+        locked = make_person(first_name="Paul", last_name="Roux", password=PASSWORD).account
         sessions = {}
         for account in (expiring, locked):
             sessions[account.pk] = Client()
@@ -189,7 +188,7 @@ def test_an_expired_or_locked_account_loses_its_open_sessions(
 def test_hr_locks_and_unlocks_from_the_admin(
     admin_client: Client, make_person: Callable[..., Person]
 ) -> None:
-    person = make_person(password="Lbmx4kr7Tq")
+    person = make_person(password=PASSWORD)
     page = admin_client.post(
         "/admin/people/person/", {"action": "lock", "_selected_action": [person.pk]}
     )
@@ -204,7 +203,7 @@ def test_hr_locks_and_unlocks_from_the_admin(
     assert (
         "Votre compte est verrouillé"
         in Client()
-        .post("/gestion-de-compte/se-connecter/", {"login": "jdupont", "password": "Lbmx4kr7Tq"})
+        .post("/gestion-de-compte/se-connecter/", {"login": "jdupont", "password": PASSWORD})
         .content.decode()
     )
     admin_client.post(
@@ -232,7 +231,7 @@ def test_activation_says_from_when_it_will_be_possible(
         account = make_person(start_date=date(2027, 9, 1)).account
         code = Sesame.issue(account)[1]
         response = client.post("/gestion-de-compte/validation-personnel/", {
-            "login": "jdupont", "sesame": code, "password1": "Lbmx4kr7Tq", "password2": "Lbmx4kr7Tq",
+            "login": "jdupont", "sesame": code, "password1": PASSWORD, "password2": PASSWORD,
             "personal_email": "jean@example.org", "charter": "on"})  # fmt: skip
         assert (
             "L'activation de votre compte sera possible à partir du 17 août 2027."
@@ -247,7 +246,7 @@ def test_the_job_is_idempotent_and_its_dry_run_changes_nothing(
 ) -> None:
     with on(date(2027, 7, 10)):
         account = make_person(
-            start_date=date(2026, 9, 1), end_date=date(2027, 7, 1), password="Lbmx4kr7Tq"
+            start_date=date(2026, 9, 1), end_date=date(2027, 7, 1), password=PASSWORD
         ).account
         dry = job("--dry-run")
         assert dry.endswith("(dry run: nothing changed)")
@@ -260,7 +259,7 @@ def test_the_job_is_idempotent_and_its_dry_run_changes_nothing(
 
 def test_the_export_shows_the_sub_state(make_person: Callable[..., Person]) -> None:
     with on(date(2027, 7, 10)):
-        make_person(start_date=date(2026, 9, 1), end_date=date(2027, 7, 1), password="Lbmx4kr7Tq")
+        make_person(start_date=date(2026, 9, 1), end_date=date(2027, 7, 1), password=PASSWORD)
         out = StringIO()
         call_command("export_people", stdout=out, stderr=StringIO())
         assert out.getvalue().splitlines()[1].endswith(",SupannSursis")

@@ -73,8 +73,8 @@ def test_the_database_and_python_agree_on_the_state(
 
 
 @pytest.mark.django_db
-def test_operators_are_active_and_never_transition() -> None:
-    operator = Account.objects.create_superuser("it-admin", "Xk8vNq2wLp9z")
+def test_operators_are_active_and_never_transition(make_operator: Callable[..., Account]) -> None:
+    operator = make_operator()
     assert operator.state_on() == "SupannActif"
     assert not Account.objects.due_transitions(timezone.localdate()).filter(pk=operator.pk).exists()
 

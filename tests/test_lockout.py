@@ -11,70 +11,57 @@ import time_machine
 from django.test import Client
 from django.utils import timezone
 
-from seuil.accounts.models import Account
 from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
 from seuil.security import throttle
 from seuil.security.models import Lockout
-from tests.conftest import ACTIVATION_URL, without_csrf
+from tests.conftest import ACTIVATION_URL, activation_form, without_csrf
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def backend(throttle_backend: str, settings: Any) -> str:
-    settings.SEUIL_RATE_LIMIT = (10_000, 60)
-    return throttle_backend
-
-
-def form(login: str, sesame: str) -> dict[str, str]:
-    return {
-        "login": login, "sesame": sesame, "password1": "Lbmx4kr7Tq", "password2": "Lbmx4kr7Tq",
-        "personal_email": "jean@example.org", "charter": "on",
-    }  # fmt: skip
-
-
 def fail(client: Client, login: str, times: int) -> None:
     for _ in range(times):
-        client.post(ACTIVATION_URL, form(login, "WRONG-WRON-WRON-G"))
-
-
-@pytest.fixture
-def staff(with_sesame: tuple[Person, str]) -> tuple[Account, str]:
-    return with_sesame[0].account, with_sesame[1]
+        client.post(ACTIVATION_URL, activation_form(login, "WRONG-WRON-WRON-G"))
 
 
 def test_five_failures_lock_the_account_for_fifteen_minutes(
-    backend: str, client: Client, staff: tuple[Account, str]
+    lockout_backend: str, client: Client, with_sesame: tuple[Person, str]
 ) -> None:
-    _, sesame = staff
+    _, sesame = with_sesame
     fail(client, "jdupont", 5)
-    locked = client.post(ACTIVATION_URL, form("jdupont", sesame))
+    locked = client.post(ACTIVATION_URL, activation_form("jdupont", sesame))
     assert locked.status_code == 200, "the right Sésame is refused while locked"
     assert "Identifiant ou mot de passe provisoire incorrect" in locked.content.decode()
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
-        assert client.post(ACTIVATION_URL, form("jdupont", sesame)).status_code == 302
+        assert client.post(ACTIVATION_URL, activation_form("jdupont", sesame)).status_code == 302
     assert AuditEvent.objects.filter(action="lockout", actor="jdupont").count() == 1
 
 
 def test_four_failures_do_not_lock(
-    backend: str, client: Client, staff: tuple[Account, str]
+    lockout_backend: str, client: Client, with_sesame: tuple[Person, str]
 ) -> None:
     fail(client, "jdupont", 4)
-    assert client.post(ACTIVATION_URL, form("jdupont", staff[1])).status_code == 302
+    assert (
+        client.post(ACTIVATION_URL, activation_form("jdupont", with_sesame[1])).status_code == 302
+    )
 
 
 def test_a_locked_account_gets_exactly_the_answer_of_a_wrong_secret(
-    backend: str, client: Client, staff: tuple[Account, str]
+    lockout_backend: str, client: Client, with_sesame: tuple[Person, str]
 ) -> None:
     fail(client, "jdupont", 5)
-    locked = client.post(ACTIVATION_URL, form("jdupont", staff[1])).content.decode()
-    wrong = client.post(ACTIVATION_URL, form("jdupont", "ABCD-EFGH-JKMN-P")).content.decode()
+    locked = client.post(
+        ACTIVATION_URL, activation_form("jdupont", with_sesame[1])
+    ).content.decode()
+    wrong = client.post(
+        ACTIVATION_URL, activation_form("jdupont", "ABCD-EFGH-JKMN-P")
+    ).content.decode()
     assert without_csrf(locked) == without_csrf(wrong)
 
 
 def test_the_lock_grows_with_the_failures_and_starts_over_after_the_longest(
-    backend: str, rf: Any
+    lockout_backend: str, rf: Any
 ) -> None:
     """Each step arms once: 5 failures lock 15 min, 5 more after it 1 h, 10 more 24 h; then the
     count starts over, so nobody can keep re-arming the longest lock."""
@@ -91,7 +78,7 @@ def test_the_lock_grows_with_the_failures_and_starts_over_after_the_longest(
         now = until + timedelta(seconds=1)
 
 
-def test_failures_during_a_lock_do_not_rearm_it(backend: str, rf: Any) -> None:
+def test_failures_during_a_lock_do_not_rearm_it(lockout_backend: str, rf: Any) -> None:
     request, now = rf.post("/"), timezone.now()
     with time_machine.travel(now, tick=False):
         for _ in range(5):
@@ -107,7 +94,7 @@ def test_failures_during_a_lock_do_not_rearm_it(backend: str, rf: Any) -> None:
         assert not throttle.is_locked("jdupont")
 
 
-def test_the_steps_are_configurable(backend: str, settings: Any) -> None:
+def test_the_steps_are_configurable(lockout_backend: str, settings: Any) -> None:
     settings.SEUIL_LOCKOUT_STEPS = [(3, 60)]
     for _ in range(3):
         throttle.attempt("jdupont", lambda: None, action="activation", ip="127.0.0.1")
@@ -117,23 +104,26 @@ def test_the_steps_are_configurable(backend: str, settings: Any) -> None:
 
 
 def test_a_success_resets_the_counter(
-    backend: str, client: Client, staff: tuple[Account, str]
+    lockout_backend: str, client: Client, with_sesame: tuple[Person, str]
 ) -> None:
     fail(client, "jdupont", 4)
     assert throttle.attempt("jdupont", lambda: "ok", action="activation", ip="127.0.0.1") == "ok"
     fail(client, "jdupont", 4)
-    assert client.post(ACTIVATION_URL, form("jdupont", staff[1])).status_code == 302
+    assert (
+        client.post(ACTIVATION_URL, activation_form("jdupont", with_sesame[1])).status_code == 302
+    )
 
 
-def test_unknown_logins_are_counted_like_known_ones(backend: str, client: Client) -> None:
+def test_unknown_logins_are_counted_like_known_ones(lockout_backend: str, client: Client) -> None:
     fail(client, "nobody12", 5)
     assert throttle.is_locked("nobody12")
 
 
 def test_hr_unlocks_from_the_admin(
-    backend: str, admin_client: Client, client: Client, staff: tuple[Account, str]
+    lockout_backend: str, admin_client: Client, client: Client, with_sesame: tuple[Person, str]
 ) -> None:
-    account, sesame = staff
+    person, sesame = with_sesame
+    account = person.account
     fail(client, "jdupont", 5)
     assert (
         "jdupont" in admin_client.get("/admin/accounts/account/", {"q": "jdupont"}).content.decode()
@@ -143,29 +133,37 @@ def test_hr_unlocks_from_the_admin(
     )
     assert not throttle.is_locked("jdupont")
     assert AuditEvent.objects.filter(action="unlocked", account=account, actor="admin").exists()
-    assert client.post(ACTIVATION_URL, form("jdupont", sesame)).status_code == 302
+    assert client.post(ACTIVATION_URL, activation_form("jdupont", sesame)).status_code == 302
 
 
 def test_failures_are_audited_without_the_secret(
-    backend: str, client: Client, staff: tuple[Account, str]
+    lockout_backend: str, client: Client, with_sesame: tuple[Person, str]
 ) -> None:
-    client.post(ACTIVATION_URL, form("jdupont", "WRONG-WRON-WRON-G"))
+    client.post(ACTIVATION_URL, activation_form("jdupont", "WRONG-WRON-WRON-G"))
     event = AuditEvent.objects.get(action="activation", outcome="failure")
     assert event.actor == "jdupont"
     assert "WRONG" not in str(event.detail)
 
 
 def test_a_stranger_locks_the_account_only_for_his_own_network(
-    backend: str, client: Client, staff: tuple[Account, str]
+    lockout_backend: str, client: Client, with_sesame: tuple[Person, str]
 ) -> None:
-    _, sesame = staff
+    _, sesame = with_sesame
     for _ in range(25):
-        client.post(ACTIVATION_URL, form("jdupont", "WRONG-WRON-WRON-G"), REMOTE_ADDR="203.0.113.5")
-    elsewhere = client.post(ACTIVATION_URL, form("jdupont", sesame), REMOTE_ADDR="198.51.100.20")
+        client.post(
+            ACTIVATION_URL,
+            activation_form("jdupont", "WRONG-WRON-WRON-G"),
+            REMOTE_ADDR="203.0.113.5",
+        )
+    elsewhere = client.post(
+        ACTIVATION_URL, activation_form("jdupont", sesame), REMOTE_ADDR="198.51.100.20"
+    )
     assert elsewhere.status_code == 302, "the owner, on another network, gets in"
 
 
-def test_ninety_nine_failures_from_three_networks_leave_the_owner_in(backend: str, rf: Any) -> None:
+def test_ninety_nine_failures_from_three_networks_leave_the_owner_in(
+    lockout_backend: str, rf: Any
+) -> None:
     networks = ["203.0.113.5", "198.51.100.5", "192.0.2.5"]
     for n in range(99):
         request = rf.post("/", REMOTE_ADDR=networks[n % 3])
@@ -181,7 +179,7 @@ def test_ninety_nine_failures_from_three_networks_leave_the_owner_in(backend: st
 
 
 def test_a_hundred_failures_spread_over_three_networks_lock_everywhere(
-    backend: str, rf: Any
+    lockout_backend: str, rf: Any
 ) -> None:
     now = timezone.now()
     for n in range(100):  # each network's own steps lock it first; time moves past each lock
@@ -207,9 +205,11 @@ def test_a_hundred_failures_spread_over_three_networks_lock_everywhere(
         )
 
 
-def test_an_unknown_identifier_is_kept_as_a_keyed_hash(backend: str, client: Client) -> None:
+def test_an_unknown_identifier_is_kept_as_a_keyed_hash(
+    lockout_backend: str, client: Client
+) -> None:
     """A Sésame or a password typed as the login must not land in the audit log or the counters."""
-    client.post(ACTIVATION_URL, form("ABCD-EFGH-JKMN-P", "WRONG-WRON-WRON-G"))
+    client.post(ACTIVATION_URL, activation_form("ABCD-EFGH-JKMN-P", "WRONG-WRON-WRON-G"))
     event = AuditEvent.objects.get(action="activation", outcome="failure")
     assert event.actor.startswith("#")
     assert "abcd" not in event.actor.lower()

@@ -15,7 +15,8 @@ from seuil.mfa.models import TotpDevice
 from seuil.mfa.session import REFEDS_MFA, REFEDS_SFA
 from seuil.people.models import Person
 from seuil.sso.models import Service
-from tests.sso import PASSWORD, Browser, Client, provider_settings, register_client
+from tests.conftest import PASSWORD
+from tests.sso import Browser, Client, provider_settings, register_client
 
 ENROL = "/gestion-de-compte/securite/application/"
 

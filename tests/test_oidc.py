@@ -14,7 +14,8 @@ from oauth2_provider.models import AccessToken, RefreshToken
 
 from seuil.people.models import Person
 from seuil.sso.models import Service, Subject
-from tests.sso import PASSWORD, Browser, Client, code_of, provider_settings, register_client
+from tests.conftest import PASSWORD
+from tests.sso import Browser, Client, code_of, provider_settings, register_client
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, Request, expect
 
 from seuil.accounts import passwords
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 PAGE = "/gestion-de-compte/validation-personnel/"
@@ -86,14 +87,14 @@ def test_the_checks_arrive_when_the_form_is_touched(
     password = page.locator("#id_password1")
     # Typed before the checks are there, the rule is still checked live.
     page.route("**/vendor/zxcvbn*.js", lambda route: None)  # held: never answered
-    password.press_sequentially("Lbmx4kr7Tq")
+    password.press_sequentially(PASSWORD)
     expect(indicator).to_contain_text("en cours de chargement")
     expect(indicator).to_have_attribute("data-valid", "false")
     page.unroute("**/vendor/zxcvbn*.js")
     page.reload()
     password = page.locator("#id_password1")
-    password.press_sequentially("Lbmx4kr7Tq")
-    page.locator("#id_password2").press_sequentially("Lbmx4kr7Tq")
+    password.press_sequentially(PASSWORD)
+    page.locator("#id_password2").press_sequentially(PASSWORD)
     expect(indicator).to_have_attribute("data-valid", "true")
     password.fill("")
     password.press_sequentially("Azertyuiop123")  # in the list, and meets the rule

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Page
 
 from seuil.accounts import passwords
+from tests.conftest import PASSWORD
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = json.loads((Path(__file__).parent / "data" / "password-corpus.json").read_text())
@@ -71,7 +72,7 @@ def test_the_browser_reaches_the_servers_verdict_on_every_case(page: Page) -> No
 @pytest.mark.browser
 @pytest.mark.parametrize(
     ("password", "verdict"),
-    [("Lbmx4kr7Tq", True), ("azerty", False), ("Éloïse2026Kx", False), ("jdupont2026Kx", False),
+    [(PASSWORD, True), ("azerty", False), ("Éloïse2026Kx", False), ("jdupont2026Kx", False),
      ("Lbmx4kr7TqZw8Pn", True), ("Lbmx4kr7TqZw8Pn3", False), ("V0W7Y2BGEDMNA", False)],
 )  # fmt: skip
 def test_known_passwords_get_the_expected_verdict_on_both_sides(

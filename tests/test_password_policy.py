@@ -1,12 +1,27 @@
 """The password rule and the security criteria, as the server applies them (the authority)."""
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import pytest
+from django.contrib.auth.password_validation import (
+    password_validators_help_texts,
+    validate_password,
+)
+from django.core.exceptions import ValidationError
 from django.test import override_settings
 from hypothesis import given
 from hypothesis import strategies as st
 
 from seuil.accounts import passwords
+from seuil.accounts.models import Account
 from seuil.accounts.passwords import Context, unmet
+from tests.conftest import PASSWORD
+
+if TYPE_CHECKING:
+    from django.test import Client
+
+    from seuil.people.models import Person
 
 CONTEXT = Context(
     login="jdupont",
@@ -26,7 +41,7 @@ def message(password: str, code: str) -> str:
 
 
 def test_a_strong_password_meets_every_criterion() -> None:
-    assert codes("Lbmx4kr7Tq") == []
+    assert codes(PASSWORD) == []
 
 
 @pytest.mark.parametrize(
@@ -47,7 +62,7 @@ def test_it_holds_nine_to_fifteen_characters_and_says_which_end_is_wrong(
 def test_the_stated_minimum_is_the_real_one_when_entropy_forbids_shorter_ones() -> None:
     """The page's 6 would be a lie: at 50 bits, no 6-, 7- or 8-character password can pass."""
     assert passwords.shortest_length() == 9
-    assert passwords.rule_text().startswith("au moins 9 caractères (15 au plus)")
+    assert passwords.rule_text().startswith("d'au moins 9 caractères (15 au plus)")
     assert codes("Xk7pQ2") == ["entropy"]
     assert codes("Xk7pQ2mZ") == ["entropy"]
     assert codes("Xk7pQ2mZ9") == []
@@ -160,7 +175,7 @@ def test_it_refuses_the_sesame_however_typed(password: str) -> None:
 
 
 def test_it_wants_the_two_entries_equal() -> None:
-    assert codes("Lbmx4kr7Tq", "Lbmx4kr7TQ") == ["match"]
+    assert codes(PASSWORD, "Lbmx4kr7TQ") == ["match"]
 
 
 def test_the_quality_criteria_wait_for_the_rule() -> None:
@@ -194,3 +209,55 @@ def test_seuil_check_warns_when_the_minimum_length_is_below_what_entropy_allows(
         assert "seuil.W001" in check_ids()
     with override_settings(SEUIL_PASSWORD_MAX_LENGTH=8):
         assert "seuil.E002" in check_ids()
+
+
+# --- Django's validators: operators' passwords follow the same policy -------------------------
+
+
+def test_django_validates_passwords_with_seuils_policy() -> None:
+    for weak in ("a", "password123", "azertyuiop"):
+        with pytest.raises(ValidationError):
+            validate_password(weak)
+    validate_password("Lbmx4kr7Tq")
+    assert password_validators_help_texts() == [
+        "Votre mot de passe doit compter au moins 9 caractères (15 au plus), "
+        "sans accents et sans caractères spéciaux."
+    ]
+
+
+@pytest.mark.django_db
+def test_an_operators_password_may_not_hold_their_login(
+    make_person: Callable[..., "Person"],
+) -> None:
+    validate_password("Qhrvzk7Lp2Tm")
+    operator = Account(login="qhrvzk")
+    with pytest.raises(ValidationError) as refused:
+        validate_password("Qhrvzk7Lp2Tm", operator)
+    assert [error.code for error in refused.value.error_list] == ["personal"]
+    person = make_person(first_name="Ines", last_name="Technicienne")
+    with pytest.raises(ValidationError):
+        validate_password("Technicienne7Q", person.account)  # the names of a person's account
+
+
+@pytest.mark.django_db
+def test_the_admins_password_forms_refuse_a_weak_password(admin_client: "Client") -> None:
+
+    admin_client.post(
+        "/admin/accounts/account/add/",
+        {"login": "rh-faible", "password1": "a", "password2": "a", "usable_password": "true"},
+    )
+    assert not Account.objects.filter(login="rh-faible").exists()
+    operator = Account.objects.create_superuser("rh-fort", "Xk8vNq2wLp9z")
+    page = admin_client.post(
+        f"/admin/accounts/account/{operator.pk}/password/",
+        {"password1": "a", "password2": "a", "usable_password": "true"},
+    )
+    assert "Trop court" in page.content.decode()
+    operator.refresh_from_db()
+    assert operator.check_password("Xk8vNq2wLp9z")
+    admin_client.post(
+        f"/admin/accounts/account/{operator.pk}/password/",
+        {"password1": "Lbmx4kr7Tq", "password2": "Lbmx4kr7Tq", "usable_password": "true"},
+    )
+    operator.refresh_from_db()
+    assert operator.check_password("Lbmx4kr7Tq")

@@ -14,7 +14,7 @@ from seuil.accounts.models import Account, StateChange
 from seuil.activation.models import CharterAcceptance, Sesame
 from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
-from tests.conftest import ACTIVATION_URL, csrf_token
+from tests.conftest import ACTIVATION_URL, PASSWORD, csrf_token
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,7 @@ def test_fifty_simultaneous_submissions_of_one_sesame_activate_once(
         with httpx.Client(base_url=live_server.url, timeout=120) as browser:
             form = browser.get(ACTIVATION_URL)
             data = {"csrfmiddlewaretoken": token(form), "login": "jdupont", "sesame": code,
-                    "password1": f"Lbmx4kr7Tq{number:02d}"[:15], "password2": f"Lbmx4kr7Tq{number:02d}"[:15],
+                    "password1": f"{PASSWORD}{number:02d}"[:15], "password2": f"{PASSWORD}{number:02d}"[:15],
                     "personal_email": "jean@example.org", "charter": "on"}  # fmt: skip
             start.wait()
             response = browser.post(ACTIVATION_URL, data=data)

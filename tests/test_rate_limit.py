@@ -16,17 +16,15 @@ from seuil.accounts.models import Account
 from seuil.activation.models import Sesame
 from seuil.core.http import client_ip
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 URL = "/gestion-de-compte/validation-personnel/"
 
 
-@pytest.fixture
-def backend(throttle_backend: str) -> str:
-    return throttle_backend
-
-
 @pytest.mark.django_db
-def test_the_thirty_first_post_in_a_minute_is_refused_clearly(backend: str, client: Client) -> None:
+def test_the_thirty_first_post_in_a_minute_is_refused_clearly(
+    throttle_backend: str, client: Client
+) -> None:
     now = timezone.now().replace(second=1)
     with time_machine.travel(now, tick=False):
         statuses = [client.post(URL, {}, REMOTE_ADDR="198.51.100.1").status_code for _ in range(31)]
@@ -46,7 +44,7 @@ def test_the_thirty_first_post_in_a_minute_is_refused_clearly(backend: str, clie
 
 @pytest.mark.django_db
 def test_a_window_boundary_does_not_let_twice_the_limit_through(
-    backend: str, client: Client
+    throttle_backend: str, client: Client
 ) -> None:
     """A fixed window let 60 through in 3 s across a minute boundary; the sliding one does not."""
     boundary = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
@@ -60,12 +58,14 @@ def test_a_window_boundary_does_not_let_twice_the_limit_through(
 
 
 @pytest.mark.django_db
-def test_reading_pages_is_not_limited(backend: str, client: Client) -> None:
+def test_reading_pages_is_not_limited(throttle_backend: str, client: Client) -> None:
     assert {client.get(URL, REMOTE_ADDR="198.51.100.3").status_code for _ in range(40)} == {200}
 
 
 @pytest.mark.django_db
-def test_the_refusal_speaks_english_when_asked(backend: str, client: Client, settings: Any) -> None:
+def test_the_refusal_speaks_english_when_asked(
+    throttle_backend: str, client: Client, settings: Any
+) -> None:
     settings.SEUIL_RATE_LIMIT = (0, 60)
     page = client.post(URL, {}, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Too many forms were sent from your address" in page
@@ -125,8 +125,8 @@ def test_two_hundred_activations_from_one_campus_address_within_a_minute(
                 {
                     "login": person.account.login,
                     "sesame": sesame,
-                    "password1": "Lbmx4kr7Tq",
-                    "password2": "Lbmx4kr7Tq",
+                    "password1": PASSWORD,
+                    "password2": PASSWORD,
                     "personal_email": f"anne{number}@example.org",
                     "charter": "on",
                 },

@@ -7,6 +7,7 @@ from django.test import Client
 from seuil.accounts.models import Account
 from seuil.mailer.models import OutgoingMail
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 URL = "/gestion-de-compte/mes-informations-de-recuperation/"
@@ -21,9 +22,7 @@ def signed_in(client: Client, jean: Person) -> Account:
 def test_a_new_address_waits_for_its_confirmation_and_the_old_one_is_told(
     client: Client, signed_in: Account
 ) -> None:
-    response = client.post(
-        URL, {"personal_email": "New@Example.ORG", "current_password": "Lbmx4kr7Tq"}
-    )
+    response = client.post(URL, {"personal_email": "New@Example.ORG", "current_password": PASSWORD})
     assert response["Location"] == URL
     signed_in.refresh_from_db()
     assert (signed_in.recovery_email, signed_in.pending_email) == (
@@ -53,7 +52,7 @@ def test_it_wants_the_current_password(client: Client, signed_in: Account) -> No
 
 def test_it_refuses_an_address_of_the_university(client: Client, signed_in: Account) -> None:
     response = client.post(
-        URL, {"personal_email": "x@univ-montp3.fr", "current_password": "Lbmx4kr7Tq"}
+        URL, {"personal_email": "x@univ-montp3.fr", "current_password": PASSWORD}
     )
     assert response.context["email_form"].errors["personal_email"] == [
         "Donnez une adresse personnelle, pas une adresse de l'université."
@@ -69,7 +68,7 @@ def test_the_secret_question_is_replaced_and_its_answer_hashed(
         {
             "secret_question": question,
             "secret_answer": "Rue des Lilas",
-            "current_password": "Lbmx4kr7Tq",
+            "current_password": PASSWORD,
         },
     )
     assert response["Location"] == URL

@@ -48,6 +48,13 @@ def test_given_again_they_replace_the_previous_prefixes_and_otherwise_stay() -> 
     assert prefixes("Scolarité") == ["https://new.example/"]
 
 
+def test_an_update_may_give_only_its_prefixes() -> None:
+    register(*SCOLARITE, "--cas-service", "https://old.example/")
+    output = register("Scolarité", "--cas-service", "https://new.example/")
+    assert prefixes("Scolarité") == ["https://new.example/"]
+    assert output.strip() == "service 'Scolarité' updated, 1 CAS prefix"
+
+
 def test_a_proxy_callback_is_registered_apart() -> None:
     register(
         *SCOLARITE,

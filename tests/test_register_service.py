@@ -14,6 +14,7 @@ from oauth2_provider.models import Application
 from seuil.accounts.models import Account
 from seuil.people.models import Person
 from seuil.sso.models import DEFAULT_CLAIMS, Service, Subject
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 COURSES = ["Espace de cours", "--url", "https://cours.example/", "--theme", "pedagogie"]
@@ -53,6 +54,44 @@ def test_it_updates_by_name_and_keeps_what_is_not_given() -> None:
     assert service.status_codes() == {"enseignant", "enseignant-chercheur"}
     assert not service.shown_in_portal
     assert list(Service.objects.offered_to("enseignant")) == []
+
+
+def test_an_update_names_only_what_changes() -> None:
+    register(*COURSES, "--for", "etudiant,enseignant", "--description", "Cours.")
+    output = register("Espace de cours", "--for", "enseignant")
+    service = Service.objects.get()
+    assert (service.url, service.theme, service.description) == (
+        "https://cours.example/",
+        "pedagogie",
+        "Cours.",
+    )
+    assert service.status_codes() == {"enseignant"}
+    register("Espace de cours", "--hidden")
+    service.refresh_from_db()
+    assert service.status_codes() == {"enseignant"}
+    assert not service.shown_in_portal
+    assert output.strip() == "service 'Espace de cours' updated"
+
+
+@pytest.mark.parametrize(
+    ("args", "missing"),
+    [
+        ([], "--url, --theme, --for"),
+        (["--url", "https://cours.example/", "--for", "etudiant"], "--theme"),
+        (["--theme", "pedagogie", "--for", "etudiant"], "--url"),
+        (["--url", "https://cours.example/", "--theme", "pedagogie"], "--for"),
+    ],
+)
+def test_a_new_service_needs_its_address_theme_and_statuses(args: list[str], missing: str) -> None:
+    with pytest.raises(CommandError, match=f"Un nouveau service demande {missing}\\."):
+        register("Espace de cours", *args)
+    assert not Service.objects.exists()
+
+
+def test_the_command_belongs_to_the_registry() -> None:
+    from django.core.management import get_commands
+
+    assert get_commands()["register_service"] == "seuil.sso"
 
 
 def test_it_sets_the_english_name_and_description() -> None:
@@ -161,17 +200,17 @@ def test_a_dry_run_writes_nothing_and_prints_no_secret() -> None:
 
 
 def test_a_service_admits_open_accounts_of_its_statuses_only(
-    make_person: Callable[..., Person],
+    make_person: Callable[..., Person], make_operator: Callable[..., Account]
 ) -> None:
     register(*COURSES, "--for", "etudiant")
     service = Service.objects.get()
-    student = make_person(status="etudiant", password="Lbmx4kr7Tq").account
-    staff = make_person(status="administratif", password="Lbmx4kr7Tq").account
+    student = make_person(status="etudiant", password=PASSWORD).account
+    staff = make_person(status="administratif", password=PASSWORD).account
     never_activated = make_person(status="etudiant").account
-    locked = make_person(status="etudiant", password="Lbmx4kr7Tq").account
+    locked = make_person(status="etudiant", password=PASSWORD).account
     locked.locked_at = timezone.now()
     locked.save()
-    operator = Account.objects.create_superuser("it-dupont", "Lbmx4kr7Tq")
+    operator = make_operator(login="it-dupont")
     assert service.admits(student)
     assert not service.admits(staff)
     assert not service.admits(never_activated)
@@ -180,13 +219,13 @@ def test_a_service_admits_open_accounts_of_its_statuses_only(
 
 
 def test_sub_is_opaque_given_once_and_kept(make_person: Callable[..., Person]) -> None:
-    account = make_person(password="Lbmx4kr7Tq").account
+    account = make_person(password=PASSWORD).account
     sub = Subject.of(account)
     assert Subject.of(account) == sub
     assert account.login not in sub
     assert sub != str(account.pk)
     assert len(sub) >= 40
-    assert Subject.of(make_person(password="Lbmx4kr7Tq").account) != sub
+    assert Subject.of(make_person(password=PASSWORD).account) != sub
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,6 +1,7 @@
 """Registering one person (HR in the admin), alone and many at once."""
 
 import threading
+from collections.abc import Callable
 from datetime import date
 
 import pytest
@@ -30,8 +31,10 @@ def test_it_gives_a_newcomer_a_login_and_an_address() -> None:
 
 
 @pytest.mark.django_db
-def test_a_login_is_never_given_again_even_to_a_namesake_of_an_operator() -> None:
-    Account.objects.create_superuser("jdupont", "x" * 20)
+def test_a_login_is_never_given_again_even_to_a_namesake_of_an_operator(
+    make_operator: Callable[..., Account],
+) -> None:
+    make_operator(login="jdupont")
     person = newcomer("1")
     person.register()
     assert person.account.login == "jdupont2"

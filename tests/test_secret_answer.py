@@ -14,13 +14,13 @@ from seuil.accounts.models import Account
 from seuil.accounts.passwords import answer_long_enough, answer_matches, normalise_answer
 from seuil.activation.models import Sesame
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 ACTIVATE = "/gestion-de-compte/validation-personnel/"
 FORGOT = "/gestion-de-compte/mot-de-passe-oublie/"
 RECOVERY = "/gestion-de-compte/mes-informations-de-recuperation/"
 STREET = "Dans quelle rue avez-vous grandi ?"
-STRONG = "Lbmx4kr7Tq"
 SHORT = ["???", "😀😀😀", "¿¿¿", "a!!", "a b", "…‽—", "  .  "]
 TOO_SHORT = (
     "Donnez une réponse d'au moins 3 lettres ou chiffres : la ponctuation, les espaces et les "
@@ -40,8 +40,8 @@ def test_activation_refuses_an_answer_without_three_letters_or_digits(
         {
             "login": person.account.login,
             "sesame": Sesame.issue(person.account)[1],
-            "password1": STRONG,
-            "password2": STRONG,
+            "password1": PASSWORD,
+            "password2": PASSWORD,
             "personal_email": "",
             "secret_question": STREET,
             "secret_answer": answer,
@@ -58,11 +58,11 @@ def test_activation_refuses_an_answer_without_three_letters_or_digits(
 def test_a_new_question_refuses_an_answer_without_three_letters_or_digits(
     client: Client, make_person: Callable[..., Person], answer: str
 ) -> None:
-    account = make_person(password=STRONG).account
+    account = make_person(password=PASSWORD).account
     client.force_login(account)
     response = client.post(
         RECOVERY + "question/",
-        {"secret_question": STREET, "secret_answer": answer, "current_password": STRONG},
+        {"secret_question": STREET, "secret_answer": answer, "current_password": PASSWORD},
     )
     assert response.context["question_form"].errors["secret_answer"] == [TOO_SHORT]
     account.refresh_from_db()
@@ -74,7 +74,7 @@ def test_punctuation_does_not_open_an_answer_stored_before_the_rule(
 ) -> None:
     """The attack: an account activated with "???" (stored as the hash of ""), then "." on the
     question path."""
-    account = make_person(password=STRONG).account
+    account = make_person(password=PASSWORD).account
     account.secret_question, account.secret_answer = STREET, make_password(normalise_answer("???"))
     account.save()
     client.post(FORGOT, {"identifier": account.login})
@@ -89,7 +89,7 @@ def test_the_migration_voids_the_answers_that_normalise_too_short(
 ) -> None:
     stored: dict[str, Account] = {}
     for answer in ["???", "a!!", "9 ?", "Rue des Lilas", "ab!"]:
-        account = make_person(password=STRONG).account
+        account = make_person(password=PASSWORD).account
         account.secret_question = STREET
         account.secret_answer = make_password(normalise_answer(answer))
         account.save()
@@ -114,7 +114,7 @@ def test_the_migration_voids_the_answers_that_normalise_too_short(
 def test_a_voided_answer_closes_the_question_path(
     client: Client, make_person: Callable[..., Person]
 ) -> None:
-    account = make_person(password=STRONG).account
+    account = make_person(password=PASSWORD).account
     account.secret_question, account.secret_answer = STREET, make_password(None)
     account.save()
     client.post(FORGOT, {"identifier": account.login})

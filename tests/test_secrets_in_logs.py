@@ -13,8 +13,9 @@ from django.views.debug import ExceptionReporter
 from seuil.activation.models import Sesame
 from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
-SECRETS = ("Lbmx4kr7Tq", "Zq8vNw3kLp", "Rue des Lilas")
+SECRETS = (PASSWORD, "Zq8vNw3kLp", "Rue des Lilas")
 
 
 @pytest.mark.django_db
@@ -90,7 +91,7 @@ def test_no_live_token_reaches_seuils_log(make_person: Callable[..., Person]) ->
     from seuil.recovery.tokens import reset_tokens
     from seuil.security.logs import RedactTokens
 
-    account = make_person(password="Lbmx4kr7Tq").account
+    account = make_person(password=PASSWORD).account
     token = reset_tokens.make_token(account)
     uid = urlsafe_base64_encode(force_bytes(account.pk))
     handler = next(

@@ -4,18 +4,11 @@ French ones."""
 import pytest
 from django.test import Client
 
-from seuil.accounts.models import Account
 from seuil.sso.models import Service
 
 pytestmark = pytest.mark.django_db
 ADD = "/admin/sso/service/add/"
 NO_CAS_PREFIXES = {"cas_prefixes-TOTAL_FORMS": "0", "cas_prefixes-INITIAL_FORMS": "0"}
-
-
-@pytest.fixture
-def it(client: Client) -> Client:
-    client.force_login(Account.objects.create_superuser("it-dupont", "Xk8vNq2wLp9z"))
-    return client
 
 
 def test_the_form_shows_the_english_fields_labelled_in_the_fieldset_of_the_french_ones(

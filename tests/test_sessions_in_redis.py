@@ -13,11 +13,11 @@ from django.core.cache import cache
 from django.test import Client
 
 from seuil.people.models import Person
-from tests.conftest import need_redis
+from tests.conftest import PASSWORD, TEST_REDIS, need_redis
 from tests.test_settings import BASE
 
 pytestmark = pytest.mark.django_db
-REDIS = "redis://127.0.0.1:6379/14"
+REDIS = TEST_REDIS  # this worker's: the tests flush it
 SIGN_IN = "/gestion-de-compte/se-connecter/"
 
 
@@ -39,7 +39,7 @@ def redis_sessions(settings: Any) -> Iterator[redis.Redis]:
 
 def signed_in(person: Person) -> Client:
     client = Client()
-    response = client.post(SIGN_IN, {"login": person.account.login, "password": "Lbmx4kr7Tq"})
+    response = client.post(SIGN_IN, {"login": person.account.login, "password": PASSWORD})
     assert response.status_code == 302
     return client
 
@@ -62,7 +62,7 @@ def test_settings_keep_sessions_in_redis_when_it_is_configured() -> None:
 def test_signing_in_and_out_uses_redis_not_the_database(
     redis_sessions: redis.Redis, make_person: Callable[..., Person]
 ) -> None:
-    jean = make_person(password="Lbmx4kr7Tq")
+    jean = make_person(password=PASSWORD)
     client = signed_in(jean)
     assert client.get("/mon-ent/").status_code == 200
     assert not Session.objects.exists()
@@ -75,11 +75,11 @@ def test_signing_in_and_out_uses_redis_not_the_database(
 def test_a_password_change_ends_the_other_sessions_in_redis(
     redis_sessions: redis.Redis, make_person: Callable[..., Person]
 ) -> None:
-    jean = make_person(password="Lbmx4kr7Tq")
+    jean = make_person(password=PASSWORD)
     here, elsewhere = signed_in(jean), signed_in(jean)
     response = here.post(
         "/gestion-de-compte/changer-mon-mot-de-passe/",
-        {"current_password": "Lbmx4kr7Tq", "password1": "Zq8vNw3kLp", "password2": "Zq8vNw3kLp"},
+        {"current_password": PASSWORD, "password1": "Zq8vNw3kLp", "password2": "Zq8vNw3kLp"},
     )
     assert response["Location"] == "/mon-ent/"
     assert here.get("/mon-ent/").status_code == 200

@@ -14,6 +14,7 @@ from django.utils import timezone
 from seuil.accounts.hashers import Argon2idHasher
 from seuil.audit.models import AuditEvent
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 URL = "/gestion-de-compte/se-connecter/"
@@ -35,7 +36,7 @@ def test_it_signs_in_with_a_new_session_and_lands_on_the_portal(
 ) -> None:
     client.get(URL)
     before = client.cookies.get("sessionid")
-    response = sign_in(client, "JDupont ", "Lbmx4kr7Tq")
+    response = sign_in(client, "JDupont ", PASSWORD)
     assert response["Location"] == "/mon-ent/"
     assert client.cookies["sessionid"].value != (before.value if before else None)
     assert AuditEvent.objects.filter(
@@ -49,8 +50,8 @@ def test_wrong_unknown_and_not_activated_get_one_message(
 ) -> None:
     login, password = {
         "wrong": ("jdupont", "Wrong7KqZm"),
-        "unknown": ("nobody12", "Lbmx4kr7Tq"),
-    }.get(case, ("proux", "Lbmx4kr7Tq"))
+        "unknown": ("nobody12", PASSWORD),
+    }.get(case, ("proux", PASSWORD))
     make_person(first_name="Paul", last_name="Roux")  # registered, never activated
     response = sign_in(client, login, password)
     assert response.status_code == 200
@@ -97,7 +98,7 @@ def test_an_expired_or_locked_account_is_told_after_the_right_password_only(
         jean.account.save()
     wrong = sign_in(client, "jdupont", "Wrong7KqZm").content.decode()
     assert WRONG in wrong
-    right = sign_in(client, "jdupont", "Lbmx4kr7Tq").content.decode()
+    right = sign_in(client, "jdupont", PASSWORD).content.decode()
     assert WRONG not in right
     expected = "Votre compte est fermé" if state == "expired" else "Votre compte est verrouillé"
     assert expected in right
@@ -108,7 +109,7 @@ def test_an_expired_or_locked_account_is_told_after_the_right_password_only(
 def test_grace_still_signs_in(client: Client, jean: Person) -> None:
     jean.end_date = timezone.localdate() - timedelta(days=3)
     jean.save()
-    assert sign_in(client, "jdupont", "Lbmx4kr7Tq").status_code == 302
+    assert sign_in(client, "jdupont", PASSWORD).status_code == 302
 
 
 @pytest.mark.parametrize(
@@ -119,12 +120,12 @@ def test_grace_still_signs_in(client: Client, jean: Person) -> None:
 def test_next_only_leads_inside_the_site(
     client: Client, jean: Person, next_url: str, landing: str
 ) -> None:
-    response = client.post(URL, {"login": "jdupont", "password": "Lbmx4kr7Tq", "next": next_url})
+    response = client.post(URL, {"login": "jdupont", "password": PASSWORD, "next": next_url})
     assert response["Location"] == landing
 
 
 def test_signing_out_ends_the_session_on_the_server(client: Client, jean: Person) -> None:
-    sign_in(client, "jdupont", "Lbmx4kr7Tq")
+    sign_in(client, "jdupont", PASSWORD)
     key = client.cookies["sessionid"].value
     assert client.get("/gestion-de-compte/se-deconnecter/").status_code == 405, "POST only"
     response = client.post("/gestion-de-compte/se-deconnecter/")
@@ -136,22 +137,22 @@ def test_signing_out_ends_the_session_on_the_server(client: Client, jean: Person
 def test_five_wrong_passwords_lock_the_account(client: Client, jean: Person) -> None:
     for _ in range(5):
         sign_in(client, "jdupont", "Wrong7KqZm")
-    assert WRONG in sign_in(client, "jdupont", "Lbmx4kr7Tq").content.decode()
+    assert WRONG in sign_in(client, "jdupont", PASSWORD).content.decode()
 
 
-def test_the_admin_sign_in_is_under_the_lockout_too(client: Client) -> None:
-    from seuil.accounts.models import Account
-
-    Account.objects.create_superuser("it-admin", "Xk8vNq2wLp9z")
+def test_the_admin_sign_in_is_under_the_lockout_too(
+    client: Client, make_operator: Callable[..., Any]
+) -> None:
+    make_operator(login="it-admin")
     for _ in range(5):
         client.post("/admin/login/", {"username": "it-admin", "password": "wrong"})
-    client.post("/admin/login/", {"username": "it-admin", "password": "Xk8vNq2wLp9z"})
+    client.post("/admin/login/", {"username": "it-admin", "password": PASSWORD})
     assert not client.get("/admin/").wsgi_request.user.is_authenticated
 
 
 def test_it_signs_in_with_the_university_address_too(client: Client, jean: Person) -> None:
     """ "Mot de passe oublié" accepts the address; so does "Se connecter"."""
-    response = sign_in(client, " Jean.Dupont@univ-montp3.fr", "Lbmx4kr7Tq")
+    response = sign_in(client, " Jean.Dupont@univ-montp3.fr", PASSWORD)
     assert jean.account.mail == "jean.dupont@univ-montp3.fr"
     assert response["Location"] == "/mon-ent/"
     assert WRONG in sign_in(Client(), "jean.dupont@univ-montp3.fr", "Wrong7KqZm").content.decode()
@@ -173,6 +174,6 @@ def test_the_page_always_says_that_access_pauses_after_repeated_failures(client:
 
 
 def test_signing_out_says_so(client: Client, jean: Person) -> None:
-    sign_in(client, "jdupont", "Lbmx4kr7Tq")
+    sign_in(client, "jdupont", PASSWORD)
     page = client.post("/gestion-de-compte/se-deconnecter/", follow=True).content.decode()
     assert "Vous êtes déconnecté." in page

@@ -11,8 +11,9 @@ from playwright.sync_api import Page, expect
 
 from seuil.people.models import Person
 from seuil.sso.models import DEFAULT_CLAIMS, Service
-from tests.apache import Apache, free_port, running_apache
-from tests.sso import PASSWORD, provider_settings
+from tests.apache import Apache, running_apache
+from tests.conftest import PASSWORD, free_port
+from tests.sso import provider_settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +40,7 @@ def course_site(live_server: Any, settings: Any) -> Iterator[Apache]:
     """The course site: an application behind Apache and mod_auth_openidc, registered as IT
     would, with its link in Mon ENT."""
     provider_settings(settings, live_server.url)
-    port = free_port()
+    port = free_port("127.0.0.2")
     site = f"http://127.0.0.2:{port}"
     done = Service.objects.register(
         name="Espace de cours",

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from seuil.accounts.models import Account
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 URL = "/gestion-de-compte/validation-etudiant/"
@@ -63,7 +64,7 @@ def test_the_right_code_leads_to_the_form_and_the_proven_address_is_confirmed(
     )
     form = client.get(URL + "activation/").content.decode()
     assert 'value="zoe.bronte@example.org"' in form
-    response = client.post(URL + "activation/", {"password1": "Lbmx4kr7Tq", "password2": "Lbmx4kr7Tq",
+    response = client.post(URL + "activation/", {"password1": PASSWORD, "password2": PASSWORD,
                                                   "personal_email": "zoe.bronte@example.org", "charter": "on"}, follow=True)  # fmt: skip
     page = response.content.decode()
     assert "Votre compte est activé" in page

@@ -18,15 +18,14 @@ from cas import CASClient
 from django.db import connection
 
 from seuil.people.models import Person
-from tests.apache import free_port
 from tests.cas import register_cas
-from tests.conftest import need_redis, on_postgres
-from tests.sso import PASSWORD, Browser, code_of, register_client
+from tests.conftest import PASSWORD, TEST_REDIS, free_port, need_redis, on_postgres
+from tests.sso import Browser, code_of, register_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
 # Not db 15, which other tests flush: a session wiped mid-test would prove nothing.
-REDIS = "redis://127.0.0.1:6379/13"
+REDIS = TEST_REDIS  # this worker's: the tests flush it
 
 
 def _database_url() -> str:

@@ -17,6 +17,7 @@ from seuil.activation.charter import charter_in
 from seuil.mailer.models import OutgoingMail
 from seuil.people.models import Person
 from seuil.typography import _TEXT, NBSP, french, french_html
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,7 @@ def test_dates_read_as_each_language_writes_them(
 ) -> None:
     """ "le 29 novembre 2026 à 15 h 52", and no "p.m.." in English."""
     time_machine.move_to(datetime(2026, 11, 29, 14, 52, tzinfo=UTC), tick=False)
-    account = make_person(password="Lbmx4kr7Tq").account
+    account = make_person(password=PASSWORD).account
     account.recovery_email = "jean@example.org"
     account.save()
     notify(account, "password-changed")

@@ -30,12 +30,6 @@ UNLOCK = "/gestion-de-compte/deverrouiller/"
 NETWORK = "127.0.0.0/24"  # the test client's
 
 
-@pytest.fixture
-def backend(throttle_backend: str, settings: Any) -> str:
-    settings.SEUIL_RATE_LIMIT = (10_000, 60)
-    return throttle_backend
-
-
 def sign_in(client: Client, password: str, login: str = "jdupont") -> int:
     return client.post(SIGN_IN, {"login": login, "password": password}).status_code
 
@@ -52,7 +46,7 @@ def link_in(body: Any) -> str:
 
 
 def test_it_mails_the_owner_when_failures_lock_the_account(
-    backend: str, client: Client, jean: Person
+    lockout_backend: str, client: Client, jean: Person
 ) -> None:
     lock(client, times=4)
     assert not mail.outbox, "no notice before the lock"
@@ -78,7 +72,7 @@ def test_it_mails_the_owner_when_failures_lock_the_account(
 
 
 def test_the_link_unlocks_the_account_and_the_owner_signs_in(
-    backend: str, client: Client, jean: Person
+    lockout_backend: str, client: Client, jean: Person
 ) -> None:
     lock(client)
     assert sign_in(client, PASSWORD) == 200, "locked: the right password is refused"
@@ -96,7 +90,7 @@ def test_the_link_unlocks_the_account_and_the_owner_signs_in(
     assert event.outcome == "success"
 
 
-def test_a_link_serves_once(backend: str, client: Client, jean: Person) -> None:
+def test_a_link_serves_once(lockout_backend: str, client: Client, jean: Person) -> None:
     lock(client)
     link = link_in(mail.outbox[0].body)
     client.get(link)
@@ -110,7 +104,9 @@ def test_a_link_serves_once(backend: str, client: Client, jean: Person) -> None:
     assert AuditEvent.objects.filter(action="self-unlocked").count() == 1
 
 
-def test_a_link_is_void_once_the_lock_has_ended(backend: str, client: Client, jean: Person) -> None:
+def test_a_link_is_void_once_the_lock_has_ended(
+    lockout_backend: str, client: Client, jean: Person
+) -> None:
     lock(client)
     link = link_in(mail.outbox[0].body)
     with time_machine.travel(timezone.now() + timedelta(minutes=16)):
@@ -122,7 +118,7 @@ def test_a_link_is_void_once_the_lock_has_ended(backend: str, client: Client, je
 
 @pytest.mark.parametrize("token", ["", "abc", "x" * 600, "eyJsb2dpbiI6ImpkdXBvbnQifQ:1:2"])
 def test_a_forged_or_damaged_link_unlocks_nothing(
-    backend: str, client: Client, jean: Person, token: str
+    lockout_backend: str, client: Client, jean: Person, token: str
 ) -> None:
     lock(client)
     if token:
@@ -134,7 +130,7 @@ def test_a_forged_or_damaged_link_unlocks_nothing(
 
 
 def test_a_link_made_for_another_account_does_not_unlock_this_one(
-    backend: str, client: Client, jean: Person, make_person: Callable[..., Person]
+    lockout_backend: str, client: Client, jean: Person, make_person: Callable[..., Person]
 ) -> None:
     make_person(password=PASSWORD, first_name="Anne", last_name="Martin")
     lock(client)
@@ -148,7 +144,7 @@ def test_a_link_made_for_another_account_does_not_unlock_this_one(
 
 
 def test_an_unlock_lifts_the_lock_but_gives_a_guesser_no_fresh_start(
-    backend: str, client: Client, jean: Person
+    lockout_backend: str, client: Client, jean: Person
 ) -> None:
     lock(client)
     client.get(link_in(mail.outbox[0].body))
@@ -160,7 +156,7 @@ def test_an_unlock_lifts_the_lock_but_gives_a_guesser_no_fresh_start(
 
 
 def test_a_whole_account_lock_is_told_as_such_and_its_link_lifts_it(
-    backend: str, jean: Person, settings: Any
+    lockout_backend: str, jean: Person, settings: Any
 ) -> None:
     settings.SEUIL_LOCKOUT_ACCOUNT, settings.SEUIL_LOCKOUT_NETWORKS = (8, 3600), 2
     lock(Client(REMOTE_ADDR="192.0.2.7"), times=4)
@@ -176,7 +172,7 @@ def test_a_whole_account_lock_is_told_as_such_and_its_link_lifts_it(
 
 
 def test_of_two_concurrent_posts_of_one_link_one_unlocks(
-    backend: str, jean: Person, client: Client
+    lockout_backend: str, jean: Person, client: Client
 ) -> None:
     lock(client)
     link, start = link_in(mail.outbox[0].body), threading.Barrier(2)
@@ -198,7 +194,7 @@ def test_of_two_concurrent_posts_of_one_link_one_unlocks(
 
 
 def test_no_notice_without_a_confirmed_address_or_for_an_unknown_login(
-    backend: str, client: Client, make_person: Callable[..., Person]
+    lockout_backend: str, client: Client, make_person: Callable[..., Person]
 ) -> None:
     person = make_person(password=PASSWORD)
     person.account.pending_email = "jean@example.org"  # given, not confirmed
@@ -212,7 +208,7 @@ def test_no_notice_without_a_confirmed_address_or_for_an_unknown_login(
 
 
 def test_one_notice_a_quarter_of_an_hour_however_many_networks_lock_it(
-    backend: str, jean: Person
+    lockout_backend: str, jean: Person
 ) -> None:
     for network in range(1, 4):
         lock(Client(REMOTE_ADDR=f"192.0.{network}.7"))
@@ -222,7 +218,7 @@ def test_one_notice_a_quarter_of_an_hour_however_many_networks_lock_it(
     assert len(mail.outbox) == 2
 
 
-def test_eight_notices_a_day_at_most(backend: str, jean: Person) -> None:
+def test_eight_notices_a_day_at_most(lockout_backend: str, jean: Person) -> None:
     start = timezone.now()
     for quarter in range(10):
         with time_machine.travel(start + timedelta(minutes=16 * quarter)):
@@ -231,7 +227,7 @@ def test_eight_notices_a_day_at_most(backend: str, jean: Person) -> None:
 
 
 def test_an_unknown_login_and_a_real_one_get_the_same_answer_when_they_lock(
-    backend: str, client: Client, jean: Person
+    lockout_backend: str, client: Client, jean: Person
 ) -> None:
     answers = []
     for login in ("jdupont", "nobody"):

@@ -19,6 +19,7 @@ from seuil.accounts.models import Account, AccountChange, What
 from seuil.core import hooks
 from seuil.people.importing import parse_people_csv
 from seuil.people.models import Person
+from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
@@ -74,7 +75,7 @@ def test_each_named_change_leaves_one_row(make_person: Callable[..., Person]) ->
         change()
         assert list(AccountChange.objects.values_list("account_id", "what")) == [(account.pk, what)]
 
-    hashed = make_password("Lbmx4kr7Tq")
+    hashed = make_password(PASSWORD)
     after(What.ACTIVATE, lambda: account.activate(password_hash=hashed, email="", question="q", answer_hash="a"))  # fmt: skip
     after(What.PASSWORD, lambda: account.replace_password("Vrt9-Kpq3x"))  # change and reset
     account.set_recovery(pending_email="neuf@example.org")
@@ -90,10 +91,10 @@ def test_each_named_change_leaves_one_row(make_person: Callable[..., Person]) ->
 def test_signing_in_writes_no_change_but_a_hash_upgrade_does(
     make_person: Callable[..., Person], settings: Any
 ) -> None:
-    account = make_person(password="Lbmx4kr7Tq").account
+    account = make_person(password=PASSWORD).account
     AccountChange.objects.all().delete()
     client = Client()
-    form = {"login": account.login, "password": "Lbmx4kr7Tq"}
+    form = {"login": account.login, "password": PASSWORD}
     assert client.post("/gestion-de-compte/se-connecter/", form).status_code == 302
     assert Account.objects.get(pk=account.pk).last_login is not None
     assert changes() == {}, "last_login is not published"

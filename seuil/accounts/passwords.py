@@ -211,12 +211,16 @@ def shortest_length() -> int:
 
 
 def rule_text() -> str:
-    """The rule as every page, letter and mail states it, derived from the active policy."""
+    """The rule as every page, letter and mail states it after "un mot de passe", derived from
+    the active policy: "d'au moins 9 caractères…", never "de au moins"."""
     values = {"min": shortest_length(), "max": settings.SEUIL_PASSWORD_MAX_LENGTH}
     if settings.SEUIL_PASSWORD_ALPHABET == "ascii":  # noqa: S105
-        return _("au moins %(min)d caractères (%(max)d au plus), sans accents") % values
+        return _("d'au moins %(min)d caractères (%(max)d au plus), sans accents") % values
     return (
-        _("au moins %(min)d caractères (%(max)d au plus), sans accents et sans caractères spéciaux")
+        _(
+            "d'au moins %(min)d caractères (%(max)d au plus), sans accents et sans caractères "
+            "spéciaux"
+        )
         % values
     )
 

@@ -151,7 +151,7 @@ def _letter(letter: Letter, styles: dict[str, ParagraphStyle]) -> list[Flowable]
         _("Rendez-vous à l'adresse : %(url)s (ou flashez le code ci-contre).") % {"url": url},
         _("Dans les deux premières zones, saisissez votre identifiant et le Sésame ci-dessus."),
         _(
-            "Dans les deux zones suivantes, choisissez un mot de passe de %(rule)s. S'il "
+            "Dans les deux zones suivantes, choisissez un mot de passe %(rule)s. S'il "
             "répond aux critères de sécurité, une pastille verte apparaîtra à droite du mot de "
             "passe saisi."
         )

@@ -6,3 +6,9 @@ class CasConfig(AppConfig):
     name = "seuil.cas"
     label = "cas"
     verbose_name = _("CAS")
+
+    def ready(self) -> None:
+        from seuil.cas.registration import CAS_OPTIONS
+        from seuil.sso.registration import add_service_options
+
+        add_service_options(CAS_OPTIONS)

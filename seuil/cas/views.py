@@ -61,7 +61,12 @@ def grant(
         return render(
             request,
             "cas/refused.html",
-            {"service": registration.service, "closed": not account.is_active},
+            {
+                "service": registration.service,
+                "closed": not account.is_active,
+                "statuses": registration.service.status_labels(),
+                "support": settings.SEUIL_SUPPORT_EMAIL,
+            },
             status=403,
         )
     if registration.service.require_mfa and not satisfies_mfa(request):

@@ -64,6 +64,28 @@ class DirectoryAccountAdmin(AccountAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Account]:
         return with_directory_status(super().get_queryset(request))
 
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        if config.configured():
+            # Loud, above the list: not an "en attente" among thousands of lines.
+            from seuil.directory.alerts import unclosed
+
+            if found := unclosed():
+                self.message_user(
+                    request,
+                    _(
+                        "L'annuaire a refusé de fermer %(n)d compte(s) que seuil a fermés "
+                        "(verrouillage, expiration ou suppression) : leur ancien mot de passe "
+                        "ouvre encore les services. %(accounts)s. Donnez au compte de seuil le "
+                        "droit d'écrire userPassword, puis publiez-les à nouveau."
+                    )
+                    % {
+                        "n": len(found),
+                        "accounts": "; ".join(f"{i.login} ({i.error})" for i in found[:20]),
+                    },
+                    messages.ERROR,
+                )
+        return super().changelist_view(request, extra_context)
+
     @admin.display(description=_("annuaire"))
     def directory(self, account: Account) -> str:
         return directory_status(account)

@@ -10,6 +10,7 @@ class DirectoryConfig(AppConfig):
 
     def ready(self) -> None:
         from seuil.core.hooks import after_account_change
+        from seuil.directory import mails  # noqa: F401 -- declares its mail kinds
 
         after_account_change(push_now)
 

@@ -1,4 +1,5 @@
-"""What `seuil check` verifies of the directory, each problem in words an operator can act on."""
+"""What `seuil check_directory` verifies of the directory, each problem in words an operator can
+act on."""
 
 import secrets
 
@@ -11,9 +12,9 @@ from seuil.directory import client
 from seuil.directory.client import DirectoryDown
 
 
-def problems() -> list[str]:
-    """An empty list when seuil can bind, finds the people branch, and writes an {ARGON2}
-    password that then binds (a probe entry, removed at once)."""
+def problems(*, write: bool = True) -> list[str]:
+    """An empty list when seuil can bind, finds the people branch, and (with `write`) writes an
+    {ARGON2} password that then binds (a probe entry, removed at once)."""
     if not client.configured():
         return []
     try:
@@ -31,7 +32,7 @@ def problems() -> list[str]:
                 f"The people branch {settings.SEUIL_LDAP_PEOPLE_DN} does not exist, or "
                 f"{settings.SEUIL_LDAP_BIND_DN} may not read it."
             ]
-        return _argon2_binds(conn)
+        return _argon2_binds(conn) if write else []
     finally:
         conn.unbind_s()
 

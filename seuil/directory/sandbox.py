@@ -88,7 +88,8 @@ def free_port() -> int:
 
 def ldap_password(password: str, *, argon2: bool = True) -> str:
     """{ARGON2} and a PHC string at the lowest costs, for the sandbox's own accounts only; {SSHA}
-    for a sandbox without the argon2 module (which shows what `seuil check` says of one)."""
+    for a sandbox without the argon2 module (which shows what `seuil check_directory` says of
+    one)."""
     if argon2:
         hasher = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1)
         return "{ARGON2}" + hasher.hash(password)
@@ -241,7 +242,7 @@ def main() -> None:
         "  make run            # then activate an account on « Validation Personnel »\n"
         "and in a third one, with the same variables and SEUIL_DEBUG=true, check the directory\n"
         "and provision the demo people:\n"
-        "  .venv/bin/seuil check\n"
+        "  .venv/bin/seuil check_directory\n"
         "  .venv/bin/seuil sync_directory --full\n\n"
         "Then prove that the new password binds, as a mail server or CAS would:\n"
         f"  ldapwhoami -x -H {sandbox.url} -D 'uid=LOGIN,{sandbox.people_dn}' -W\n\n"

@@ -24,6 +24,7 @@ from ldap.ldapobject import LDAPObject
 from seuil.accounts.models import Account, AccountChange
 from seuil.core.queue import QueueState
 from seuil.directory import client
+from seuil.directory.alerts import page_operators
 from seuil.directory.client import DirectoryDown
 from seuil.directory.push import Pushed, publishable, push
 
@@ -121,6 +122,9 @@ def settle(
         logger.warning("directory refused account %s: %s", pk, refusal)
         if not claimed:  # right after a commit: say why; sync_directory counts the attempts
             AccountChange.objects.pending().filter(account_id=pk).update(last_error=refusal[:300])
+    if result.refused:
+        # A refused lock, expiry or purge leaves the old password binding: page the operators.
+        page_operators(list(result.refused))
     return result
 
 

@@ -48,6 +48,20 @@ def run(*, today: date, progress: Callable[[int], None] | None = None) -> Summar
             Action.STATE_CHANGED, account=account, actor="lifecycle", to=Substate.SUPPR_DONNEES
         )
         summary.purged += 1
+    record_transitions(today=today, progress=progress, summary=summary)
+    summary.reminders += _remind_closing(today)
+    summary.counters = throttle.purge_stale()
+    return summary
+
+
+def record_transitions(
+    *, today: date, progress: Callable[[int], None] | None = None, summary: Summary | None = None
+) -> Summary:
+    """Record the states accounts have reached by their dates, with what each transition does
+    (an expiry revokes the Sésames, a grace mails its notice). The nightly job runs it, and so
+    does `sync_directory`, every minute: an account that expires at midnight then loses its
+    directory password within minutes, not at the next nightly run."""
+    summary = summary or Summary()
     done = 0
     for chunk in _chunks(Account.objects.due_transitions(today).select_related("person")):
         with AccountChange.objects.recording(What.STATE):  # one change row per account
@@ -55,8 +69,6 @@ def run(*, today: date, progress: Callable[[int], None] | None = None) -> Summar
         done += len(chunk)
         if progress:
             progress(done)
-    summary.reminders += _remind_closing(today)
-    summary.counters = throttle.purge_stale()
     return summary
 
 

@@ -53,7 +53,11 @@ def _send_batch(batch: list["OutgoingMail"]) -> int:
                 mail.give_up_for_now(error)
                 continue
             email = EmailMultiAlternatives(
-                message.subject, message.text, to=[mail.to], connection=connection
+                message.subject,
+                message.text,
+                to=[mail.to],
+                connection=connection,
+                headers={"Message-ID": mail.message_id()},
             )
             email.attach_alternative(message.html, "text/html")
             try:
@@ -112,6 +116,13 @@ class OutgoingMail(QueueItem):
     def build(self) -> Message:
         """The message in French and English, by its kind's builder."""
         return render(KINDS[self.kind].build(self))
+
+    def message_id(self) -> str:
+        """The same on every attempt (RFC 5322 §3.6.4): a retry of a message that did arrive,
+        after a crash between the server's answer and the row's update, is recognisably the
+        same message, and every message received names its row in the outbox."""
+        stamp = int(self.created_at.timestamp())
+        return f"<outbox.{self.pk}.{stamp}@{settings.SEUIL_MAIL_DOMAIN}>"
 
     def give_up_for_now(self, error: BaseException) -> None:
         delay = self.failed(error)

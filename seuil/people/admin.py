@@ -7,8 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from seuil.accounts.admin import lift_locks, lock_accounts
-from seuil.accounts.models import StateChange
+from seuil.accounts.admin import lift_locks, lock_accounts, operator_of
+from seuil.accounts.models import Account, StateChange
+from seuil.accounts.models.account import OperatorAccountRefused
 from seuil.audit.models import Action, AuditEvent
 from seuil.core.http import client_ip
 from seuil.people import naming
@@ -16,12 +17,27 @@ from seuil.people.models import FEED_FIELDS, Person
 
 
 class PersonForm(forms.ModelForm[Person]):
+    operator: Account | None = None  # who submits it: PersonAdmin.get_form sets it
+
     class Meta:
         model = Person
         fields = ("external_id", *FEED_FIELDS)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if self.instance.pk and self.has_changed():
+            # HR changing an operator's person (an end date expires the operator at once, and
+            # the purge follows) would be acting on IT's account: refused like a lock.
+            try:
+                self.instance.account.refuse_unless_it(self.operator)
+            except OperatorAccountRefused:
+                raise forms.ValidationError(
+                    _(
+                        "Rien n'a été fait : le compte de cette personne a des droits "
+                        "d'opérateur, seule l'équipe informatique peut modifier sa fiche."
+                    ),
+                    code="operator",
+                ) from None
         try:
             naming.login_base(
                 data.get("first_name", ""), data.get("last_name", ""), data.get("birth_name", "")
@@ -58,6 +74,12 @@ class PersonAdmin(admin.ModelAdmin[Person]):
     readonly_fields = ("login", "mail", "state", "history", "created_at", "updated_at")
     show_full_result_count = False
     actions = ["lock", "lift_lock"]  # seuil.activation.admin adds the letters
+
+    def get_form(
+        self, request: HttpRequest, obj: Person | None = None, change: bool = False, **kwargs: Any
+    ) -> type[forms.ModelForm[Person]]:
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"operator": operator_of(request)})
 
     @admin.display(description=_("identifiant"), ordering="account__login")
     def login(self, person: Person) -> str:

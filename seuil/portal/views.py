@@ -5,12 +5,20 @@ from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from seuil.cas.session import end_cas_session, sign_out_everywhere
 from seuil.sso import views as sso
 from seuil.sso.models import Service
+
+# What a sign-out does to the services it had opened, said where it happens.
+SIGNED_OUT_OF_SERVICES = gettext_lazy(
+    "Les services CAS qui vous avaient connecté en sont prévenus et vous déconnectent. Un service "
+    "OpenID Connect garde sa propre session jusqu'à ce que vous vous y déconnectiez : sur un "
+    "poste partagé, fermez le navigateur."
+)
 
 
 @login_not_required
@@ -32,6 +40,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     """Signing out of seuil signs out of every SSO service of the session."""
     sign_out_everywhere(request)
     messages.success(request, _("Vous êtes déconnecté. À bientôt !"))
+    messages.info(request, SIGNED_OUT_OF_SERVICES)
     return redirect("portal:home")
 
 

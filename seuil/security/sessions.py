@@ -17,7 +17,15 @@ from typing import Any
 
 from django.contrib.sessions.backends import db
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
-from django.db import DatabaseError, IntegrityError, connections, router, transaction
+from django.db import (
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    connections,
+    router,
+    transaction,
+)
 from django.utils.crypto import get_random_string
 
 
@@ -61,6 +69,8 @@ class SessionStore(db.SessionStore):
             if insert:
                 raise CreateError from error
             raise
+        except (OperationalError, InterfaceError):
+            raise  # the database is away: the 503 page (core/outages.py), not "session deleted"
         except DatabaseError as error:
             if not insert:
                 raise UpdateError from error

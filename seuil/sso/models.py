@@ -4,6 +4,7 @@ person, and how it signs people in (an OpenID Connect client here; CAS adds its 
 import secrets
 from dataclasses import dataclass
 from typing import ClassVar
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,6 +20,9 @@ from seuil.people.models import Status
 from seuil.sso.methods import CodeMethods  # noqa: F401 -- a model of this app
 from seuil.sso.redirects import check_redirect_uri
 from seuil.typography import french
+
+# RFC 2606's second-level domains reserved for documentation; the `example` top-level domain too.
+EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
 
 
 class Theme(models.TextChoices):
@@ -129,9 +133,9 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         self,
         *,
         name: str,
-        url: str,
-        theme: str,
-        statuses: list[str],
+        url: str | None = None,
+        theme: str | None = None,
+        statuses: list[str] | None = None,
         description: str | None = None,
         name_en: str | None = None,
         description_en: str | None = None,
@@ -142,16 +146,30 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         new_secret: bool = False,
         require_mfa: bool | None = None,
     ) -> Registration:
-        """Create the service, or update the one of that name. What is not given is kept; an
-        empty English name or description removes it, and the French one shows instead. An OIDC
+        """Create the service, or update the one of that name. What is not given is kept (a new
+        service needs its address, theme and statuses); an empty English name or description
+        removes it, and the French one shows instead. An OIDC
         client is created with the first redirect URI; its secret is generated when the client is
         created or `new_secret` is asked, and returned in clear only in the result. Raises
         ValidationError, writing nothing, when anything is wrong."""
         service = self.filter(name=name).first()
         created = service is None
         if service is None:
+            missing = [
+                option
+                for option, value in [("--url", url), ("--theme", theme), ("--for", statuses)]
+                if value is None
+            ]
+            if missing:
+                raise ValidationError(
+                    _("Un nouveau service demande %(missing)s."),
+                    params={"missing": ", ".join(missing)},
+                )
             service = self.model(name=name, claims=list(DEFAULT_CLAIMS))
-        service.url, service.theme = url, theme
+        if url is not None:
+            service.url = url
+        if theme is not None:
+            service.theme = theme
         if description is not None:
             service.description = description
         if name_en is not None:
@@ -164,8 +182,8 @@ class ServiceQuerySet(models.QuerySet["Service"]):
             service.shown_in_portal = not hidden
         if require_mfa is not None:
             service.require_mfa = require_mfa
-        unknown = sorted(set(statuses) - set(Status.values))
-        if unknown or not statuses:
+        unknown = sorted(set(statuses or ()) - set(Status.values))
+        if unknown or statuses == []:
             raise ValidationError(
                 _("Statuts inconnus ou absents : %(unknown)s ; choisissez parmi %(known)s."),
                 params={"unknown": ", ".join(unknown) or "—", "known": ", ".join(Status.values)},
@@ -179,7 +197,8 @@ class ServiceQuerySet(models.QuerySet["Service"]):
                 new_secret=new_secret,
             )
         service.save()
-        service.set_statuses(statuses)
+        if statuses is not None:
+            service.set_statuses(statuses)
         return result
 
 
@@ -241,6 +260,15 @@ class Service(models.Model):
         return self.name
 
     @property
+    def is_example(self) -> bool:
+        """Its address is under a domain reserved for examples (RFC 2606: `example`,
+        `example.org`…), which exists nowhere: Mon ENT then says so instead of linking to it."""
+        host = (urlsplit(self.url).hostname or "").rstrip(".").lower()
+        return host.split(".")[-1] == "example" or any(
+            host == domain or host.endswith(f".{domain}") for domain in EXAMPLE_DOMAINS
+        )
+
+    @property
     def display_name(self) -> Shown:
         """The name a person sees: the English one when the active language is English and it is
         set, else the French one. Every page naming a service to a person uses this."""
@@ -253,6 +281,11 @@ class Service(models.Model):
 
     def status_codes(self) -> set[str]:
         return {row.status for row in self.statuses.all()}
+
+    def status_labels(self) -> list[str]:
+        """The statuses it is for, in words, as the refusal pages name them."""
+        labels = dict(Status.choices)
+        return [str(labels[code]) for code in sorted(self.status_codes())]
 
     def set_statuses(self, statuses: list[str]) -> None:
         self.statuses.exclude(status__in=statuses).delete()

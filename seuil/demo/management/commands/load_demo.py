@@ -14,8 +14,9 @@ from django.utils.crypto import get_random_string
 
 from seuil.accounts.models import Account
 from seuil.activation.models import Sesame
+from seuil.demo.sites import DemoSite, demo_sites
 from seuil.people.importing import parse_people_csv
-from seuil.people.models import Person
+from seuil.people.models import Person, Status
 
 FEED = Path(__file__).resolve().parents[2] / "people.csv"
 SERVICES = Path(__file__).resolve().parents[2] / "services.json"
@@ -28,12 +29,17 @@ ADMIN, HR = "admin-demo", "rh-demo"
 NEWCOMERS = ("90001", "90002", "90003", "90005")
 STUDENT = "22600002"
 RESET = "rm var/seuil.sqlite3 && make run"
+# What the demo OpenID Connect service may receive (the CAS one gets the attributes they map to).
+DEMO_CLAIMS = "name,given_name,family_name,preferred_username,email,email_verified,"
+DEMO_CLAIMS += "eduperson_affiliation"
 
 
 class Command(BaseCommand):
     help = (
         "Load the demonstration data of `make run`: staff members and students, a catalogue of "
-        "services, two activated accounts of different statuses, an IT operator "
+        "example services and the two demonstration services that really sign people in "
+        "(OpenID Connect and CAS, served by `run_demo` beside SEUIL_BASE_URL), two activated "
+        "accounts of different statuses, an IT operator "
         f"'{ADMIN}' and an HR operator '{HR}' (group RH) whose passwords are renewed and printed "
         "on every run, and a fresh Sésame for one staff member who has not activated yet. "
         "Idempotent: people are upserted like any feed. Refuses to run unless SEUIL_DEBUG=true."
@@ -82,6 +88,10 @@ class Command(BaseCommand):
   2. Sign in to the ENT: {base}/gestion-de-compte/se-connecter/
        teacher-researcher: mdurand / {passwords["mdurand"]}
        student:            zbronte / {passwords["zbronte"]}
+     In Mon ENT, two services really sign you in, without a second password:
+{self._sites(base)}
+     The others are examples, without an address. "Se déconnecter" in seuil also signs you
+     out of the CAS one (single logout).
   3. Work as HR in the admin: {base}/admin/   {HR} / {passwords[HR]}
        People › select someone › "Émettre un Sésame et imprimer la lettre" gives the PDF letter.
      Everything, as IT:                         {ADMIN} / {passwords[ADMIN]}
@@ -117,8 +127,13 @@ class Command(BaseCommand):
             f"{student.birth_date:%d/%m/%Y}   (the code shows up here)"
         )
 
+    def _sites(self, base: str) -> str:
+        return "\n".join(f"       {site.name + ':':<22}{site.url}" for site in demo_sites(base))
+
     def _services(self) -> None:
         """The catalogue, registered as IT would (and as docs/sso.md shows)."""
+        for site in demo_sites(settings.SEUIL_BASE_URL):
+            self._demo_site(site)
         for entry in json.loads(SERVICES.read_text(encoding="utf-8")):
             call_command(
                 "register_service",
@@ -131,6 +146,30 @@ class Command(BaseCommand):
                 description_en=entry["description_en"],
                 stdout=StringIO(),
             )
+
+    def _demo_site(self, site: DemoSite) -> None:
+        """A demonstration service, at the address `run_demo` serves it (SEUIL_BASE_URL's port
+        and the next two): registered again on each run, so that it follows the port."""
+        if site.kind == "oidc":
+            protocol: dict[str, Any] = {
+                "redirect_uris": [f"{site.url}retour/"],
+                "post_logout_uris": [f"{site.url}au-revoir/"],
+                "claims": DEMO_CLAIMS,
+            }
+        else:
+            protocol = {"cas_services": [site.url]}
+        call_command(
+            "register_service",
+            site.name,
+            url=site.url,
+            theme="communication",
+            statuses=",".join(Status.values),
+            description=site.description,
+            name_en=site.name_en,
+            description_en=site.description_en,
+            **protocol,
+            stdout=StringIO(),
+        )
 
     def _operator(self, login: str, password: str, *, superuser: bool) -> None:
         operator = Account.objects.filter(login=login).first()

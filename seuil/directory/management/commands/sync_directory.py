@@ -2,6 +2,7 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from seuil.accounts.models import Account, AccountChange
 from seuil.directory import client, services
@@ -9,12 +10,16 @@ from seuil.directory.client import DirectoryDown
 from seuil.directory.push import publishable, push
 from seuil.directory.reconcile import Report, reconcile
 from seuil.directory.services import Drained
+from seuil.lifecycle.services import record_transitions
+from seuil.people.attributes import institution_today
 
 
 class Command(BaseCommand):
     help = (
         "Push account changes to the LDAP directory (SEUIL_LDAP_URL). Run it from cron every "
-        "minute: it pushes what is pending, each account's current entry, in batches (an import "
+        "minute: it first records the states accounts have reached by their dates (an account "
+        "expiring at midnight stops binding within a minute, not at the nightly run), then "
+        "pushes what is pending, each account's current entry, in batches (an import "
         "of 20,000 people is pushed here, not one by one inside the import). Replaying a push "
         "changes nothing. The directory being down costs nothing: the changes wait for the next "
         "run. A change the directory refuses is retried with backoff (its message is kept), then "
@@ -48,8 +53,12 @@ class Command(BaseCommand):
             elif options["dry_run"]:
                 summary = self.preview(options["batch"])
             else:
+                with transaction.atomic():
+                    moved = record_transitions(today=institution_today())
                 drained = services.drain(batch=options["batch"], progress=self.drained)
                 summary = f"Pushed {drained.summary()}"
+                if moved.transitions:
+                    summary += f" after recording {moved}"
         except DirectoryDown as error:
             raise CommandError(
                 f"The directory is unreachable ({error}); the changes wait for the next run."

@@ -1,0 +1,243 @@
+"""bench/rush.py's checks (issue 26 §3) and its table (§4)."""
+
+import json
+import random
+import re
+import statistics
+import subprocess
+import sys
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rush import Fault, Rush
+
+SAMPLE = 200  # passwords checked per kind, in seuil and by a bind: each is an Argon2 hash
+# Run with the servers' settings, after the last send_mail and sync_directory.
+CHECK = """
+import json, sys, django
+from collections import Counter
+django.setup()
+from django.contrib.auth.hashers import check_password
+from django.db.models import Count, Q
+from seuil.accounts.models import Account
+from seuil.activation.models import Sesame, StudentCode
+from seuil.audit.models import AuditEvent
+from seuil.mailer.models import OutgoingMail
+given = json.load(sys.stdin)
+logins = [*given["activated"], *given["changed"]]
+accounts = {a.login: a for a in Account.objects.filter(login__in=logins)}
+inactive = [login for login, password in given["activated"].items()
+            if login not in accounts or accounts[login].activated_at is None
+            or not check_password(password, accounts[login].password)]
+not_changed = [login for login, password in given["changed"].items()
+               if not check_password(password, accounts[login].password)]
+twice = list(AuditEvent.objects.filter(action="activation", outcome="success")
+             .values("account").annotate(n=Count("id")).filter(n__gt=1)
+             .values_list("account", flat=True))
+used = Q(sesames__used_at__isnull=False) | Q(student_codes__used_at__isnull=False)
+half = list(Account.objects.filter(used).filter(Q(activated_at__isnull=True) | Q(password=""))
+            .values_list("login", flat=True).distinct())
+mails = Counter(OutgoingMail.objects.values_list("state", flat=True))
+done = [m.message_id() for m in OutgoingMail.objects.filter(state="done")]
+print(json.dumps({"inactive": inactive, "not_changed": not_changed, "twice": twice,
+                  "half": half, "mails": mails, "done_ids": done}))
+"""
+
+
+def verdict(ok: bool, found: str) -> dict[str, Any]:
+    return {"ok": ok, "found": found}
+
+
+def sample(logins: dict[str, str]) -> dict[str, str]:
+    keys = sorted(logins)
+    return {k: logins[k] for k in random.Random(26).sample(keys, min(SAMPLE, len(keys)))}
+
+
+def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> dict[str, Any]:
+    from rush import say, seuil
+
+    env, state = rush.env, rush.state
+    drained = seuil(env, "send_mail", check=False).strip()
+    pushed = seuil(env, "sync_directory", check=False).strip()
+    say("mail sent and directory pushed; checking the accounts")
+    activated, changed = dict(state.activated), dict(state.changed)
+    for login in state.unsure:  # its last answer was lost: which password holds is unknown
+        changed.pop(login, None)
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK], env=env, capture_output=True, text=True, check=False,
+        input=json.dumps({"activated": sample(activated), "changed": sample(changed)}),
+    )  # fmt: skip
+    if done.returncode:
+        raise RuntimeError(f"the checks failed to run: {done.stderr[-3000:]}")
+    found = json.loads(done.stdout)
+    say("binding with the passwords")
+    directory = rush.directory
+    no_bind = [login for login, pw in {**sample(activated), **sample(changed)}.items()
+               if not directory.binds(login, pw)]  # fmt: skip
+    say("sync_directory --full --dry-run")
+    full = seuil(env, "sync_directory", "--full", "--dry-run", check=False)
+    counts = {k: int(v) for v, k in re.findall(r"(\d+) (added|modified|deleted|unknown)", full)}
+    received = Counter(str(m["Message-ID"]) for m in rush.mailbox.messages)
+    duplicated = [mid for mid, n in received.items() if n > 1]
+    missing = [mid for mid in found["done_ids"] if mid not in received]
+    logged = scan_logs(rush)
+    hits = state.hits
+    five_hundreds = sum(1 for h in hits if h.status == 500)
+    monolingual = sum(1 for h in hits if not h.bilingual)
+    redis = next((f for f in plan if f.name == "Redis"), None)
+    opened = [h for h in hits if redis and redis.start <= h.at <= redis.end and h.post
+              and h.journey in ("sign-in", "staff activation", "password change")
+              and h.status in (200, 302)]  # fmt: skip
+    verdicts = {
+        "activations recapped are active and bind": verdict(
+            not found["inactive"] and not set(no_bind) & set(activated),
+            f"{len(activated)} recaps, {min(SAMPLE, len(activated))} checked: "
+            f"{len(found['inactive'])} not active with their password, "
+            f"{len(set(no_bind) & set(activated))} do not bind",
+        ),
+        "passwords changed are the ones that bind": verdict(
+            not found["not_changed"] and not set(no_bind) & set(changed),
+            f"{len(changed)} changed ({len(state.unsure)} answers lost, left out), "
+            f"{min(SAMPLE, len(changed))} checked: {len(found['not_changed'])} wrong in seuil, "
+            f"{len(set(no_bind) & set(changed))} do not bind",
+        ),
+        "no Sésame or student code served twice": verdict(
+            not found["twice"], f"{len(found['twice'])} accounts activated twice"
+        ),
+        "nothing half-done": verdict(
+            not found["half"], f"{len(found['half'])} accounts with a used grant and no password"
+        ),
+        "mail delivered exactly once or waiting": verdict(
+            not duplicated and not missing,
+            f"queued {sum(found['mails'].values())}: {dict(found['mails'])}; received "
+            f"{sum(received.values())}, {len(duplicated)} twice, "
+            f"{len(missing)} sent but not received",
+        ),
+        "sync_directory --full --dry-run has nothing to do": verdict(
+            bool(counts) and not any(counts.values()), full.strip().splitlines()[-1][:200]
+        ),
+        "no 500, no traceback": verdict(
+            not five_hundreds and not logged["500"] and not logged["traceback"],
+            f"{five_hundreds} answered; logged: {logged}",
+        ),
+        "every 503 in French and English": verdict(
+            not monolingual,
+            f"{sum(1 for h in hits if h.status == 503)} × 503, {monolingual} not bilingual",
+        ),
+        "lockout and rate counters never fail open": verdict(
+            "signed in" not in rush.probe_results and not opened,
+            f"locked probe's right password while away: {rush.probe_results}; "
+            f"{len(opened)} sign-ins/activations/changes succeeded while Redis was away",
+        ),
+    }
+    rows = table(plan, hits, rush.outcomes)
+    recovered = all(
+        r["first success (s)"] is not None and r["first success (s)"] <= 5
+        for r in rows[1:]
+        if r["lasting (s)"]
+    )
+    verdicts["every fault recovered from within 5 s"] = verdict(
+        recovered,
+        "; ".join(f"{r['fault']}: {r['first success (s)']}" for r in rows[1:] if r["lasting (s)"]),
+    )
+    quiet = [
+        h.ms
+        for h in hits
+        if h.status > 0 and not any(f.start - 1 <= h.at <= f.end + 10 for f in plan)
+    ]
+    p95 = statistics.quantiles(quiet, n=20)[18] if len(quiet) > 20 else 0.0
+    return {
+        "capacity (journeys/s)": round(capacity, 2),
+        "rate (journeys/s)": round(rate, 2),
+        "p95 outside the faults (ms)": round(p95, 1),
+        "journeys": dict(Counter(f"{name}: {outcome}" for _, name, outcome in rush.outcomes)),
+        "table": rows,
+        "verdicts": verdicts,
+        "drain": [drained[-200:], pushed[-200:]],
+    }
+
+
+def scan_logs(rush: "Rush") -> dict[str, int]:
+    text = "\n".join(host.log.read_text(errors="replace") for host in rush.hosts)
+    return {
+        "500": len(re.findall(r"Internal Server Error", text)),
+        "traceback": text.count("Traceback"),
+        "errors": len(re.findall(r" ERROR ", text)),
+        "unreachable warnings": len(re.findall(r"is unreachable", text)),
+    }
+
+
+def table(plan: list["Fault"], hits: list[Any], outcomes: list[Any]) -> list[dict[str, Any]]:
+    """Per fault, from its start to the next one's: requests and how they ended."""
+    bounds = [0.0, *(f.start for f in plan), float("inf")]
+    names = ["before any fault", *(f.name for f in plan)]
+    rows = []
+    posts_ok = [h.at for h in hits if h.post and h.status in (200, 302)]
+    baseline_window = [t for t in posts_ok if t < (plan[0].start if plan else float("inf"))]
+    baseline = len(baseline_window) / max(1.0, plan[0].start if plan else 1.0)
+    for index, name in enumerate(names):
+        low, high = bounds[index], bounds[index + 1]
+        inside = [h for h in hits if low <= h.at < high]
+        kinds = Counter(kind(h.status) for h in inside)
+        fault = plan[index - 1] if index else None
+        first = full = None
+        if fault:
+            after = [t - fault.end for t in posts_ok if t >= fault.end]
+            first = round(after[0], 1) if after else None
+            full = full_rate(posts_ok, fault.end, high, baseline)
+        rows.append({
+            "fault": name,
+            "lasting (s)": round(fault.end - fault.start, 1) if fault and fault.lasting else 0,
+            "attempted": len(inside),
+            "answered": kinds["answered"],
+            "refused cleanly": kinds["refused"],
+            "errors": {k: v for k, v in kinds.items() if k not in ("answered", "refused")},
+            "first success (s)": first,
+            "recovered to full rate (s)": full,
+        })  # fmt: skip
+    return rows
+
+
+def kind(status: int) -> str:
+    if 200 <= status < 400:
+        return "answered"
+    if status in (429, 503):
+        return "refused"
+    return {0: "connection", -1: "timeout", 500: "500"}.get(status, f"{status}")
+
+
+def full_rate(posts_ok: list[float], end: float, until: float, baseline: float) -> float | None:
+    """Seconds from the fault's end to the first 2-second bucket at 80 % of the rate before the
+    first fault."""
+    at = end
+    while at + 2 <= until:
+        count = sum(1 for t in posts_ok if at <= t < at + 2)
+        if count >= 0.8 * baseline * 2:
+            return round(at - end, 1)
+        at += 1
+    return None
+
+
+def show(report: dict[str, Any]) -> None:
+    print()
+    print(f"capacity {report['capacity (journeys/s)']} journeys/s;"
+          f" rush at {report['rate (journeys/s)']}/s;"
+          f" p95 outside the faults {report['p95 outside the faults (ms)']} ms;"
+          f" load average {report['load average']}")  # fmt: skip
+    print(f"{'fault':<17}{'lasted':>7}{'requests':>9}{'answered':>9}{'refused':>8}  "
+          f"{'errors':<28}{'1st ok':>7}{'full':>6}")  # fmt: skip
+    for row in report["table"]:
+        errors = ", ".join(f"{k} {v}" for k, v in row["errors"].items()) or "-"
+        first = "-" if row["first success (s)"] is None else f"{row['first success (s)']}"
+        full = (
+            "-"
+            if row["recovered to full rate (s)"] is None
+            else f"{row['recovered to full rate (s)']}"
+        )
+        print(f"{row['fault']:<17}{row['lasting (s)']:>7}{row['attempted']:>9}{row['answered']:>9}"
+              f"{row['refused cleanly']:>8}  {errors:<28}{first:>7}{full:>6}")  # fmt: skip
+    print()
+    for name, result in report["verdicts"].items():
+        print(f"{'PASS' if result['ok'] else 'FAIL'}  {name}: {result['found']}")
+    print("journeys:", ", ".join(f"{k} {v}" for k, v in sorted(report["journeys"].items())))

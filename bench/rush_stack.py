@@ -1,0 +1,261 @@
+"""The servers bench/rush.py runs and breaks: its own PostgreSQL and Redis, slapd, an SMTP server
+that records what it receives, two gunicorn hosts and the one address in front of them.
+
+Each is the benchmark's own, in a temporary folder, on its own port: stopping or killing one
+touches nothing else on the machine.
+"""
+
+import contextlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+import httpx
+from aiosmtpd.controller import Controller
+
+ROOT = Path(__file__).resolve().parent.parent
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait(probe: Any, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(Exception):
+            if probe():
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"{what} did not start")
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """initdb and postgres refuse to run as root: as root, run them as the postgres user."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+class Postgres:
+    """initdb in a temporary folder; `crash()` is `pg_ctl stop -m immediate`."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port = folder / "pg", free_port()
+        self.folder.mkdir()
+        if os.geteuid() == 0:
+            shutil.chown(self.folder, "postgres", "postgres")
+        self.folder.chmod(0o700)
+        bin_dir = PG_BIN if PG_BIN.exists() else Path(shutil.which("initdb") or "initdb").parent
+        self.pg_ctl = str(bin_dir / "pg_ctl")
+        subprocess.run(
+            _as_postgres([str(bin_dir / "initdb"), "-D", str(self.folder / "data"),
+                          "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"]),
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/seuil"
+
+    def start(self) -> None:
+        # fsync off: the machine does not crash, PostgreSQL does. synchronous_commit stays on, so
+        # a crash loses no commit that was acknowledged.
+        options = f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run(
+            _as_postgres([self.pg_ctl, "-D", str(self.folder / "data"), "-o", options,
+                          "-l", str(self.folder / "log"), "-w", "start"]),
+            check=True, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    def create(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+            admin.execute("CREATE DATABASE seuil")
+
+    def crash(self) -> None:
+        subprocess.run(
+            _as_postgres([self.pg_ctl, "-D", str(self.folder / "data"), "-m", "immediate", "stop"]),
+            check=False, stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+
+    stop = crash
+
+
+class Redis:
+    """redis-server without persistence: killed with SIGKILL, it comes back empty."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port = folder, free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        import redis
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.folder)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        _wait(redis.Redis(port=self.port).ping, "redis-server")
+
+    def kill(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait()
+
+    stop = kill
+
+
+class Directory:
+    """seuil's slapd sandbox; stopped and started again on the same data."""
+
+    def __init__(self, folder: Path) -> None:
+        sys.path.insert(0, str(ROOT))
+        from seuil.directory import sandbox
+
+        self.sandbox = sandbox.start(folder / "slapd")
+
+    def settings(self) -> dict[str, str]:
+        return self.sandbox.settings()
+
+    def stop(self) -> None:
+        process = self.sandbox.process
+        if process and process.poll() is None:
+            process.terminate()
+            process.wait()
+
+    def start(self) -> None:
+        self.sandbox.start()
+
+    def binds(self, login: str, password: str) -> bool:
+        import ldap
+
+        conn = ldap.initialize(self.sandbox.url)
+        try:
+            conn.simple_bind_s(f"uid={login},{self.sandbox.people_dn}", password)
+            return True
+        except ldap.INVALID_CREDENTIALS:
+            return False
+        finally:
+            conn.unbind_s()
+
+
+@dataclass
+class Mailbox:
+    """An SMTP server that records every message it accepts, and can refuse them all (451, a
+    temporary failure: the sender keeps the message and tries again)."""
+
+    port: int = field(default_factory=free_port)
+    messages: list[EmailMessage] = field(default_factory=list)
+    refusing: bool = False
+    refused: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        if self.refusing:
+            self.refused += 1
+            return "451 4.3.0 Mail refused for now, try again later"
+        message = message_from_bytes(envelope.content, _class=EmailMessage, policy=default)
+        with self.lock:
+            self.messages.append(message)
+        return "250 OK"
+
+    def start(self) -> None:
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        self.controller.stop()
+
+    def to(self, address: str) -> list[EmailMessage]:
+        with self.lock:
+            return [m for m in self.messages if address in str(m["To"])]
+
+
+class Host:
+    """One seuil host: gunicorn, one worker per core."""
+
+    def __init__(self, name: str, env: dict[str, str], folder: Path, workers: int) -> None:
+        self.name, self.env, self.workers = name, env, workers
+        self.port = free_port()
+        self.log = folder / f"{name}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gunicorn", "seuil.wsgi:application",
+                 "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
+                 "--timeout", "30", "--graceful-timeout", "5", "--log-level", "warning"],
+                env=self.env, stdout=log, stderr=log, start_new_session=True,
+            )  # fmt: skip
+        base = f"http://127.0.0.1:{self.port}"
+        _wait(lambda: httpx.get(base + "/", timeout=2).status_code == 200, f"host {self.name}")
+
+    def worker_pids(self) -> list[int]:
+        assert self.process
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError):
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    if int(fields[1]) == self.process.pid:
+                        found.append(int(entry.name))
+        return found
+
+    def kill_worker(self) -> int:
+        """SIGKILL one worker, whatever it is doing; gunicorn's master starts another."""
+        pid = self.worker_pids()[0]
+        os.kill(pid, signal.SIGKILL)
+        return pid
+
+    def kill(self) -> None:
+        """The host is gone: its master and workers killed, the requests they held lost."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait()
+
+
+class Proxy:
+    """One address in front of the hosts (bench/rush_proxy.py, in a process of its own)."""
+
+    def __init__(self, hosts: list[Host]) -> None:
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "rush_proxy.py"), str(self.port),
+             *(str(host.port) for host in hosts)],
+        )  # fmt: skip
+        self.base = f"http://127.0.0.1:{self.port}"
+        _wait(lambda: httpx.get(self.base + "/", timeout=2).status_code == 200, "the proxy")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait()
+
+
+@contextlib.contextmanager
+def folder() -> Any:
+    path = Path(tempfile.mkdtemp(prefix="seuil-rush-"))
+    path.chmod(0o755)  # the postgres user reaches its own folder inside
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)

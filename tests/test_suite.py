@@ -1,0 +1,66 @@
+"""The suite itself: which tests use the database, where each worker's things live, and what a
+run leaves behind."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from seuil.people.models import Person
+from tests.conftest import redis_for, uses_the_database
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_query_outside_the_database_marker_fails(request: pytest.FixtureRequest) -> None:
+    assert not uses_the_database(request.node), "so PostgreSQL does not run it again"
+    with pytest.raises(RuntimeError, match="Database access not allowed"):
+        Person.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_test_with_the_marker_uses_the_database(request: pytest.FixtureRequest) -> None:
+    assert uses_the_database(request.node)
+    assert not Person.objects.exists()
+
+
+def test_a_live_server_test_uses_the_database(
+    request: pytest.FixtureRequest, live_server: object
+) -> None:
+    assert uses_the_database(request.node)
+    assert not Person.objects.exists()
+
+
+def test_each_worker_flushes_a_redis_database_of_its_own() -> None:
+    assert redis_for("main", "redis://127.0.0.1:6379/8") == "redis://127.0.0.1:6379/8"
+    workers = [redis_for(f"gw{n}", "redis://127.0.0.1:6379/8") for n in range(4)]
+    assert workers == [f"redis://127.0.0.1:6379/{n}" for n in (9, 10, 11, 12)]
+    assert redis_for("gw3", "redis://127.0.0.1:6379/11") == "redis://127.0.0.1:6379/15"
+
+
+def test_a_run_leaves_nothing_in_the_temporary_folder(tmp_path: Path) -> None:
+    """The SQLite file (and its -wal and -shm), the static folder: all in a folder of the run's,
+    removed at its end; the folder of a run that was killed goes at the next run."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    killed = temporary / f"seuil-tests-{_a_dead_pid()}"
+    (killed / "seuil.sqlite3").parent.mkdir()
+    (killed / "seuil.sqlite3").write_bytes(b"")
+    env = {**os.environ, "TMPDIR": str(temporary)}
+    env.pop("DATABASE_URL", None)
+    env.pop("PYTEST_XDIST_WORKER", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "tests/test_suite.py::test_a_test_with_the_marker_uses_the_database"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert list(temporary.iterdir()) == []
+
+
+def _a_dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
