@@ -111,3 +111,18 @@ def test_without_a_factor_no_ticket_and_a_page_saying_how_to_add_one(
     assert "Ajouter un second facteur" in page.content.decode()
     gateway = client.get(f"{LOGIN}&gateway=true")
     assert gateway["Location"] == APP
+
+
+def test_the_second_factor_page_lets_its_form_end_at_the_service(
+    app: Service, jean: Person
+) -> None:
+    """Browsers apply CSP form-action to the redirects after a post: the code's form ends at the
+    service, whose origin the page's policy must allow (Chromium refuses otherwise)."""
+    setup = Client()
+    setup.post("/gestion-de-compte/se-connecter/", {"login": "jdupont", "password": PASSWORD})
+    with_totp(setup)
+    client = Client()
+    step = client.post(LOGIN, {"login": "jdupont", "password": PASSWORD})
+    policy = client.get(step["Location"])["Content-Security-Policy"]
+    form_action = next(d for d in policy.split(";") if d.strip().startswith("form-action"))
+    assert "http://app.example" in form_action

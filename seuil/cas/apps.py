@@ -9,6 +9,9 @@ class CasConfig(AppConfig):
 
     def ready(self) -> None:
         from seuil.cas.registration import CAS_OPTIONS
+        from seuil.cas.views import origins_of_login
+        from seuil.mfa.signin import redirects_after
         from seuil.sso.registration import add_service_options
 
         add_service_options(CAS_OPTIONS)
+        redirects_after(origins_of_login)

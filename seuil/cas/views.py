@@ -5,13 +5,14 @@ import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -41,6 +42,18 @@ def _set(request: HttpRequest, name: str) -> bool:
     """The specification's boolean parameters: present means set, unless it says false."""
     value = request.GET.get(name)
     return value is not None and value.strip().lower() not in {"false", "0", "no"}
+
+
+def origins_of_login(target: str) -> list[str]:
+    """The origin of the registered service a CAS login in `target` sends its ticket to."""
+    parts = urlsplit(target)
+    if parts.path != reverse("cas:login"):
+        return []
+    service_url = parse_qs(parts.query).get("service", [""])[0]
+    if not service_url or CasService.objects.for_url(service_url) is None:
+        return []
+    service = urlsplit(service_url)
+    return [f"{service.scheme}://{service.netloc}"]
 
 
 def with_ticket(service: str, ticket: str) -> str:

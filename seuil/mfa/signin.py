@@ -5,6 +5,7 @@ signed, five-minute "pending" state (the account and the time of the password), 
 second-factor page finishes the sign-in. An operator without a factor is signed in and sent to
 enrol one: the admin stays shut until a factor is used (seuil.mfa.middleware)."""
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
@@ -19,6 +20,24 @@ from seuil.core.steps import Steps
 from seuil.mfa.models import has_factor
 
 PENDING = Steps("mfa-pending", max_age=timedelta(minutes=5))
+
+# Browsers apply CSP form-action to every redirect after a form is posted: the second factor's
+# form ends at the service the sign-in was for. Single sign-on registers how to find that
+# service's origins from the page the sign-in goes on to (an authorization request, a CAS login).
+OriginsOf = Callable[[str], list[str]]
+_origin_finders: list[OriginsOf] = []
+
+
+def redirects_after(finder: OriginsOf) -> OriginsOf:
+    """Register a finder (an app above, in its AppConfig.ready()); twice is harmless."""
+    if finder not in _origin_finders:
+        _origin_finders.append(finder)
+    return finder
+
+
+def origins_after(target: str) -> list[str]:
+    """The origins the redirects after the second factor may reach, on the way to `target`."""
+    return sorted({origin for finder in _origin_finders for origin in finder(target)})
 
 
 def second_step(request: HttpRequest, account: Account, next_url: str) -> HttpResponse | None:

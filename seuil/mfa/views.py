@@ -21,7 +21,7 @@ from seuil.core.http import client_ip
 from seuil.mfa import services
 from seuil.mfa.forms import CodeForm, PasskeyNameForm, RecoveryCodeForm
 from seuil.mfa.models import Passkey, RecoveryCode, TotpDevice, has_factor
-from seuil.mfa.signin import finish, pending_account, with_next
+from seuil.mfa.signin import finish, origins_after, pending_account, with_next
 
 
 def _account(request: HttpRequest) -> Account:
@@ -83,7 +83,12 @@ def verify(request: HttpRequest) -> HttpResponse:
         "step_up": pending is None,
         "support": settings.SEUIL_SUPPORT_EMAIL,
     }
-    return render(request, "mfa/verify.html", context)
+    response = render(request, "mfa/verify.html", context)
+    target = str(pending[1].get("next") or "") if pending else _next(request)
+    origins = origins_after(target) if target else []
+    if origins:
+        response._csp_update = {"form-action": origins}  # type: ignore[attr-defined]
+    return response
 
 
 def _signed_in(request: HttpRequest, account: Account, method: str) -> HttpResponse:

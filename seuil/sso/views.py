@@ -71,6 +71,13 @@ def _service_of(target: str) -> Service | None:
     return Service.objects.for_client(client_id) if client_id else None
 
 
+def origins_of_authorization(target: str) -> list[str]:
+    """The origins of the service an authorization request goes back to (its redirect URIs)."""
+    service = _service_of(target)
+    client = service.oidc_client if service else None
+    return _origins(client.redirect_uris) if client else []
+
+
 @login_not_required
 @never_cache
 def sign_in(request: HttpRequest) -> HttpResponse:
