@@ -181,3 +181,23 @@ def test_a_password_reset_leaves_the_factor_in_place(
     assert TotpDevice.objects.confirmed().filter(account=account).exists()
     client = Client()
     assert sign_in(client, password="Nouveau8Passe")["Location"] == VERIFY
+
+
+def test_a_session_that_used_no_factor_cannot_change_the_factors(jean: Person) -> None:
+    """A session opened with the password before the factor was added elsewhere: it must use
+    the factor before it removes it, renews the codes or adds a factor of its own."""
+    old = Client()
+    sign_in(old)
+    owner = Client()
+    sign_in(owner)
+    secret, _codes = enrol(owner, jean.account)
+    for url in [f"{ENROL}retirer/", "/gestion-de-compte/securite/codes-de-secours/"]:
+        refused = old.post(url)
+        assert refused["Location"].startswith(VERIFY), url
+    refused = old.post("/gestion-de-compte/securite/cles/options/", content_type="application/json")
+    assert refused.status_code == 403
+    assert TotpDevice.objects.confirmed().filter(account=jean.account).exists()
+    TotpDevice.objects.update(last_step=0)
+    old.post(VERIFY, {"code": code_at(secret)})
+    assert old.post(f"{ENROL}retirer/")["Location"] == "/gestion-de-compte/securite/"
+    assert not TotpDevice.objects.filter(account=jean.account).exists()

@@ -43,6 +43,7 @@ from seuil.audit.models import AuditEvent
 from seuil.core.http import client_ip
 from seuil.mfa import services
 from seuil.mfa.forms import PasskeyNameForm
+from seuil.mfa.guard import factor_first
 from seuil.mfa.models import Passkey
 from seuil.mfa.signin import finish, pending_account
 from seuil.security import throttle
@@ -92,6 +93,7 @@ def _account(request: HttpRequest) -> Account:
     return request.user
 
 
+@factor_first
 @require_POST
 @never_cache
 def register_options(request: HttpRequest) -> HttpResponse:
@@ -112,6 +114,7 @@ def register_options(request: HttpRequest) -> HttpResponse:
     return HttpResponse(options_to_json(options), content_type="application/json")
 
 
+@factor_first
 @require_POST
 @never_cache
 def register(request: HttpRequest) -> HttpResponse:
@@ -150,6 +153,7 @@ def register(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"ok": True})
 
 
+@factor_first
 @require_POST
 def remove(request: HttpRequest, pk: int) -> HttpResponse:
     if services.remove_passkey(account=_account(request), passkey_id=pk, ip=client_ip(request)):

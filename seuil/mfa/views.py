@@ -20,6 +20,7 @@ from seuil.audit.models import AuditEvent
 from seuil.core.http import client_ip
 from seuil.mfa import services
 from seuil.mfa.forms import CodeForm, PasskeyNameForm, RecoveryCodeForm
+from seuil.mfa.guard import factor_first
 from seuil.mfa.models import Passkey, RecoveryCode, TotpDevice, has_factor
 from seuil.mfa.signin import finish, origins_after, pending_account, with_next
 
@@ -119,6 +120,7 @@ def security(request: HttpRequest) -> HttpResponse:
     return render(request, "mfa/security.html", context)
 
 
+@factor_first
 @sensitive_post_parameters("code")
 @never_cache
 def totp_enrol(request: HttpRequest) -> HttpResponse:
@@ -155,6 +157,7 @@ def _after_first_factor(request: HttpRequest, account: Account) -> HttpResponse:
     return render(request, "mfa/codes.html", {"codes": codes, "next": _next(request)})
 
 
+@factor_first
 @require_POST
 def totp_remove(request: HttpRequest) -> HttpResponse:
     services.remove_totp(account=_account(request), ip=client_ip(request))
@@ -162,6 +165,7 @@ def totp_remove(request: HttpRequest) -> HttpResponse:
     return redirect("mfa:security")
 
 
+@factor_first
 @require_POST
 @never_cache
 def codes_renew(request: HttpRequest) -> HttpResponse:
