@@ -126,3 +126,21 @@ def test_the_second_factor_page_lets_its_form_end_at_the_service(
     policy = client.get(step["Location"])["Content-Security-Policy"]
     form_action = next(d for d in policy.split(";") if d.strip().startswith("form-action"))
     assert "http://app.example" in form_action
+
+
+def test_renew_is_satisfied_by_a_sign_in_through_the_second_factor(
+    live_server: Any, app: Service, jean: Person
+) -> None:
+    setup = Client()
+    setup.post("/gestion-de-compte/se-connecter/", {"login": "jdupont", "password": PASSWORD})
+    totp = with_totp(setup)
+    client = Client()
+    renew = f"{LOGIN}&renew=true"
+    step = client.post(renew, {"login": "jdupont", "password": PASSWORD})
+    back = client.post(step["Location"], {"code": totp.now()})
+    assert back["Location"] == renew
+    ticket = ticket_in(client.get(renew))
+    cas = CASClient(version=3, service_url=APP, server_url=f"{live_server.url}/cas/", renew=True)
+    assert cas.verify_ticket(ticket)[0] == "jdupont"  # renew=true: from a new login
+    again = client.get(renew)
+    assert again.status_code == 200, "the next renew asks for the password again"

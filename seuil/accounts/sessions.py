@@ -18,6 +18,9 @@ from seuil.core.http import client_ip
 from seuil.security.middleware import SIGNED_IN_AT
 
 METHODS = "seuil_auth_methods"  # {"pwd": timestamp, "otp": timestamp, …}
+# The page a sign-in that went through a second step was for: that page (CAS' login, with renew)
+# knows the credentials were presented for it, though the session opened on another request.
+SIGNED_IN_FOR = "seuil_signed_in_for"
 
 # What may come between a right password and an open session (seuil.mfa registers the second
 # factor's page): given the request, the account and where to go next, a step answers a

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from seuil.accounts.forms import SignInForm
 from seuil.accounts.models import Account
 from seuil.accounts.services import sign_in as sign_in_service
-from seuil.accounts.sessions import methods_used, open_session, second_step
+from seuil.accounts.sessions import SIGNED_IN_FOR, methods_used, open_session, second_step
 from seuil.cas import responses, services, session
 from seuil.cas.models import (
     CasService,
@@ -42,6 +42,12 @@ def _set(request: HttpRequest, name: str) -> bool:
     """The specification's boolean parameters: present means set, unless it says false."""
     value = request.GET.get(name)
     return value is not None and value.strip().lower() not in {"false", "0", "no"}
+
+
+def _fresh(request: HttpRequest) -> bool:
+    """Whether the person has just typed their credentials for this very request: the sign-in
+    went through the second factor's page, which comes back here (renew is then satisfied)."""
+    return request.session.get(SIGNED_IN_FOR) == request.get_full_path()
 
 
 def origins_of_login(target: str) -> list[str]:
@@ -100,6 +106,7 @@ def grant(
         methods=methods_used(request),
     )
     session.remember(request.session, service=service_url, ticket=ticket)
+    request.session.pop(SIGNED_IN_FOR, None)  # one fresh sign-in, one ticket
     return redirect(with_ticket(service_url, ticket))
 
 
@@ -134,10 +141,10 @@ def login(request: HttpRequest) -> HttpResponse:
                     return redirect(settings.LOGIN_REDIRECT_URL)
                 return grant(request, registration, result.account, new_login=True)
             form.add_error(None, result.refusal)
-    elif isinstance(user, Account) and user.is_authenticated and not renew:
+    elif isinstance(user, Account) and user.is_authenticated and (not renew or _fresh(request)):
         if registration is None:
             return redirect(settings.LOGIN_REDIRECT_URL)
-        return grant(request, registration, user, new_login=False)
+        return grant(request, registration, user, new_login=_fresh(request))
     elif registration is not None and _set(request, "gateway") and not renew:
         return redirect(service_url)
     else:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 
 from seuil.accounts.models import Account
-from seuil.accounts.sessions import open_session, record_method
+from seuil.accounts.sessions import SIGNED_IN_FOR, open_session, record_method
 from seuil.core.steps import Steps
 from seuil.mfa.models import has_factor
 
@@ -73,6 +73,7 @@ def finish(request: HttpRequest, account: Account, method: str) -> str:
     state = PENDING.end(request)
     if state is not None and not (request.user.is_authenticated and request.user.pk == account.pk):
         open_session(request, account, {"pwd": float(state.get("pwd") or now), method: now})
+        request.session[SIGNED_IN_FOR] = str(state.get("next") or "")
         return str(state.get("next") or "")
     record_method(request, method)
     return ""
