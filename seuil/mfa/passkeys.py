@@ -6,7 +6,7 @@ The browser asks for options (a fresh challenge, kept in the server-side session
 the answer), calls navigator.credentials, and posts the result as JSON."""
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -20,22 +20,6 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
-from webauthn import (
-    base64url_to_bytes,
-    generate_authentication_options,
-    generate_registration_options,
-    options_to_json,
-    verify_authentication_response,
-    verify_registration_response,
-)
-from webauthn.helpers import bytes_to_base64url
-from webauthn.helpers.exceptions import WebAuthnException
-from webauthn.helpers.structs import (
-    AuthenticatorSelectionCriteria,
-    PublicKeyCredentialDescriptor,
-    ResidentKeyRequirement,
-    UserVerificationRequirement,
-)
 
 from seuil.accounts.models import Account
 from seuil.accounts.sessions import record_method
@@ -47,6 +31,12 @@ from seuil.mfa.guard import factor_first
 from seuil.mfa.models import Passkey
 from seuil.mfa.signin import finish, pending_account
 from seuil.security import throttle
+
+if TYPE_CHECKING:
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
+# py_webauthn (and pyOpenSSL, pyasn1 under it) load with the first passkey request, not in every
+# worker at start: most requests never need them (tests/test_worker_memory.py).
 
 REGISTER, AUTHENTICATE = "seuil.mfa.webauthn.register", "seuil.mfa.webauthn.authenticate"
 
@@ -60,7 +50,9 @@ def user_handle(account: Account) -> bytes:
     return salted_hmac("seuil.mfa.user-handle", str(account.pk), algorithm="sha256").digest()
 
 
-def _descriptors(account: Account) -> list[PublicKeyCredentialDescriptor]:
+def _descriptors(account: Account) -> "list[PublicKeyCredentialDescriptor]":
+    from webauthn.helpers.structs import PublicKeyCredentialDescriptor
+
     return [
         PublicKeyCredentialDescriptor(id=bytes(p.credential_id))
         for p in Passkey.objects.filter(account=account)
@@ -81,6 +73,8 @@ def _refused(message: str, status: int = 400) -> JsonResponse:
 
 def _challenge(request: HttpRequest, key: str) -> bytes | None:
     """The challenge of the options this session was given, spent: one answer per challenge."""
+    from webauthn import base64url_to_bytes
+
     value = request.session.pop(key, None)
     try:
         return base64url_to_bytes(value) if isinstance(value, str) else None
@@ -97,6 +91,14 @@ def _account(request: HttpRequest) -> Account:
 @require_POST
 @never_cache
 def register_options(request: HttpRequest) -> HttpResponse:
+    from webauthn import generate_registration_options, options_to_json
+    from webauthn.helpers import bytes_to_base64url
+    from webauthn.helpers.structs import (
+        AuthenticatorSelectionCriteria,
+        ResidentKeyRequirement,
+        UserVerificationRequirement,
+    )
+
     account = _account(request)
     options = generate_registration_options(
         rp_id=rp_id(),
@@ -119,6 +121,9 @@ def register_options(request: HttpRequest) -> HttpResponse:
 @never_cache
 def register(request: HttpRequest) -> HttpResponse:
     """The new credential, checked (challenge, origin, RP ID, user verification), then named."""
+    from webauthn import verify_registration_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     account = _account(request)
     data = _body(request)
     form = PasskeyNameForm({"name": data.get("name", "")})
@@ -174,6 +179,10 @@ def _who(request: HttpRequest) -> Account | None:
 @require_POST
 @never_cache
 def sign_in_options(request: HttpRequest) -> HttpResponse:
+    from webauthn import generate_authentication_options, options_to_json
+    from webauthn.helpers import bytes_to_base64url
+    from webauthn.helpers.structs import UserVerificationRequirement
+
     account = _who(request)
     if account is None:
         return _refused(_("Reconnectez-vous."), 403)
@@ -227,6 +236,9 @@ def verify_assertion(
 ) -> Passkey | None:
     """The passkey that signed this challenge, with user verification, for this account; its
     signature counter moves on atomically (a cloned authenticator's replay fails)."""
+    from webauthn import base64url_to_bytes, verify_authentication_response
+    from webauthn.helpers.exceptions import WebAuthnException
+
     try:
         raw_id = base64url_to_bytes(str(credential.get("rawId") or credential.get("id") or ""))
     except ValueError:

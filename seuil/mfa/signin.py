@@ -44,7 +44,7 @@ def second_step(request: HttpRequest, account: Account, next_url: str) -> HttpRe
     if has_factor(account):
         PENDING.keep(request, pk=account.pk, next=next_url, pwd=timezone.now().timestamp())
         return redirect("mfa:verify")
-    if account.has_operator_rights():
+    if account.is_staff or account.is_superuser:  # the admin's operators
         open_session(request, account)
         return redirect(with_next(reverse("mfa:security"), next_url))
     return None

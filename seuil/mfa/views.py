@@ -113,7 +113,7 @@ def security(request: HttpRequest) -> HttpResponse:
         "passkeys": list(Passkey.objects.filter(account=account)),
         "codes_left": RecoveryCode.objects.unused().filter(account=account).count(),
         "has_factor": has_factor(account),
-        "operator": account.has_operator_rights(),
+        "operator": account.is_staff or account.is_superuser,
         "passkey_form": PasskeyNameForm(),
         "next": _next(request),
     }
