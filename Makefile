@@ -4,10 +4,11 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEUIL_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # pytest-xdist workers: each has its own SQLite file, PostgreSQL database, Redis database and
-# ports (tests/conftest.py). More than the two cores: many tests wait on a browser or a server.
+# ports (tests/conftest.py). More than the two cores: many tests wait on a browser or a server;
+# worksteal hands a waiting worker the tests another has not started, so no long test ends alone.
 TEST_WORKERS ?= 4
 
-.PHONY: run test bench messages clean directory
+.PHONY: run test bench messages clean directory rush
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -60,9 +61,9 @@ test: $(VENV)/.dev static/vendor/zxcvbn.js
 	# bandit's "nosec encountered, but no failed test" on f-strings is its bug PyCQA/bandit#1204.
 	$(BIN)/bandit -c pyproject.toml -r seuil -ll -q
 	$(BIN)/seuil makemigrations --check --dry-run --verbosity 0
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 	# PostgreSQL runs again the tests that use the database (tests/conftest.py).
-	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS)
+	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 # A throwaway OpenLDAP (Debian's slapd) with seuil's schema, to try the provisioning; Ctrl-C ends it.
 directory: $(VENV)/.run
@@ -80,6 +81,10 @@ messages: $(VENV)/.dev
 bench: $(VENV)/.dev static/vendor/zxcvbn.js
 	$(BIN)/python bench/import_people.py
 	$(BIN)/python bench/load.py
+
+# Two hosts under load while PostgreSQL, Redis, slapd and SMTP fail, and what was lost (issue 26).
+rush: $(VENV)/.dev static/vendor/zxcvbn.js
+	SEUIL_ENV_FILE= $(BIN)/python bench/rush.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

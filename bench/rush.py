@@ -19,18 +19,21 @@ It registers people, then:
    PostgreSQL stopped `immediate` for 20 s; Redis killed for 20 s (it comes back empty); host A
    stopped for good, half-way; slapd stopped for 60 s; SMTP refusing every message (451) for
    60 s. Runs shorter than 10 minutes shorten the long faults in proportion (the table says so).
-   Before Redis is killed, a probe account is locked by five wrong passwords; while Redis is
-   away, its right password is tried: it must never get in.
+   Before the rush, a probe account is locked by five wrong passwords; while PostgreSQL or Redis
+   is away, its right password is tried: it must never get in.
 4. **The checks** (issue 26 §3), after one `send_mail` and one `sync_directory`: every
    activation that showed its recap is active and its password binds; every password "changé"
    binds; no Sésame or student code served twice; no account with a used Sésame and no
    password; every queued mail delivered exactly once (by its Message-ID) or still visibly
    waiting; `sync_directory --full --dry-run` has nothing to do; no 500 answered or logged, no
-   traceback; every 503 in French and English; the time from each fault's end to the first
-   success and to full rate.
+   traceback; every 503 in French and English; the locked probe never let in; the time from each
+   fault's end to the first success and to full rate.
 
-It prints the table of §4 and the verdicts, writes them to var/bench/rush.json, and exits 1 if a
-verdict fails. --ci: a short run (PostgreSQL and Redis only, under a minute) for .ci/run.
+It prints the table of §4 and the verdicts, writes them to var/bench/rush.json (the hosts' logs
+to var/bench/rush-hosts.log), and exits 1 if a verdict fails. The goals that are figures (p95
+under 250 ms outside the faults, recovery within 5 s, the lost host costing only what it held)
+are printed as met or missed but do not fail the run: on a shared machine they measure the
+neighbours too. --ci: a short run (PostgreSQL and Redis only, under a minute) for .ci/run.
 """
 
 import argparse
@@ -45,7 +48,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from queue import Queue
+from queue import Empty, Queue
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -105,6 +108,7 @@ class Fault:
     start: float = 0.0  # seconds since the rush began
     end: float = 0.0  # when the fault ended (== start for an instant one)
     lasting: float = 0.0  # planned length
+    back: float = 0.0  # when its end began (Redis being started again), for the fail-open check
 
 
 def seuil(env: dict[str, str], *args: str, check: bool = True) -> str:
@@ -205,11 +209,11 @@ class Rush:
         self.pg.create()
         self.redis.start()
         self.directory = Directory(base)
-        self.mailbox = Mailbox()
+        self.mailbox = Mailbox(base)
         self.mailbox.start()
         self.env = server_env(self.pg, self.redis, self.directory, self.mailbox)
         self.state = journeys.State(base="", mailbox=self.mailbox)
-        rate_guess = 12 * options.seconds  # more people than the rush can meet
+        rate_guess = 8 * options.seconds  # more people than the rush can meet
         say("servers up; registering people")
         self.probe = prepare(
             self.env,
@@ -265,8 +269,6 @@ class Rush:
         end: Actions = {"PostgreSQL": self.pg.start, "Redis": self.redis.start,
                "slapd": self.directory.start,
                "SMTP": lambda: setattr(mailbox, "refusing", False)}  # fmt: skip
-        if fault.name == "Redis":
-            self.lock_probe()
         fault.start = self.state.now()
         start[fault.name]()
         if fault.name in end:
@@ -274,6 +276,7 @@ class Rush:
                 time.sleep(min(3.0, fault.lasting / 2))
                 self.try_probe()
             time.sleep(max(0.0, fault.start + fault.lasting - self.state.now()))
+            fault.back = self.state.now()
             end[fault.name]()
         fault.end = self.state.now()
         print(f"  {fault.end:6.1f} s  {fault.name} done ({fault.end - fault.start:.1f} s)")
@@ -299,6 +302,7 @@ class Rush:
                 name, outcome = journeys.run_one(self.state, rng)
                 self.outcomes.append((ticket, name, outcome))
 
+        self.lock_probe()  # locked for 15 minutes: in force when Redis goes, whenever that is
         people = [threading.Thread(target=person) for _ in range(48)]
         for thread in people:
             thread.start()
@@ -314,6 +318,9 @@ class Rush:
                 tickets.put(self.state.now())
                 sent += 1
             time.sleep(0.01)
+        while not tickets.empty():  # the time is up: people not yet served stay home
+            with contextlib.suppress(Empty):
+                tickets.get_nowait()
         for _ in people:
             tickets.put(None)
         for thread in people:

@@ -14,6 +14,7 @@ import secrets
 import string
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from queue import Empty, Queue
 from typing import Any
@@ -55,8 +56,8 @@ class Hit:
 class Failed(Exception):
     """The journey stops: the page it needed did not come."""
 
-    def __init__(self, outcome: str) -> None:
-        self.outcome = outcome
+    def __init__(self, outcome: str, detail: str = "") -> None:
+        self.outcome, self.detail = outcome, detail
 
 
 @dataclass
@@ -74,6 +75,7 @@ class State:
     changed: dict[str, str] = field(default_factory=dict)  # "changé" answered: login → password
     unsure: set[str] = field(default_factory=set)  # a change whose answer was lost
     oidc: tuple[str, str] = ("", "")
+    errors: Counter[str] = field(default_factory=Counter)  # what ended journeys in error
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def now(self) -> float:
@@ -108,12 +110,13 @@ class Browser:
         bilingual = status != 503 or all(text in response.text for text in UNAVAILABLE)  # type: ignore[union-attr]
         with self.state.lock:
             self.state.hits.append(Hit(at, self.journey, status, ms, method == "POST", bilingual))
+        what = f"{status} {method} {url.split('?')[0][:60]}"
         if response is None or status in (500, 502) or status <= 0:
-            raise Failed("error")
+            raise Failed("error", what)
         if status in (429, 503):
             raise Failed("refused")
         if status not in expect:
-            raise Failed("error")
+            raise Failed("error", what)
         return response
 
     def form(self, url: str) -> str:
@@ -334,4 +337,7 @@ def run_one(state: State, rng: random.Random) -> tuple[str, str]:
     try:
         return name, journey(state)
     except Failed as failed:
+        if failed.detail:
+            with state.lock:
+                state.errors[f"{name}: {failed.detail}"] += 1
         return name, failed.outcome

@@ -9,6 +9,8 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from rush_stack import ROOT
+
 if TYPE_CHECKING:
     from rush import Fault, Rush
 
@@ -77,18 +79,24 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
                if not directory.binds(login, pw)]  # fmt: skip
     say("sync_directory --full --dry-run")
     full = seuil(env, "sync_directory", "--full", "--dry-run", check=False)
-    counts = {k: int(v) for v, k in re.findall(r"(\d+) (added|modified|deleted|unknown)", full)}
+    summary = next((line for line in full.splitlines() if line.startswith("Reconciled")), full)
+    counts = {k: int(v) for v, k in re.findall(r"(\d+) (added|modified|deleted|unknown)", summary)}
     received = Counter(str(m["Message-ID"]) for m in rush.mailbox.messages)
     duplicated = [mid for mid, n in received.items() if n > 1]
     missing = [mid for mid in found["done_ids"] if mid not in received]
+    # Received, yet its row still waits: the worker or the database went between the SMTP
+    # server's 250 and the row's update, and the next attempt will deliver it again.
+    early = [mid for mid in received if mid not in set(found["done_ids"])]
     logged = scan_logs(rush)
     hits = state.hits
     five_hundreds = sum(1 for h in hits if h.status == 500)
     monolingual = sum(1 for h in hits if not h.bilingual)
     redis = next((f for f in plan if f.name == "Redis"), None)
-    opened = [h for h in hits if redis and redis.start <= h.at <= redis.end and h.post
+    # Requests made and answered while Redis was away, none of which may have got anyone in.
+    opened = [h for h in hits if redis and redis.start <= h.at and h.at + h.ms / 1000 < redis.back
+              and h.post
               and h.journey in ("sign-in", "staff activation", "password change")
-              and h.status in (200, 302)]  # fmt: skip
+              and h.status == 302]  # fmt: skip
     verdicts = {
         "activations recapped are active and bind": verdict(
             not found["inactive"] and not set(no_bind) & set(activated),
@@ -109,13 +117,13 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
             not found["half"], f"{len(found['half'])} accounts with a used grant and no password"
         ),
         "mail delivered exactly once or waiting": verdict(
-            not duplicated and not missing,
+            not duplicated and not missing and not early,
             f"queued {sum(found['mails'].values())}: {dict(found['mails'])}; received "
             f"{sum(received.values())}, {len(duplicated)} twice, "
-            f"{len(missing)} sent but not received",
+            f"{len(missing)} sent but not received, {len(early)} received while still queued",
         ),
         "sync_directory --full --dry-run has nothing to do": verdict(
-            bool(counts) and not any(counts.values()), full.strip().splitlines()[-1][:200]
+            len(counts) == 4 and not any(counts.values()), summary.strip()[:200]
         ),
         "no 500, no traceback": verdict(
             not five_hundreds and not logged["500"] and not logged["traceback"],
@@ -137,21 +145,40 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
         for r in rows[1:]
         if r["lasting (s)"]
     )
-    verdicts["every fault recovered from within 5 s"] = verdict(
-        recovered,
-        "; ".join(f"{r['fault']}: {r['first success (s)']}" for r in rows[1:] if r["lasting (s)"]),
-    )
     quiet = [
         h.ms
         for h in hits
         if h.status > 0 and not any(f.start - 1 <= h.at <= f.end + 10 for f in plan)
     ]
     p95 = statistics.quantiles(quiet, n=20)[18] if len(quiet) > 20 else 0.0
+    # The goals of §4 that are figures, not correctness: printed, but they do not fail the run
+    # (a loaded CI machine must not fail a change for its neighbours' load).
+    goals = {
+        "every fault recovered from within 5 s of its end": verdict(
+            recovered,
+            "; ".join(
+                f"{r['fault']}: {r['first success (s)']} s" for r in rows[1:] if r["lasting (s)"]
+            ),
+        ),
+        "p95 < 250 ms outside the fault windows": verdict(p95 < 250, f"{p95:.0f} ms"),
+    }
+    host = next((f for f in plan if f.name == "host A"), None)
+    if host:
+        later = Counter(
+            kind(h.status) for h in hits if host.start + 2 <= h.at and h.status in (0, -1, 500)
+        )
+        held = Counter(kind(h.status) for h in hits if host.start <= h.at < host.start + 2
+                       and h.status in (0, -1, 500))  # fmt: skip
+        goals["the host stopped for good costs only the requests it held"] = verdict(
+            not later, f"{dict(held)} in its first 2 s, {dict(later)} after"
+        )
     return {
+        "goals": goals,
         "capacity (journeys/s)": round(capacity, 2),
         "rate (journeys/s)": round(rate, 2),
         "p95 outside the faults (ms)": round(p95, 1),
         "journeys": dict(Counter(f"{name}: {outcome}" for _, name, outcome in rush.outcomes)),
+        "journey errors": dict(state.errors),
         "table": rows,
         "verdicts": verdicts,
         "drain": [drained[-200:], pushed[-200:]],
@@ -160,6 +187,9 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
 
 def scan_logs(rush: "Rush") -> dict[str, int]:
     text = "\n".join(host.log.read_text(errors="replace") for host in rush.hosts)
+    kept = ROOT / "var" / "bench" / "rush-hosts.log"  # the folder goes; the logs stay to read
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    kept.write_text(text)
     return {
         "500": len(re.findall(r"Internal Server Error", text)),
         "traceback": text.count("Traceback"),
@@ -240,4 +270,8 @@ def show(report: dict[str, Any]) -> None:
     print()
     for name, result in report["verdicts"].items():
         print(f"{'PASS' if result['ok'] else 'FAIL'}  {name}: {result['found']}")
+    for name, result in report["goals"].items():
+        print(f"{'MET ' if result['ok'] else 'MISSED'}  {name}: {result['found']}")
     print("journeys:", ", ".join(f"{k} {v}" for k, v in sorted(report["journeys"].items())))
+    if report["journey errors"]:
+        print("errors:", ", ".join(f"{k} × {v}" for k, v in report["journey errors"].items()))

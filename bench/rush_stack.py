@@ -15,7 +15,6 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -23,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
+# Debian's PostgreSQL, newest version first; else whatever initdb is on the PATH.
+PG_BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
 
 
 def free_port() -> int:
@@ -59,7 +58,7 @@ class Postgres:
         if os.geteuid() == 0:
             shutil.chown(self.folder, "postgres", "postgres")
         self.folder.chmod(0o700)
-        bin_dir = PG_BIN if PG_BIN.exists() else Path(shutil.which("initdb") or "initdb").parent
+        bin_dir = PG_BINS[-1] if PG_BINS else Path(shutil.which("initdb") or "initdb").parent
         self.pg_ctl = str(bin_dir / "pg_ctl")
         subprocess.run(
             _as_postgres([str(bin_dir / "initdb"), "-D", str(self.folder / "data"),
@@ -153,36 +152,52 @@ class Directory:
             conn.unbind_s()
 
 
-@dataclass
 class Mailbox:
     """An SMTP server that records every message it accepts, and can refuse them all (451, a
-    temporary failure: the sender keeps the message and tries again)."""
+    temporary failure: the sender keeps the message and tries again): bench/rush_smtp.py."""
 
-    port: int = field(default_factory=free_port)
-    messages: list[EmailMessage] = field(default_factory=list)
-    refusing: bool = False
-    refused: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        if self.refusing:
-            self.refused += 1
-            return "451 4.3.0 Mail refused for now, try again later"
-        message = message_from_bytes(envelope.content, _class=EmailMessage, policy=default)
-        with self.lock:
-            self.messages.append(message)
-        return "250 OK"
+    def __init__(self, folder: Path) -> None:
+        self.folder, self.port = folder / "smtp", free_port()
+        self.folder.mkdir()
+        self.read: dict[str, EmailMessage] = {}
+        self.lock = threading.Lock()
 
     def start(self) -> None:
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
+        self.process = subprocess.Popen(
+            [sys.executable, str(ROOT / "bench" / "rush_smtp.py"), str(self.port), str(self.folder)]
+        )
+        _wait(lambda: socket.create_connection(("127.0.0.1", self.port), timeout=1), "SMTP")
 
     def stop(self) -> None:
-        self.controller.stop()
+        self.process.terminate()
+        self.process.wait()
+
+    @property
+    def refusing(self) -> bool:
+        return (self.folder / "refusing").exists()
+
+    @refusing.setter
+    def refusing(self, refuse: bool) -> None:
+        flag = self.folder / "refusing"
+        if refuse:
+            flag.touch()
+        else:
+            flag.unlink(missing_ok=True)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        """Every message received so far, in order."""
+        with self.lock:
+            for path in sorted((self.folder / "mail").glob("[0-9]*.eml")):
+                if path.name not in self.read:
+                    content = path.read_bytes()
+                    self.read[path.name] = message_from_bytes(
+                        content, _class=EmailMessage, policy=default
+                    )
+            return [self.read[name] for name in sorted(self.read)]
 
     def to(self, address: str) -> list[EmailMessage]:
-        with self.lock:
-            return [m for m in self.messages if address in str(m["To"])]
+        return [m for m in self.messages if address in str(m["To"])]
 
 
 class Host:

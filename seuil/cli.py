@@ -2,11 +2,36 @@
 
 import os
 import sys
+from collections.abc import Mapping
+
+
+def operator_language(environ: Mapping[str, str]) -> str:
+    """The language commands speak to operators: French, like the admin, unless the locale asks
+    for English (LC_ALL, then LC_MESSAGES, then LANG, the first one set, as POSIX reads them)."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environ.get(name, "")
+        if value:
+            return "en" if value.lower().startswith("en") else "fr"
+    return "fr"
+
+
+def _speak_the_operators_language() -> None:
+    """Activate it for this thread, the command's; a server's requests choose their own."""
+    try:
+        import django
+        from django.utils import translation
+
+        django.setup()
+        translation.activate(operator_language(os.environ))
+    except Exception:  # noqa: BLE001 -- settings errors are the command line's to report
+        return
 
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "seuil.settings")
     from django.core.management import execute_from_command_line
+
+    _speak_the_operators_language()
 
     try:
         execute_from_command_line(sys.argv)

@@ -156,6 +156,9 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SEUIL_SECRET_KEY is required when SEUIL_DEBUG is false")
     SECRET_KEY = "django-insecure-seuil-development-only-never-use-in-production"  # noqa: S105
+# Rotation: the old key moves here, so that what it signed or hashed (printed Sésames, student
+# codes, lockouts, links, sessions) stays valid until it expires (SECURITY.md, "Rotating the key").
+SECRET_KEY_FALLBACKS = env_list("SEUIL_SECRET_KEY_FALLBACKS", [])
 
 SEUIL_BASE_URL = env_url("SEUIL_BASE_URL", "http://127.0.0.1:8000")
 ALLOWED_HOSTS = env_list(
@@ -213,7 +216,8 @@ SEUIL_SESSION_MAX_HOURS = env_int("SEUIL_SESSION_MAX_HOURS", 12, minimum=1, maxi
 # Sessions live in Redis when it is there (a sign-in then writes nothing to the database), else in
 # the database; either way a session ends on the server when its person signs out.
 SESSION_ENGINE = (
-    "django.contrib.sessions.backends.cache" if SEUIL_REDIS_URL else "seuil.security.sessions"
+    # Django's cache store, but Redis unreachable is a 503, not a signed-out visitor.
+    "seuil.security.cache_sessions" if SEUIL_REDIS_URL else "seuil.security.sessions"
 )
 if SEUIL_REDIS_URL:
     CACHES = {
@@ -464,10 +468,9 @@ def _read_key(name: str, path: str) -> str:
 
 
 # The ID tokens' signing key (RSA, PEM). `make run` generates one; production refuses to start
-# without it, since a key made up at start would differ between hosts and restarts.
+# without it (seuil.sso.checks: every command but `seuil oidc_key`, which makes it, and wsgi.py),
+# since a key made up at start would differ between hosts and restarts.
 SEUIL_OIDC_KEY_FILE = os.environ.get("SEUIL_OIDC_KEY_FILE", "").strip()
-if not SEUIL_OIDC_KEY_FILE and not DEBUG:
-    raise ImproperlyConfigured("SEUIL_OIDC_KEY_FILE is required when SEUIL_DEBUG is false")
 # Rotation: the previous keys, whose public halves stay in the JWKS until their tokens expire.
 SEUIL_OIDC_OLD_KEY_FILES = env_list("SEUIL_OIDC_OLD_KEY_FILES", [])
 # Services' redirect URIs: HTTPS only, as RFC 9700 asks; plain HTTP (on loopback only, see

@@ -11,6 +11,9 @@ from seuil.portal.views import OidcLogout
 admin.site.site_header = f"seuil — {settings.SEUIL_INSTITUTION_NAME}"
 admin.site.site_title = "seuil"
 admin.site.index_title = _("Personnes, comptes et Sésames")
+# The lists need the width (HR's people list shows state and end date at 1280 px, filters
+# beside it); the breadcrumbs and the index lead everywhere the sidebar did.
+admin.site.enable_nav_sidebar = False
 
 
 urlpatterns = [

@@ -15,6 +15,7 @@ import random
 import re
 import shutil
 import socket
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +35,7 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connection
 from django.utils import timezone, translation
 
 from seuil.accounts.models import Account
@@ -187,6 +189,16 @@ def _test_database() -> str:
 TEST_DATABASE = _test_database()
 
 
+def database_url() -> str:
+    """DATABASE_URL for a command in a subprocess to use the test's own database (what a test
+    committed with transaction=True is there)."""
+    db = connection.settings_dict
+    if not on_postgres():
+        return f"sqlite:///{db['NAME']}"
+    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
+    return f"postgresql://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
     settings.DATABASES["default"]["TEST"]["NAME"] = TEST_DATABASE
@@ -196,6 +208,10 @@ def pytest_configure(config: pytest.Config) -> None:
     _sweep_killed_runs()
     RUN_DIR.mkdir(exist_ok=True)
     config.add_cleanup(lambda: shutil.rmtree(RUN_DIR, ignore_errors=True))
+    # Whatever the tests and the code they run put in the temporary folder goes there too.
+    tempfile.tempdir = str(RUN_DIR)
+    if not hasattr(config, "workerinput"):  # once per run, in pytest-xdist's controller
+        _beside_make_runs_env(config)
     # Tests render templates without running collectstatic first: files come from the finders.
     settings.WHITENOISE_USE_FINDERS = True
     (RUN_DIR / "static").mkdir(exist_ok=True)
@@ -204,6 +220,28 @@ def pytest_configure(config: pytest.Config) -> None:
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+ENV_FILE = Path(__file__).resolve().parent.parent / ".env"
+
+
+def _beside_make_runs_env(config: pytest.Config) -> None:
+    """The suite runs beside the .env that `make run` writes in the checkout (debug, its own key,
+    mail to the console), as after README's two commands: a command a test starts must say
+    SEUIL_ENV_FILE= or it reads that file. Without one, the run writes one as make run does, and
+    removes it at its end if unchanged."""
+    if ENV_FILE.exists():
+        return
+    made = subprocess.run(["make", "-s", "-C", str(ENV_FILE.parent), ".env"], check=False)
+    if made.returncode != 0 or not ENV_FILE.exists():
+        return
+    written = ENV_FILE.read_bytes()
+
+    def remove() -> None:
+        if ENV_FILE.exists() and ENV_FILE.read_bytes() == written:
+            ENV_FILE.unlink()
+
+    config.add_cleanup(remove)
 
 
 # Fixtures through which pytest-django lets a test reach the database (live_server asks for
@@ -263,7 +301,7 @@ def _database_of(item: pytest.Item) -> str:
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> Any:
     """`pytest -v` says on each line which database the test ran on."""
     status = yield
-    where = dict(report.user_properties).get("database")
+    where = dict(getattr(report, "user_properties", ())).get("database")
     if report.when != "call" or not where or not isinstance(status, tuple) or len(status) != 3:
         return status
     category, letter, word = status
@@ -539,7 +577,7 @@ def researcher(
     make_service(
         "Archive ouverte",
         description="Publications.",
-        url="https://archive.example/",
+        url="https://archive.univ-montp3.fr/",
         theme="recherche",
         statuses=["enseignant-chercheur"],
     )

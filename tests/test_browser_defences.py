@@ -19,6 +19,7 @@ from tests.conftest import PASSWORD
 
 PRODUCTION = {
     "PATH": os.environ["PATH"],
+    "SEUIL_ENV_FILE": "",  # not the .env that make run writes in the checkout
     "SEUIL_SECRET_KEY": "k3#Lq8!vZ0@pW5^rT1&yU9*oI2(eA6)sD4-fG7+hJ0=kL3_mN8~bV5",
     "SEUIL_BASE_URL": "https://monupv.univ-montp3.fr",
     "DATABASE_URL": "postgresql://seuil@db.example.fr/seuil",

@@ -143,7 +143,7 @@ def test_sign_in_portal_and_sign_out(
     sign_in(page, site)
     expect(page.get_by_role("heading", name="Mon ENT")).to_be_visible()
     expect(page.get_by_role("link", name="Archive ouverte")).to_have_attribute(
-        "href", "https://archive.example/"
+        "href", "https://archive.univ-montp3.fr/"
     )
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_role("link", name="Se connecter").first).to_be_visible()
@@ -240,3 +240,38 @@ def test_an_answer_hash_is_never_what_the_page_shows(
     page.get_by_role("link", name="J'ai choisi une question secrète").click()
     expect(page.get_by_label("Votre question secrète")).to_be_visible()
     assert "argon2" not in page.content()
+
+
+def test_issuing_a_letter_says_it_is_done_and_leaves_no_live_button(
+    page: Page, site: str, make_person: Callable[..., Person], console_errors: list[str]
+) -> None:
+    from django.contrib.auth.models import Permission
+    from django.test import Client
+
+    from seuil.activation.models import Sesame
+
+    newcomer = make_person(first_name="Anne", last_name="Martin")
+    officer = Account.objects.create_superuser("rh-lettres", PASSWORD)
+    officer.is_superuser = False
+    officer.save()
+    officer.user_permissions.set(
+        Permission.objects.filter(codename__in=["view_person", "change_person", "add_sesame"])
+    )
+    client = Client()
+    client.force_login(officer)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": site}]
+    )
+    page.goto(f"{site}/admin/people/person/{newcomer.pk}/change/")
+    page.get_by_role("button", name="Émettre un Sésame").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Émettre et imprimer la lettre").click()
+    assert download.value.suggested_filename.startswith("sesames-")
+    expect(page.get_by_role("status")).to_contain_text("C'est fait")
+    expect(page.get_by_role("status")).to_contain_text(
+        "Le Sésame n'est affiché nulle part ailleurs"
+    )
+    expect(page.get_by_role("button", name="Émettre et imprimer la lettre")).to_be_hidden()
+    assert Sesame.objects.filter(account=newcomer.account).count() == 1
+    # The admin has no favicon (a 404 the console reports); no script may be refused.
+    assert [e for e in console_errors if "404" not in e] == []

@@ -195,7 +195,7 @@ def test_the_directory_down_during_an_activation_loses_nothing(
     assert response.status_code == 302, "the activation completes"
     change = AccountChange.objects.pending().get(account=person.account)
     assert change.attempts == 0
-    with pytest.raises(Exception, match="unreachable"):
+    with pytest.raises(Exception, match="injoignable"):
         call_command("sync_directory", verbosity=0)
     assert AccountChange.objects.pending().get(pk=change.pk).attempts == 0, "no attempt spent"
 

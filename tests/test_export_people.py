@@ -12,6 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from seuil.people.models import Person
+from tests.conftest import database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -69,15 +70,21 @@ def test_excel_gets_semicolons_a_bom_and_crlf(tmp_path: Path) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
-    """`seuil export_people | head` used to end in a BrokenPipeError traceback."""
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-           "SEUIL_ENV_FILE": ""}  # fmt: skip
-    seuil = [sys.executable, "-m", "seuil"]
-    subprocess.run([*seuil, "migrate", "-v", "0"], env=env, check=True)
-    rows = "".join(f"administratif;{n};Jean;Dupont{n};1980-05-12;2026-09-01\n" for n in range(3000))
+    """`seuil export_people | head` used to end in a BrokenPipeError traceback. The export is
+    longer than a pipe holds (64 KiB), so the command is still writing when the reader goes."""
+    rows = "".join(
+        f"administratif;{n};Marie-Bérénice;{_name(n)}-de-La-Tour-Maubourg-Villeneuve-Saint-Aubin;"
+        "1980-05-12;2026-09-01\n"
+        for n in range(700)
+    )
     (tmp_path / "feed.csv").write_text(FEED.splitlines()[0] + "\n" + rows)
-    subprocess.run([*seuil, "import_people", str(tmp_path / "feed.csv"), "-v", "0"], env=env,
-                   check=True, capture_output=True)  # fmt: skip
+    call_command("import_people", str(tmp_path / "feed.csv"), stdout=StringIO())
+    whole = StringIO()
+    call_command("export_people", stdout=whole)
+    assert len(whole.getvalue().encode()) > 96 * 1024, "more than a pipe (64 KiB) and a buffer"
+    # The command reads what the test committed, from the test's own database.
+    env = {**os.environ, "DATABASE_URL": database_url(), "SEUIL_ENV_FILE": ""}
+    seuil = [sys.executable, "-m", "seuil"]
     export = subprocess.Popen(
         [*seuil, "export_people"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -87,6 +94,12 @@ def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     _, errors = export.communicate(timeout=60)
     assert b"Traceback" not in errors
     assert b"BrokenPipe" not in errors
+
+
+def _name(number: int) -> str:
+    """Aaa, Aab…: names that differ in their first letters, so that logins differ at once."""
+    letters = "".join("abcdefghijklmnopqrstuvwxyz"[number // 26**k % 26] for k in (2, 1, 0))
+    return letters.capitalize()
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,6 @@ logged (seuil/core/outages.py). bench/rush.py checks the same under load, with r
 
 import logging
 import shutil
-import socket
 import subprocess  # nosec B404 -- redis-server, from a fixed path
 import tempfile
 import time
@@ -22,7 +21,7 @@ from seuil.activation.models import Sesame
 from seuil.core.outages import store_away
 from seuil.people.models import Person
 from seuil.security import throttle
-from tests.conftest import ACTIVATION_URL, PASSWORD, need
+from tests.conftest import ACTIVATION_URL, PASSWORD, free_port, need
 
 pytestmark = pytest.mark.django_db
 SIGN_IN = "/gestion-de-compte/se-connecter/"
@@ -34,9 +33,7 @@ class RedisServer:
     back empty, as the issue's Redis restart does."""
 
     def __init__(self, folder: str) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()
         self.folder = folder
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.process: subprocess.Popen[bytes] | None = None
@@ -71,7 +68,7 @@ def own_redis(settings: Any) -> Iterator[RedisServer]:
         server = RedisServer(folder)
         server.start()
         settings.SEUIL_REDIS_URL = server.url
-        settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+        settings.SESSION_ENGINE = "seuil.security.cache_sessions"
         settings.CACHES = {
             "default": {
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -145,6 +142,20 @@ def test_a_right_password_signs_nobody_in_while_redis_is_away(
     answer = quiet_client.post(SIGN_IN, {"login": jean.account.login, "password": PASSWORD})
     assert_unavailable(answer)
     assert "sessionid" not in answer.cookies or not answer.cookies["sessionid"].value
+
+
+def test_a_signed_in_person_is_not_shown_as_signed_out_while_redis_is_away(
+    own_redis: RedisServer, quiet_client: Client, jean: Person
+) -> None:
+    """Django's cache sessions read an unreachable Redis as "no session": the portal would send
+    the person to the sign-in page, a reset link would be called invalid."""
+    page = quiet_client.get(SIGN_IN)
+    assert page.status_code == 200
+    signed_in = quiet_client.post(SIGN_IN, {"login": jean.account.login, "password": PASSWORD})
+    assert signed_in.status_code == 302
+    assert quiet_client.get("/mon-ent/").status_code == 200
+    own_redis.kill()
+    assert_unavailable(quiet_client.get("/mon-ent/"))
 
 
 def test_seuil_serves_again_as_soon_as_redis_is_back(
@@ -222,3 +233,51 @@ def test_a_mail_keeps_its_message_id_from_one_attempt_to_the_next(
     OutgoingMail.objects.filter(pk=row.pk).send_due()
     received = [m["Message-ID"] for m in smtp_server.wait_for(2)]
     assert received == [first, first]
+
+
+def test_mail_after_the_response_waits_quietly_when_the_database_went_away(
+    caplog: pytest.LogCaptureFixture, rf: Any
+) -> None:
+    """The outbox keeps the row for send_mail: a warning, not an error with a traceback."""
+    from django.http import HttpResponse
+
+    from seuil.mailer.after_response import after_response, defer_mail
+
+    def view(request: Any) -> HttpResponse:
+        after_response(database_away(OperationalError))
+        return HttpResponse("ok")
+
+    response = defer_mail(view)(rf.get("/"))
+    with caplog.at_level(logging.INFO, logger="seuil.mailer.after_response"):
+        response.close()  # the WSGI server does this once the body is written
+    records = [r for r in caplog.records if r.name == "seuil.mailer.after_response"]
+    assert [(r.levelno, r.exc_info) for r in records] == [(logging.WARNING, None)]
+    assert "database away" in records[0].getMessage()
+
+
+def test_a_mail_delivered_as_the_database_went_is_not_sent_again(
+    smtp_server: Any, jean: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SMTP server said 250, then the row could not be marked sent: it is marked as soon as
+    the database answers again, so the lease's end does not send it a second time."""
+    from seuil.core.queue import QueueItem
+    from seuil.mailer import models
+
+    row = models.OutgoingMail.objects.create(
+        kind="recovery.reset_link", to="jean@example.org", account=jean.account
+    )
+    real = QueueItem.succeeded
+
+    def database_gone(self: QueueItem) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(QueueItem, "succeeded", database_gone)
+    with pytest.raises(OperationalError):
+        models.OutgoingMail.objects.filter(pk=row.pk).send_due()
+    assert len(smtp_server.wait_for(1)) == 1
+    monkeypatch.setattr(QueueItem, "succeeded", real)
+    models.OutgoingMail.objects.update(due_at=row.created_at)  # the lease has ended
+    models.OutgoingMail.objects.send_due()
+    assert models.OutgoingMail.objects.get(pk=row.pk).state == "done"
+    time.sleep(0.5)
+    assert len(smtp_server.messages) == 1, "delivered once"

@@ -277,3 +277,21 @@ def test_a_known_and_an_unknown_identifier_cost_the_same_queries(
         counts.append(len(queries))
     assert counts == [counts[0]] * 4
     assert len(mail.outbox) == 2, "the two known ones got their link, after the response"
+
+
+def test_the_secret_question_is_reachable_directly_without_a_mail(
+    client: Client, with_question: Account, with_email: Account, on_commit: Callable[[], Any]
+) -> None:
+    page = client.get(FORGOT).content.decode()
+    assert 'name="route" value="question"' in page
+    with on_commit():
+        response = client.post(FORGOT, {"identifier": "proux", "route": "question"})
+    assert response["Location"] == QUESTION
+    assert mail.outbox == [], "the question route sends no link"
+    assert STREET.replace(" ?", "\u00a0?") in client.get(QUESTION).content.decode()
+    response = client.post(QUESTION, {"question": STREET, "answer": "rue des lilas"})
+    assert response["Location"] == RESET
+    # An address with a mail route: asking for the question sends nothing either.
+    with on_commit():
+        client.post(FORGOT, {"identifier": with_email.login, "route": "question"})
+    assert mail.outbox == []

@@ -235,3 +235,43 @@ def test_it_may_end_an_operator_and_hr_a_person(
     anne.refresh_from_db()
     colleague_in_it.refresh_from_db()
     assert anne.end_date == colleague_in_it.end_date == date(2026, 9, 2)
+
+
+# --- The letter's download says it is done; a second issue within minutes is asked for ------
+
+
+def test_a_second_issue_within_minutes_is_asked_for_explicitly(
+    hr: Client, make_person: Callable[..., Person]
+) -> None:
+    person = make_person()
+    issue = {"action": "issue_sesames", "_selected_action": [person.pk], "apply": "1"}
+    first = hr.post("/admin/people/person/", issue)
+    assert first["Content-Type"] == "application/pdf"
+    printed = Sesame.objects.get(account=person.account)
+
+    again = hr.post("/admin/people/person/", issue)  # the same button, clicked a second time
+
+    assert again["Content-Type"].startswith("text/html"), "no second letter without asking"
+    page = again.content.decode()
+    assert "un Sésame a été émis il y a moins de 15 minutes" in page
+    assert "la lettre déjà imprimée : elle ne vaudra plus rien" in page
+    assert 'name="again"' in page
+    assert "Émettre à nouveau et imprimer" in page
+    assert Sesame.objects.live().get(account=person.account) == printed, "still the printed one"
+
+    explicit = hr.post("/admin/people/person/", {**issue, "again": "1"})
+    assert explicit["Content-Type"] == "application/pdf"
+    assert Sesame.objects.live().get(account=person.account) != printed
+
+
+def test_the_confirmation_page_holds_what_it_says_once_the_letter_is_downloaded(
+    hr: Client, make_person: Callable[..., Person]
+) -> None:
+    person = make_person()
+    page = hr.post(
+        "/admin/people/person/", {"action": "issue_sesames", "_selected_action": [person.pk]}
+    ).content.decode()
+    assert '<div id="sesame-done" role="status" hidden>' in page
+    assert "est fait : le Sésame est émis et sa lettre téléchargée (PDF)." in page
+    assert "est affiché nulle part ailleurs : imprimez la lettre" in page
+    assert "seuil/sesame.js" in page

@@ -4,11 +4,14 @@ import each other, directly or through others. docs/architecture.md explains the
 A new app adds one line to LAYERS, at the level of what it imports."""
 
 import ast
+import re
+import tomllib
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
 SEUIL = Path(__file__).resolve().parent.parent / "seuil"
+ARCHITECTURE = SEUIL.parent / "docs" / "architecture.md"
 
 # Lowest first. An app may import any app of its level or below.
 LAYERS: dict[str, int] = {
@@ -25,8 +28,7 @@ LAYERS: dict[str, int] = {
     "recovery": 4,
     "lifecycle": 4,
     "directory": 5,  # LDAP provisioning
-    "sso": 5,
-    "oidc": 5,
+    "sso": 5,  # the service registry, and OpenID Connect through django-oauth-toolkit
     "cas": 5,
     "portal": 6,
     "demo": 7,
@@ -102,6 +104,49 @@ def test_every_app_has_a_layer() -> None:
     apps = {p.name for p in SEUIL.iterdir() if (p / "__init__.py").exists()}
     missing = sorted(apps - set(LAYERS))
     assert missing == [], f"give {missing} a level in LAYERS (tests/test_layers.py)"
+
+
+def test_every_layer_is_an_app_or_module_of_seuil() -> None:
+    """The table is the code's: no level for an app that does not exist."""
+    ghosts = sorted(
+        app for app in LAYERS if not (SEUIL / app / "__init__.py").exists()
+        and not (SEUIL / f"{app}.py").exists()
+    )  # fmt: skip
+    assert ghosts == [], f"{ghosts} have a level in LAYERS but are not in seuil/"
+
+
+def test_docs_architecture_draws_the_same_layers() -> None:
+    drawn: dict[str, int] = {}
+    for line in ARCHITECTURE.read_text().splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0].isdigit():
+            for app in re.findall(r"`([a-z_]+)`", cells[1]):
+                drawn[app] = int(cells[0])
+    assert drawn == LAYERS, "docs/architecture.md's table of layers differs from LAYERS"
+
+
+def test_the_sandbox_is_not_shipped_and_nothing_shipped_needs_it() -> None:
+    """seuil/directory/sandbox.py, a throwaway slapd for the tests and `make directory`, is left
+    out of the wheel; so no module of the wheel may import it."""
+    wheel = tomllib.loads((SEUIL.parent / "pyproject.toml").read_text())["tool"]["hatch"]
+    assert "seuil/directory/sandbox.py" in wheel["build"]["targets"]["wheel"]["exclude"]
+    users = [
+        f"{path.relative_to(SEUIL.parent)}:{line}"
+        for path in sorted(SEUIL.rglob("*.py"))
+        if path.name != "sandbox.py"
+        for line, name in _imported_names(path)
+        if name.startswith("seuil.directory.sandbox")
+    ]
+    assert users == []
+
+
+def _imported_names(path: Path) -> Iterator[tuple[int, str]]:
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            yield node.lineno, node.module
+            yield from ((node.lineno, f"{node.module}.{alias.name}") for alias in node.names)
 
 
 def test_no_app_imports_a_layer_above_it() -> None:

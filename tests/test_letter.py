@@ -62,6 +62,9 @@ def test_a_student_letter_names_the_scolarite(make_person: Callable[..., Person]
     assert "service de la scolarité" in text
     assert "Service de la scolarité" in text, "the sender"
     assert "Validation Personnel" not in text, "a student is not sent to the staff's page"
+    flat = "".join(text.split())
+    assert "/gestion-de-compte/validation-etudiant/sesame/" in flat, "but to Validation Étudiant"
+    assert "validation-personnel" not in flat
     assert "Łukasz Wałęsa" in text or "Lukasz Walesa" in text
 
 

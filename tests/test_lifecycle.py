@@ -95,21 +95,21 @@ def test_a_member_of_staff_through_every_state(
         assert state(account) == "SupannActif"
     with on(date(2028, 7, 1)):  # the attachment ended yesterday: grace
         assert state(account) == "SupannSursis", "the rule holds before the job runs"
-        assert "1 reminder(s)" in job()
+        assert "1 rappel(s)" in job()
         assert "restent ouverts jusqu'au 30 juillet 2028" in mail.outbox[-1].body
         assert signs_in(account)
     with on(date(2028, 7, 23)):  # a week before the close
-        assert "1 reminder(s)" in job()
+        assert "1 rappel(s)" in job()
         assert "seront fermés le 30 juillet 2028, dans une semaine" in mail.outbox[-1].body
-        assert "0 reminder(s)" in job(), "once only"
+        assert "0 rappel(s)" in job(), "once only"
     with on(date(2028, 7, 31)):  # the grace is over
         assert not signs_in(account), "expired even before the job runs"
         summary = job()
         assert "SupannExpire 1" in summary
-        assert "1 Sésame(s) revoked" in summary
+        assert "1 Sésame(s) révoqué(s)" in summary
         assert not Sesame.objects.live().filter(account=account).exists()
     with on(date(2029, 8, 1)):  # SEUIL_RETENTION_DAYS = 365 after the expiry
-        assert "1 purged" in job()
+        assert "1 purgé(s)" in job()
         purged = Account.objects.select_related("person").get(pk=account.pk)
         assert (purged.login, purged.mail) == ("jdupont", "jean.dupont@univ-montp3.fr"), (
             "tombstones"
@@ -249,12 +249,12 @@ def test_the_job_is_idempotent_and_its_dry_run_changes_nothing(
             start_date=date(2026, 9, 1), end_date=date(2027, 7, 1), password=PASSWORD
         ).account
         dry = job("--dry-run")
-        assert dry.endswith("(dry run: nothing changed)")
+        assert dry.endswith("(essai : rien n'a changé)")
         assert "SupannSursis 1" in dry
         assert Account.objects.get(pk=account.pk).state == ""
         assert mail.outbox == []
         assert "SupannSursis 1" in job()
-        assert job().startswith("run_lifecycle: 0 transition(s), 0 reminder(s)")
+        assert job().startswith("run_lifecycle: 0 transition(s), 0 rappel(s)")
 
 
 def test_the_export_shows_the_sub_state(make_person: Callable[..., Person]) -> None:

@@ -28,12 +28,13 @@ def test_it_writes_a_private_key_readable_by_its_owner_only_and_never_overwrites
     assert path.read_bytes() == before
 
 
-def settings_error(**env: str) -> str:
-    """What importing the settings says in a clean process with this environment."""
+def settings_error(*command: str, **env: str) -> str:
+    """What importing the settings (or running `command`) says in a clean process with this
+    environment: its last line of error, "" when it succeeds."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SEUIL_")}
     result = subprocess.run(
-        [sys.executable, "-c", "import seuil.settings"],
-        env={**clean, "SEUIL_SECRET_KEY": "x" * 50, **env},
+        list(command) or [sys.executable, "-c", "import seuil.settings"],
+        env={**clean, "SEUIL_ENV_FILE": "", "SEUIL_SECRET_KEY": "x" * 50, **env},
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -43,9 +44,33 @@ def settings_error(**env: str) -> str:
 
 
 def test_production_refuses_to_start_without_a_signing_key(tmp_path: Path) -> None:
-    assert "SEUIL_OIDC_KEY_FILE is required" in settings_error()
+    serve = [sys.executable, "-c", "import seuil.wsgi"]  # what gunicorn loads
+    assert "SEUIL_OIDC_KEY_FILE is required" in settings_error(*serve)
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEUIL_")}
+    check = subprocess.run(
+        [sys.executable, "-m", "seuil", "check"],
+        env={**clean, "SEUIL_SECRET_KEY": "x" * 50},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert check.returncode != 0, "every command but oidc_key runs the checks"
+    assert "seuil.E003" in check.stderr
+    assert "SEUIL_OIDC_KEY_FILE is required" in check.stderr
     assert "cannot read" in settings_error(SEUIL_OIDC_KEY_FILE=str(tmp_path / "missing.pem"))
     (tmp_path / "cert.pem").write_text("-----BEGIN CERTIFICATE-----\n")
     assert "not a PEM private key" in settings_error(SEUIL_OIDC_KEY_FILE=str(tmp_path / "cert.pem"))
     assert settings_error(SEUIL_OIDC_KEY_FILE=str(ROOT / "tests/data/oidc-test-key.pem")) == ""
     assert settings_error(SEUIL_DEBUG="true") == ""
+
+
+def test_the_documented_way_to_make_the_key_runs_on_a_production_configuration(
+    tmp_path: Path,
+) -> None:
+    key = tmp_path / "oidc-key.pem"
+    make = [sys.executable, "-m", "seuil", "oidc_key", str(key)]
+    assert settings_error(*make, DATABASE_URL=f"sqlite:///{tmp_path / 'none.sqlite3'}") == ""
+    assert key.read_text().startswith("-----BEGIN PRIVATE KEY-----")
+    serve = [sys.executable, "-c", "import seuil.wsgi"]
+    assert settings_error(*serve, SEUIL_OIDC_KEY_FILE=str(key)) == ""

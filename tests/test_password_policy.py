@@ -218,9 +218,9 @@ def test_django_validates_passwords_with_seuils_policy() -> None:
     for weak in ("a", "password123", "azertyuiop"):
         with pytest.raises(ValidationError):
             validate_password(weak)
-    validate_password("Lbmx4kr7Tq")
+    validate_password(PASSWORD)
     assert password_validators_help_texts() == [
-        "Votre mot de passe doit compter au moins 9 caractères (15 au plus), "
+        "Choisissez un mot de passe d'au moins 9 caractères (15 au plus), "
         "sans accents et sans caractères spéciaux."
     ]
 
@@ -257,7 +257,7 @@ def test_the_admins_password_forms_refuse_a_weak_password(admin_client: "Client"
     assert operator.check_password("Xk8vNq2wLp9z")
     admin_client.post(
         f"/admin/accounts/account/{operator.pk}/password/",
-        {"password1": "Lbmx4kr7Tq", "password2": "Lbmx4kr7Tq", "usable_password": "true"},
+        {"password1": PASSWORD, "password2": PASSWORD, "usable_password": "true"},
     )
     operator.refresh_from_db()
-    assert operator.check_password("Lbmx4kr7Tq")
+    assert operator.check_password(PASSWORD)

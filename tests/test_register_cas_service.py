@@ -34,7 +34,7 @@ def test_it_registers_each_cas_prefix_given() -> None:
         "https://notes.example/app/",
     )
     assert prefixes("Scolarité") == ["https://notes.example/app/", "https://scolarite.example/"]
-    assert output.strip() == "service 'Scolarité' created, 2 CAS prefixes"
+    assert output.strip() == "service « Scolarité » créé, 2 préfixes CAS"
     found = CasService.objects.for_url("https://notes.example/app/releve?id=3")
     assert found is not None
     assert found.service.name == "Scolarité"
@@ -52,7 +52,7 @@ def test_an_update_may_give_only_its_prefixes() -> None:
     register(*SCOLARITE, "--cas-service", "https://old.example/")
     output = register("Scolarité", "--cas-service", "https://new.example/")
     assert prefixes("Scolarité") == ["https://new.example/"]
-    assert output.strip() == "service 'Scolarité' updated, 1 CAS prefix"
+    assert output.strip() == "service « Scolarité » mis à jour, 1 préfixe CAS"
 
 
 def test_a_proxy_callback_is_registered_apart() -> None:
@@ -97,5 +97,5 @@ def test_a_prefix_another_service_holds_is_refused() -> None:
 
 def test_a_dry_run_writes_nothing() -> None:
     output = register(*SCOLARITE, "--cas-service", "https://scolarite.example/", "--dry-run")
-    assert "1 CAS prefix (dry run: nothing written)" in output
+    assert "1 préfixe CAS (essai : rien n'a été écrit)" in output
     assert not CasService.objects.exists()

@@ -38,7 +38,7 @@ def test_it_creates_a_service_for_its_statuses_shown_in_the_portal() -> None:
     assert service.claims == DEFAULT_CLAIMS
     assert service.oidc_client is None
     assert "client_secret" not in output
-    assert output.strip().endswith("service 'Espace de cours' created")
+    assert output.strip().endswith("service « Espace de cours » créé")
 
 
 def test_it_updates_by_name_and_keeps_what_is_not_given() -> None:
@@ -70,7 +70,7 @@ def test_an_update_names_only_what_changes() -> None:
     service.refresh_from_db()
     assert service.status_codes() == {"enseignant"}
     assert not service.shown_in_portal
-    assert output.strip() == "service 'Espace de cours' updated"
+    assert output.strip() == "service « Espace de cours » mis à jour"
 
 
 @pytest.mark.parametrize(
@@ -194,7 +194,7 @@ def test_a_dry_run_writes_nothing_and_prints_no_secret() -> None:
         "--dry-run",
     )
     assert "client_secret" not in output
-    assert "dry run" in output
+    assert "essai : rien n'a été écrit" in output
     assert not Service.objects.exists()
     assert not Application.objects.exists()
 

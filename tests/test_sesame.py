@@ -5,6 +5,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -16,6 +17,7 @@ from django.utils.crypto import salted_hmac
 from seuil.activation import models
 from seuil.activation.models import CROCKFORD, Sesame
 from seuil.audit.models import AuditEvent
+from seuil.core import keys
 from seuil.people.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -83,8 +85,41 @@ def test_it_can_be_used_once(make_person: Callable[..., Person]) -> None:
 def test_an_unknown_login_costs_the_same_hashing_work(make_person: Callable[..., Person]) -> None:
     account = make_person().account
     Sesame.issue(account)
-    with mock.patch.object(models, "salted_hmac", wraps=salted_hmac) as hmac:
+    with mock.patch.object(keys, "salted_hmac", wraps=salted_hmac) as hmac:
         Sesame.objects.verify(account.login, "AAAA-BBBB-CCCC-D")
         known = hmac.call_count
         Sesame.objects.verify("nobody", "AAAA-BBBB-CCCC-D")
     assert hmac.call_count == 2 * known == 2
+
+
+@pytest.mark.usefixtures("throttle_backend")
+def test_hrs_new_sesame_lifts_the_activation_lock_but_keeps_the_counts(
+    make_person: Callable[..., Person],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    from seuil.activation.services import verify_sesame
+    from seuil.security import throttle
+
+    account = make_person().account
+    _first, printed = Sesame.issue(account)
+    for _ in range(5):
+        assert verify_sesame(login=account.login, code="AAAA-BBBB-CCCC-D", ip="192.0.2.7") is None
+    assert verify_sesame(login=account.login, code=printed, ip="192.0.2.7") is None, "locked"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        second, handed = Sesame.issue(account)
+
+    assert verify_sesame(login=account.login, code=handed, ip="192.0.2.7") == second
+    assert throttle.locked_until(account.login) is None
+    # On an account nobody then activates, the lift keeps the count: a guesser's next five
+    # failures arm the next step, not the first.
+    other = Sesame.issue(make_person(first_name="Anne").account)[0].account
+    for _ in range(5):
+        verify_sesame(login=other.login, code="AAAA-BBBB-CCCC-D", ip="192.0.2.7")
+    with django_capture_on_commit_callbacks(execute=True):
+        Sesame.issue(other)
+    for _ in range(5):
+        verify_sesame(login=other.login, code="AAAA-BBBB-CCCC-D", ip="192.0.2.7")
+    until = throttle.locked_until(other.login)
+    assert until is not None
+    assert until - timezone.now() > timedelta(minutes=30), "10 failures: the 1-hour step"

@@ -31,7 +31,7 @@ def redis_sessions(settings: Any) -> Iterator[redis.Redis]:
             "LOCATION": REDIS,
         }
     }
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.cache"
+    settings.SESSION_ENGINE = "seuil.security.cache_sessions"
     server.flushdb()
     yield server
     cache.clear()
@@ -54,7 +54,7 @@ def test_settings_keep_sessions_in_redis_when_it_is_configured() -> None:
         check=True,
     )
     assert done.stdout.split() == [
-        "django.contrib.sessions.backends.cache",
+        "seuil.security.cache_sessions",
         "django.core.cache.backends.redis.RedisCache",
     ]
 

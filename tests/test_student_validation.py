@@ -127,3 +127,52 @@ def test_codes_are_capped_at_five_an_hour(client: Client, zoe: Person) -> None:
 
 def test_the_menu_offers_validation_etudiant(client: Client) -> None:
     assert 'href="/gestion-de-compte/validation-etudiant/"' in client.get("/").content.decode()
+
+
+def test_i_have_a_sesame_leads_to_validation_etudiant_in_the_scolarites_words(
+    client: Client, make_person: Callable[..., Person]
+) -> None:
+    html = client.get(URL).content.decode()
+    links = re.findall(r'href="([^"]+)">J(?:&#x27;|\')ai un Sésame<', html)
+    assert links == ["/gestion-de-compte/validation-etudiant/sesame/"]
+    page = client.get(URL + "sesame/").content.decode()
+    assert "<h1>Validation Étudiant</h1>" in page
+    assert "service de la scolarité" in page
+    assert "DRH" not in page
+    assert "Vous êtes personnel" not in page
+
+
+def test_a_student_activates_with_the_sesame_of_the_scolarite(
+    client: Client, make_person: Callable[..., Person]
+) -> None:
+    from seuil.activation.models import Sesame
+
+    student = make_person(status="etudiant", first_name="Léo", last_name="Roux")
+    code = Sesame.issue(student.account)[1]
+    response = client.post(
+        URL + "sesame/",
+        {
+            "login": student.account.login,
+            "sesame": code,
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "personal_email": "leo.roux@example.org",
+            "charter": "on",
+        },
+    )
+    assert response.status_code == 302
+    assert Account.objects.get(pk=student.account.pk).check_password(PASSWORD)
+
+
+def test_every_sign_in_page_offers_both_first_connections(client: Client) -> None:
+    from tests.cas import register_cas
+
+    register_cas("Scolarité", "https://scolarite.example/", statuses=("etudiant",))
+    for url in (
+        "/gestion-de-compte/se-connecter/",
+        "/cas/login?service=https://scolarite.example/",
+    ):
+        page = client.get(url).content.decode()
+        assert "Première connexion" in page, url
+        assert 'href="/gestion-de-compte/validation-personnel/"' in page, url
+        assert 'href="/gestion-de-compte/validation-etudiant/"' in page, url

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from seuil.people.models import Person
-from tests.conftest import redis_for, uses_the_database
+from tests.conftest import ENV_FILE, redis_for, uses_the_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,3 +64,10 @@ def _a_dead_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     return child.pid
+
+
+def test_the_suite_runs_beside_the_env_that_make_run_writes() -> None:
+    """README's order, `make run` then `make test`, leaves a .env in the checkout: every command
+    a test starts says SEUIL_ENV_FILE= to ignore it, and the suite runs beside one to show it."""
+    assert ENV_FILE.is_file()
+    assert "SEUIL_DEBUG=true" in ENV_FILE.read_text()

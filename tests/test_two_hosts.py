@@ -56,6 +56,7 @@ def hosts() -> Iterator[tuple[str, str]]:
     static = tempfile.mkdtemp(prefix="seuil-static-")
     env = {
         "PATH": os.environ["PATH"],
+        "SEUIL_ENV_FILE": "",
         "DATABASE_URL": _database_url(),
         "SEUIL_REDIS_URL": REDIS,
         "SEUIL_SECRET_KEY": "two-hosts-" + "k" * 50,

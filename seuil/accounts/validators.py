@@ -28,4 +28,5 @@ class PolicyValidator:
             raise ValidationError([ValidationError(item.message, code=item.code) for item in found])
 
     def get_help_text(self) -> str:
-        return _("Votre mot de passe doit compter %(rule)s.") % {"rule": rule_text()}
+        # rule_text() follows "un mot de passe": "d'au moins 9 caractères…"
+        return _("Choisissez un mot de passe %(rule)s.") % {"rule": rule_text()}

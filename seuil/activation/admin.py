@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -15,6 +17,7 @@ from seuil.people.admin import PersonAdmin
 from seuil.people.models import Person
 
 # The people layer does not know about Sésames: this layer adds the letters to HR's list.
+REISSUE_WARNING = timedelta(minutes=15)
 admin.site.unregister(Person)
 
 
@@ -35,12 +38,22 @@ class PersonWithLettersAdmin(PersonAdmin):
         people = list(queryset.select_related("account").order_by("last_name", "first_name"))
         if refused_operators(self, request, [person.account for person in people]):
             return None
-        if "apply" not in request.POST:
+        # A second click, or a second officer, minutes after a letter was printed would void it
+        # silently: a Sésame issued that recently is named, and issuing again must be asked for.
+        since = timezone.now() - REISSUE_WARNING
+        recent = set(
+            Sesame.objects.filter(account__person__in=people, issued_at__gte=since).values_list(
+                "account_id", flat=True
+            )
+        )
+        if "apply" not in request.POST or (recent and "again" not in request.POST):
             context = {
                 **self.admin_site.each_context(request),
                 "title": _("Émettre un Sésame et imprimer la lettre"),
                 "people": people,
                 "active": [p for p in people if p.account.activated_at],
+                "recent": [p for p in people if p.account_id in recent],
+                "minutes": int(REISSUE_WARNING.total_seconds() // 60),
                 "selected": [p.pk for p in people],
                 "opts": self.model._meta,
             }

@@ -119,7 +119,9 @@ def _qr(url: str) -> Flowable:
 @sensitive_variables()
 def _letter(letter: Letter, styles: dict[str, ParagraphStyle]) -> list[Flowable]:
     person, account = letter.person, letter.person.account
-    url = settings.SEUIL_BASE_URL + reverse("activation:activate")
+    # A student's letter leads to Validation Étudiant, in the scolarité's words.
+    page = "activation:student-sesame" if person.is_student else "activation:activate"
+    url = settings.SEUIL_BASE_URL + reverse(page)
     issuer = (
         _("le service de la scolarité")
         if person.is_student

@@ -6,7 +6,6 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
@@ -14,19 +13,27 @@ from seuil.accounts.models import Account
 from seuil.accounts.passwords import normalise_sesame
 from seuil.accounts.states import CLOSED
 from seuil.audit.models import Action, AuditEvent
+from seuil.core import keys
+from seuil.security import throttle
 
 PROOF_SECONDS = 30 * 60  # long enough to fix a form, short enough to leave no lasting key
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # no I, L, O, U: nothing to misread
 SESAME_LENGTH = 13  # 65 bits
 _DIGEST_SALT = "seuil.activation.sesame"
 # Compared against when there is no live Sésame, so that an unknown login costs the same work.
-_NO_SESAME = salted_hmac(_DIGEST_SALT, "no live sesame", algorithm="sha256").hexdigest()
+_NO_SESAME = keys.digest(_DIGEST_SALT, "no live sesame")
 
 
 @sensitive_variables()
 def sesame_digest(code: str) -> str:
     """A keyed hash (HMAC-SHA256 under SECRET_KEY): the database alone cannot test guesses."""
-    return salted_hmac(_DIGEST_SALT, normalise_sesame(code), algorithm="sha256").hexdigest()
+    return keys.digest(_DIGEST_SALT, normalise_sesame(code))
+
+
+@sensitive_variables()
+def sesame_matches(code: str, stored: str) -> bool:
+    """Whether the code is the one hashed in `stored`, under the current key or a fallback."""
+    return keys.matches(_DIGEST_SALT, normalise_sesame(code), stored)
 
 
 def format_sesame(code: str) -> str:
@@ -41,14 +48,13 @@ class SesameQuerySet(models.QuerySet["Sesame"]):
     def verify(self, login: str, code: str) -> "Sesame | None":
         """The login's live, unexpired Sésame if the code matches it. Whatever the reason for a
         failure (unknown login, wrong, used, revoked or expired code), the work is the same."""
-        digest = sesame_digest(code)
         sesame = (
             self.live()
             .filter(account__login=login.strip().lower(), expires_at__gt=timezone.now())
             .select_related("account", "account__person")
             .first()
         )
-        matches = constant_time_compare(digest, sesame.digest if sesame else _NO_SESAME)
+        matches = sesame_matches(code, sesame.digest if sesame else _NO_SESAME)
         # Void for a closed account even before the nightly job revokes it.
         return sesame if sesame and matches and sesame.account.state_on() not in CLOSED else None
 
@@ -107,7 +113,7 @@ class Sesame(models.Model):
 
     @sensitive_variables()
     def matches(self, text: str) -> bool:
-        return constant_time_compare(sesame_digest(text), self.digest)
+        return sesame_matches(text, self.digest)
 
     @classmethod
     @sensitive_variables()
@@ -139,6 +145,8 @@ class Sesame(models.Model):
                 ip=ip,
                 expires=sesame.expires_at.isoformat(),
             )
+        # The way out of an activation lock (SECURITY.md): the new Sésame works at once.
+        transaction.on_commit(lambda: throttle.lift_every(account.login))
         return sesame, format_sesame(code)
 
     def consume(self) -> bool:
@@ -182,9 +190,14 @@ _CODE_SALT = "seuil.activation.student-code"
 _CODE_VALUE_SALT = "seuil.activation.student-code-value"
 
 
-def code_digest(account_pk: int, code: str) -> str:
+def code_digest(account_pk: int, code: str, secret: str | None = None) -> str:
     digits = "".join(code.split())
-    return salted_hmac(_CODE_SALT, f"{account_pk}:{digits}", algorithm="sha256").hexdigest()
+    return keys.digest(_CODE_SALT, f"{account_pk}:{digits}", secret)
+
+
+def code_matches(account_pk: int, code: str, stored: str) -> bool:
+    digits = "".join(code.split())
+    return keys.matches(_CODE_SALT, f"{account_pk}:{digits}", stored)
 
 
 class StudentCodeQuerySet(models.QuerySet["StudentCode"]):
@@ -198,9 +211,9 @@ class StudentCodeQuerySet(models.QuerySet["StudentCode"]):
         """The account's live code if this is it; a wrong one counts, and the fifth voids it."""
         live = self.live().filter(account=account).order_by("-created_at").first()
         if live is None:
-            code_digest(account.pk, code)  # the same work as a comparison
+            code_matches(account.pk, code, _NO_SESAME)  # the same work as a comparison
             return None
-        if constant_time_compare(code_digest(account.pk, code), live.digest):
+        if code_matches(account.pk, code, live.digest):
             return live
         StudentCode.objects.filter(pk=live.pk).update(failures=models.F("failures") + 1)
         return None
@@ -244,10 +257,16 @@ class StudentCode(models.Model):
     @sensitive_variables()
     def code(self) -> str:
         """The 8 digits, derived from the row under the secret key: the database alone holds
-        neither them nor a way to make them, and making them twice gives the same."""
+        neither them nor a way to make them, and making them twice gives the same. A code issued
+        before a rotation of the key is made under the key its digest was made with."""
         stamp = self.created_at.astimezone(UTC).isoformat()
-        mac = salted_hmac(_CODE_VALUE_SALT, f"{self.account_id}:{stamp}", algorithm="sha256")
-        return f"{int(mac.hexdigest(), 16) % 10**8:08d}"
+        made = ""
+        for secret in reversed(keys.secrets()):  # the current key's when several would match
+            mac = keys.digest(_CODE_VALUE_SALT, f"{self.account_id}:{stamp}", secret)
+            value = f"{int(mac, 16) % 10**8:08d}"
+            if not self.digest or code_digest(self.account_id, value, secret) == self.digest:
+                made = value
+        return made
 
     def consume(self) -> bool:
         """Use the code up, unless a concurrent request already did: exactly one wins."""

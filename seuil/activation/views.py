@@ -26,7 +26,9 @@ VERIFIED = Steps("activation-verified", max_age=timedelta(seconds=PROOF_SECONDS)
 @login_not_required
 @sensitive_post_parameters("sesame", "password1", "password2", "secret_answer")
 @never_cache
-def activate(request: HttpRequest) -> HttpResponse:
+def activate(request: HttpRequest, *, student: bool = False) -> HttpResponse:
+    """Validation Personnel, or, for `student`, Validation Étudiant with a Sésame: the same form
+    and rules, in the words of the office that handed the Sésame over."""
     proof = VERIFIED.read(request)
     form = ActivationForm(
         client_ip(request), proof, request.POST if request.method == "POST" else None
@@ -59,7 +61,12 @@ def activate(request: HttpRequest) -> HttpResponse:
         VERIFIED.keep(request, pk=grant.pk, login=grant.account.login)
     elif request.method == "POST":
         VERIFIED.end(request)
-    context = {"form": form, "policy": browser_policy(Context()), "verified": grant is not None}
+    context = {
+        "form": form,
+        "policy": browser_policy(Context()),
+        "verified": grant is not None,
+        "student": student,
+    }
     show = render if proof else blank  # a verified Sésame changes the form
     return show(request, "activation/form.html", context)
 

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.core.management.base import CommandParser
+from django.utils.translation import ngettext
 
 from seuil.cas.models import CasService, Kind
 from seuil.sso.models import Service
@@ -34,7 +35,9 @@ def _apply(service: Service, options: dict[str, Any]) -> str:
         if prefixes is not None:
             CasService.objects.replace_for(service, kind=kind, prefixes=prefixes)
     count = service.cas_prefixes.filter(kind=Kind.SERVICE).count()
-    return f"{count} CAS prefix{'es' if count > 1 else ''}" if count else ""
+    if not count:
+        return ""
+    return ngettext("%(count)d préfixe CAS", "%(count)d préfixes CAS", count) % {"count": count}
 
 
 CAS_OPTIONS = ServiceOptions(arguments=_arguments, apply=_apply)

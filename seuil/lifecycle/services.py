@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from seuil.accounts.models import Account, AccountChange, AccountQuerySet, What
 from seuil.accounts.states import Substate
@@ -31,11 +32,18 @@ class Summary:
 
     def __str__(self) -> str:
         moves = ", ".join(f"{state} {count}" for state, count in sorted(self.transitions.items()))
-        return (
-            f"{sum(self.transitions.values())} transition(s){f' ({moves})' if moves else ''}, "
-            f"{self.reminders} reminder(s), {self.revoked} Sésame(s) revoked, "
-            f"{self.purged} purged, {self.counters} stale counter(s) dropped"
-        )
+        return _(
+            "%(transitions)d transition(s)%(moves)s, %(reminders)d rappel(s), %(revoked)d "
+            "Sésame(s) révoqué(s), %(purged)d purgé(s), %(counters)d compteur(s) périmé(s) "
+            "supprimé(s)"
+        ) % {
+            "transitions": sum(self.transitions.values()),
+            "moves": f" ({moves})" if moves else "",
+            "reminders": self.reminders,
+            "revoked": self.revoked,
+            "purged": self.purged,
+            "counters": self.counters,
+        }
 
 
 def run(*, today: date, progress: Callable[[int], None] | None = None) -> Summary:

@@ -14,6 +14,8 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
+from seuil.core.outages import store_away
+
 logger = logging.getLogger(__name__)
 Handler = Callable[[HttpRequest], HttpResponse]
 _pending: ContextVar[list[Callable[[], object]] | None] = ContextVar("seuil_after", default=None)
@@ -53,7 +55,11 @@ def after_response_gathered(task: Callable[[list[Any]], object], item: Any) -> N
 
 def defer_mail(get_response: Handler) -> Handler:
     def middleware(request: HttpRequest) -> HttpResponse:
+        from seuil.mailer import models  # here: the models import this module
+
         pending: list[Callable[[], object]] = []
+        if models._delivered:  # delivered while the database was away: recorded once it is back
+            pending.append(models.record_delivered)
         token = _pending.set(pending)
         try:
             response = get_response(request)
@@ -64,8 +70,13 @@ def defer_mail(get_response: Handler) -> Handler:
             for task in pending:
                 try:
                     task()
-                except Exception:  # the outbox keeps what was not sent, for cron to retry
-                    logger.exception("sending after the response failed")
+                except Exception as error:  # the outbox keeps what was not sent, for cron to retry
+                    if away := store_away(error):  # an outage, not a bug: no traceback
+                        logger.warning(
+                            "sending after the response waits for send_mail (%s away)", away
+                        )
+                    else:
+                        logger.exception("sending after the response failed")
 
         if pending:  # the WSGI server calls close() once the body is written
             response._resource_closers.append(run)  # type: ignore[attr-defined]

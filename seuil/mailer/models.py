@@ -14,7 +14,8 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import models, transaction
+from django.db import InterfaceError, OperationalError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seuil.core.queue import QueueItem, QueueQuerySet, QueueState
@@ -29,6 +30,7 @@ BATCH = 200
 class OutgoingMailQuerySet(QueueQuerySet["OutgoingMail"]):
     def send_due(self) -> tuple[int, int]:
         """Send what is due, batch after batch; return (sent, failed)."""
+        record_delivered()
         sent = failed = 0
         while batch := self.select_related("account").claim(BATCH):
             done = _send_batch(batch)
@@ -36,6 +38,24 @@ class OutgoingMailQuerySet(QueueQuerySet["OutgoingMail"]):
             if len(batch) < BATCH:
                 break
         return sent, failed
+
+
+# Messages the SMTP server accepted in the instant the database went away, so that their rows
+# still say "leased": without this, they would leave again once the lease ends. This process
+# records them at its next sending or request (record_delivered). A process that dies first
+# loses the list, and the message leaves twice, with the same Message-ID.
+_delivered: set[int] = set()
+
+
+def record_delivered() -> None:
+    """Mark done the messages this process delivered while the database was away."""
+    if not _delivered:
+        return
+    pks = set(_delivered)
+    OutgoingMail.objects.filter(pk__in=pks, state=QueueState.PENDING).update(
+        state=QueueState.DONE, done_at=timezone.now(), last_error=""
+    )
+    _delivered.difference_update(pks)
 
 
 def _send_batch(batch: list["OutgoingMail"]) -> int:
@@ -66,7 +86,11 @@ def _send_batch(batch: list["OutgoingMail"]) -> int:
                 mail.give_up_for_now(error)
                 connection.close()  # the next message tries a new session of its own
                 continue
-            mail.succeeded()
+            try:
+                mail.succeeded()
+            except (OperationalError, InterfaceError):
+                _delivered.add(mail.pk)  # recorded as soon as the database is back
+                raise
             sent += 1
     finally:
         connection.close()

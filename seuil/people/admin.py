@@ -13,6 +13,7 @@ from seuil.accounts.models.account import OperatorAccountRefused
 from seuil.audit.models import Action, AuditEvent
 from seuil.core.http import client_ip
 from seuil.people import naming
+from seuil.people.filters import StartDateFilter, StateFilter
 from seuil.people.models import FEED_FIELDS, Person
 
 
@@ -61,7 +62,7 @@ class PersonAdmin(admin.ModelAdmin[Person]):
         "state",
         "end_date",
     )
-    list_filter = ("status",)
+    list_filter = ("status", StateFilter, StartDateFilter)
     list_select_related = ("account",)
     search_fields = (
         "last_name",

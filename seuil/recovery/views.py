@@ -36,8 +36,10 @@ def forgot(request: HttpRequest) -> HttpResponse:
     form = ForgotForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         identifier = form.cleaned_data["identifier"]
-        services.send_reset_link(identifier=identifier, ip=client_ip(request))
         FORGOT.keep(request, identifier=identifier)
+        if request.POST.get("route") == "question":  # straight to the secret question, no mail
+            return redirect("recovery:question")
+        services.send_reset_link(identifier=identifier, ip=client_ip(request))
         return redirect("recovery:sent")
     return blank(request, "recovery/forgot.html", {"form": form})
 

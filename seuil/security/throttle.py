@@ -29,10 +29,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 
 from seuil.audit.models import AuditEvent, Outcome
+from seuil.core import keys
 from seuil.security.models import Lockout
 from seuil.security.rate import _redis as _redis
 from seuil.security.rate import ip_allowed, purge_windows
@@ -86,12 +86,16 @@ class Counter:
         return self.until is not None and self.until > now
 
 
-def subject(key: str) -> str:
+def subject(key: str, secret: str | None = None) -> str:
     """The keyed hash that stands for an identifier in counters and, unless it is a known login,
-    in the audit log."""
-    return salted_hmac("seuil.security.subject", normalise(key), algorithm="sha256").hexdigest()[
-        :32
-    ]
+    in the audit log (under the current key unless `secret` is given)."""
+    return keys.digest("seuil.security.subject", normalise(key), secret)[:32]
+
+
+def subjects(key: str) -> list[str]:
+    """The identifier's subject under the current key, then under each fallback: a lock armed
+    before a rotation of the key still holds, and an unlock or a reset still lifts it."""
+    return [subject(key, secret) for secret in keys.secrets()]
 
 
 def normalise(key: str) -> str:
@@ -116,7 +120,7 @@ def attempt(key: str, check: Callable[[], T | None], *, action: str, ip: str) ->
     """
     subj = subject(key)
     network = network_of(ip)
-    verdict = _count(subj, network)
+    verdict = _held_before_rotation(key, network) or _count(subj, network)
     result = check()
     if result is not None and not verdict.locked:
         _forget(subj, network)
@@ -276,20 +280,29 @@ def _forget(subj: str, network: str) -> None:
                 cursor.execute(f'DELETE FROM {t} WHERE "key" = %s', [key])  # noqa: S608 # nosec B608
 
 
+def _held_before_rotation(key: str, network: str) -> Verdict | None:
+    """A lock still running under a fallback key (none without SEUIL_SECRET_KEY_FALLBACKS)."""
+    for old in subjects(key)[1:]:
+        if _until(old, network) or _until(old, ""):
+            return Verdict(True, 0)
+    return None
+
+
 def is_locked(key: str) -> bool:
     return locked_until(key) is not None
 
 
 def locked_until(key: str) -> datetime | None:
     """The end of the latest lock on this account, from any network (None: it is open)."""
-    subj, now = subject(key), timezone.now()
-    if settings.SEUIL_REDIS_URL:
-        names = [_lock_key(subj)] + [_lock_key(subj, n) for n in _networks(subj)]
-        ends = [_redis_get(name).until for name in names]
-    else:
-        ends = list(
-            Lockout.objects.filter(key__startswith=subj).values_list("locked_until", flat=True)
-        )
+    now, ends = timezone.now(), []
+    for subj in subjects(key):
+        if settings.SEUIL_REDIS_URL:
+            names = [_lock_key(subj)] + [_lock_key(subj, n) for n in _networks(subj)]
+            ends += [_redis_get(name).until for name in names]
+        else:
+            ends += Lockout.objects.filter(key__startswith=subj).values_list(
+                "locked_until", flat=True
+            )
     live = [end for end in ends if end and end > now]
     return max(live) if live else None
 
@@ -297,21 +310,26 @@ def locked_until(key: str) -> datetime | None:
 def reset(key: str) -> None:
     """Forget every failure of the account, from every network: a reset, or an operator's
     unlock."""
-    subj = subject(key)
-    if settings.SEUIL_REDIS_URL:
-        r = _redis()
-        names = [_lock_key(subj, n) for n in _networks(subj)]
-        r.delete(_lock_key(subj), _nets(subj), *names)
-    else:
-        with transaction.atomic():  # rows locked in key order, as counts lock them
-            rows = Lockout.objects.select_for_update().filter(key__startswith=subj)
-            keys = list(rows.order_by("key").values_list("key", flat=True))
-            Lockout.objects.filter(key__in=keys).delete()
+    for subj in subjects(key):
+        if settings.SEUIL_REDIS_URL:
+            r = _redis()
+            names = [_lock_key(subj, n) for n in _networks(subj)]
+            r.delete(_lock_key(subj), _nets(subj), *names)
+        else:
+            with transaction.atomic():  # rows locked in key order, as counts lock them
+                rows = Lockout.objects.select_for_update().filter(key__startswith=subj)
+                names = list(rows.order_by("key").values_list("key", flat=True))
+                Lockout.objects.filter(key__in=names).delete()
 
 
 def lock_end(key: str, network: str) -> datetime | None:
     """The end of the running lock on this account for this network ("": the whole account's)."""
-    subj = subject(key)
+    ends = [end for subj in subjects(key) if (end := _until(subj, network))]
+    return max(ends) if ends else None
+
+
+def _until(subj: str, network: str) -> datetime | None:
+    """The end of the running lock of this subject on this network ("": the whole account's)."""
     name = f"{subj}@{network}" if network else subj
     if settings.SEUIL_REDIS_URL:
         until = _redis_get(_lock_key(subj, network)).until
@@ -324,15 +342,32 @@ def lift(key: str, network: str) -> None:
     """End the lock on this network and the whole account's, now, but keep their counts: the
     owner's unlock is no fresh start for whoever failed, whose next failures arm the next step.
     The owner's own success then forgets the counts."""
-    subj = subject(key)
-    if settings.SEUIL_REDIS_URL:
-        pipe = _redis().pipeline()
-        for name in {_lock_key(subj, network), _lock_key(subj)}:
-            pipe.hdel(name, "until")
-        pipe.execute()
-    else:
-        for key in sorted({f"{subj}@{network}" if network else subj, subj}):
-            Lockout.objects.filter(key=key).update(locked_until=None)  # one row at a time
+    for subj in subjects(key):
+        if settings.SEUIL_REDIS_URL:
+            pipe = _redis().pipeline()
+            for name in {_lock_key(subj, network), _lock_key(subj)}:
+                pipe.hdel(name, "until")
+            pipe.execute()
+        else:
+            for row in sorted({f"{subj}@{network}" if network else subj, subj}):
+                Lockout.objects.filter(key=row).update(locked_until=None)  # one row at a time
+
+
+def lift_every(key: str) -> None:
+    """End every running lock of the account, from every network and the whole account's, but
+    keep the counts (as `lift` does for one network): HR's new Sésame, handed over in person,
+    is the way out of an activation lock, and no fresh start for whoever failed."""
+    for subj in subjects(key):
+        if settings.SEUIL_REDIS_URL:
+            names = [_lock_key(subj)] + [_lock_key(subj, n) for n in _networks(subj)]
+            pipe = _redis().pipeline()
+            for name in names:
+                pipe.hdel(name, "until")
+            pipe.execute()
+        else:
+            rows = Lockout.objects.filter(key__startswith=subj, locked_until__isnull=False)
+            for row in sorted(rows.values_list("key", flat=True)):
+                Lockout.objects.filter(key=row).update(locked_until=None)  # one row at a time
 
 
 def wait_after(failures: int) -> int:

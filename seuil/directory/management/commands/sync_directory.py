@@ -3,6 +3,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from seuil.accounts.models import Account, AccountChange
 from seuil.directory import client, services
@@ -41,11 +42,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not client.configured():
-            raise CommandError("SEUIL_LDAP_URL is not set: there is no directory to push to.")
+            raise CommandError(
+                _("SEUIL_LDAP_URL n'est pas défini : il n'y a pas d'annuaire où écrire.")
+            )
         if options["prune"] and not options["full"]:
-            raise CommandError("--prune goes with --full.")
+            raise CommandError(_("--prune ne va qu'avec --full."))
         if options["batch"] < 1:
-            raise CommandError("--batch must be at least 1.")
+            raise CommandError(_("--batch vaut au moins 1."))
         started = time.monotonic()
         try:
             if options["full"]:
@@ -61,7 +64,11 @@ class Command(BaseCommand):
                     summary += f" after recording {moved}"
         except DirectoryDown as error:
             raise CommandError(
-                f"The directory is unreachable ({error}); the changes wait for the next run."
+                _(
+                    "L'annuaire est injoignable (%(error)s) ; les changements attendent le "
+                    "prochain passage."
+                )
+                % {"error": error}
             ) from None
         suffix = " (dry run: nothing written)" if options["dry_run"] else ""
         self.stdout.write(f"{summary} in {time.monotonic() - started:.1f} s{suffix}.")

@@ -4,6 +4,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from seuil.lifecycle.services import run
 
@@ -12,7 +13,7 @@ def day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise CommandError(_("Pas une date (AAAA-MM-JJ) : %(text)r") % {"text": text}) from None
 
 
 class Command(BaseCommand):
@@ -34,9 +35,9 @@ class Command(BaseCommand):
             if dry_run:
                 transaction.set_rollback(True)  # nothing written, and no mail leaves
         self.stdout.write(
-            f"run_lifecycle: {summary}" + (" (dry run: nothing changed)" if dry_run else "")
+            f"run_lifecycle: {summary}" + (_(" (essai : rien n'a changé)") if dry_run else "")
         )
 
     def _progress(self, done: int) -> None:
         if done % 10_000 == 0:
-            self.stderr.write(f"  {done} accounts")
+            self.stderr.write(_("  %(done)d comptes") % {"done": done})

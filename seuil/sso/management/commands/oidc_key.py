@@ -9,6 +9,8 @@ from jwcrypto import jwk
 
 
 class Command(BaseCommand):
+    # It makes the key that the checks require: it must run on a configuration without one.
+    requires_system_checks: list[str] = []
     help = (
         "Write a new RSA signing key for OpenID Connect (2048 bits, PEM, mode 0600) to PATH, for "
         "SEUIL_OIDC_KEY_FILE. Never overwrites a file. To rotate: point SEUIL_OIDC_KEY_FILE at the "

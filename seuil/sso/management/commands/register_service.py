@@ -3,6 +3,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from seuil.sso.models import Claim, Service, Theme
 from seuil.sso.registration import service_options
@@ -108,9 +109,13 @@ class Command(BaseCommand):
             # Shown once: only its digest is kept.
             self.stdout.write(f"client_id: {done.client_id}")
             self.stdout.write(f"client_secret: {done.client_secret}")
-        verb = "created" if done.created else "updated"
-        parts = [f"OIDC client {done.client_id}"] if done.client_id else []
+        verb = _("créé") if done.created else _("mis à jour")
+        parts = [_("client OIDC %(id)s") % {"id": done.client_id}] if done.client_id else []
         parts += [words for words in said if words]
-        suffix = " (dry run: nothing written)" if dry_run else ""
+        suffix = _(" (essai : rien n'a été écrit)") if dry_run else ""
         summary = "".join(f", {part}" for part in parts)
-        self.stdout.write(f"service {done.service.name!r} {verb}{summary}{suffix}")
+        self.stdout.write(
+            _("service « %(name)s » %(verb)s") % {"name": done.service.name, "verb": verb}
+            + summary
+            + suffix
+        )
