@@ -1,6 +1,8 @@
 """The TOTP keys' encryption: under SEUIL_MFA_KEY when set, else a key derived from the secret
 key; rotation re-encrypts under the first key, and an unknown key is refused."""
 
+import subprocess
+import sys
 from io import StringIO
 from typing import Any
 
@@ -10,7 +12,7 @@ from django.core.management import CommandError, call_command
 from seuil.mfa import crypto
 from seuil.mfa.models import TotpDevice
 from seuil.people.models import Person
-from tests.test_settings import load
+from tests.test_settings import BASE
 
 pytestmark = pytest.mark.django_db
 OLD = "old-mfa-key-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -42,6 +44,13 @@ def test_rotation_stops_on_a_key_it_cannot_open(settings: Any, jean: Person) -> 
     settings.SEUIL_MFA_KEYS = [NEW]
     with pytest.raises(CommandError):
         call_command("rotate_mfa_key", stdout=StringIO())
+
+
+def load(**env: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "import seuil.settings"],
+        env={**BASE, **env}, capture_output=True, text=True, check=False,
+    )  # fmt: skip
 
 
 def test_a_short_mfa_key_stops_seuil() -> None:
