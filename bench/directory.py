@@ -124,6 +124,7 @@ def main() -> None:
                 "DATABASE_URL": db,
                 "SEUIL_SECRET_KEY": "bench-" + "x" * 50,
                 "SEUIL_ENV_FILE": "",  # production settings, not make run's .env
+                "LC_ALL": "fr_FR.UTF-8",  # the summary checked below is the commands' French
                 **directory.settings(),
             }
             path = Path(folder) / "people.csv"
@@ -148,7 +149,7 @@ def main() -> None:
             full, summary = measured(
                 "--full, nothing to change", env, slapd_pid, "sync_directory", "--full"
             )
-            assert " 0 added, 0 modified, 0 deleted" in summary, summary
+            assert " 0 ajoutée(s), 0 modifiée(s), 0 supprimée(s)" in summary, summary
             delays = commit_to_bind(env, options.binds, directory.url)
     finally:
         directory.stop()

@@ -164,10 +164,13 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
     }
     host = next((f for f in plan if f.name == "host A"), None)
     if host:
+        after = next((f.start for f in plan if f.start > host.start), float("inf"))
         later = Counter(
-            kind(h.status) for h in hits if host.start + 2 <= h.at and h.status in (0, -1, 500)
+            kind(h.status)
+            for h in hits
+            if host.start + 2 <= ended(h) < after and h.status in (0, -1, 500)
         )
-        held = Counter(kind(h.status) for h in hits if host.start <= h.at < host.start + 2
+        held = Counter(kind(h.status) for h in hits if host.start <= ended(h) < host.start + 2
                        and h.status in (0, -1, 500))  # fmt: skip
         goals["the host stopped for good costs only the requests it held"] = verdict(
             not later, f"{dict(held)} in its first 2 s, {dict(later)} after"
@@ -199,16 +202,16 @@ def scan_logs(rush: "Rush") -> dict[str, int]:
 
 
 def table(plan: list["Fault"], hits: list[Any], outcomes: list[Any]) -> list[dict[str, Any]]:
-    """Per fault, from its start to the next one's: requests and how they ended."""
+    """Per fault, from its start to the next one's: the requests that ended then, and how."""
     bounds = [0.0, *(f.start for f in plan), float("inf")]
     names = ["before any fault", *(f.name for f in plan)]
     rows = []
-    posts_ok = [h.at for h in hits if h.post and h.status in (200, 302)]
+    posts_ok = [ended(h) for h in hits if h.post and h.status in (200, 302)]
     baseline_window = [t for t in posts_ok if t < (plan[0].start if plan else float("inf"))]
     baseline = len(baseline_window) / max(1.0, plan[0].start if plan else 1.0)
     for index, name in enumerate(names):
         low, high = bounds[index], bounds[index + 1]
-        inside = [h for h in hits if low <= h.at < high]
+        inside = [h for h in hits if low <= ended(h) < high]
         kinds = Counter(kind(h.status) for h in inside)
         fault = plan[index - 1] if index else None
         first = full = None
@@ -227,6 +230,11 @@ def table(plan: list["Fault"], hits: list[Any], outcomes: list[Any]) -> list[dic
             "recovered to full rate (s)": full,
         })  # fmt: skip
     return rows
+
+
+def ended(hit: Any) -> float:
+    """When the answer came (or the connection broke): a request a fault broke belongs to it."""
+    return float(hit.at + hit.ms / 1000)
 
 
 def kind(status: int) -> str:

@@ -7,6 +7,7 @@ name, instead of running with a silently different meaning. README.md and .env.e
 import ipaddress
 import os
 import re
+import sys
 import zoneinfo
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -375,6 +376,51 @@ for _key in SEUIL_MFA_KEYS:
 # Proxy callbacks over plain HTTP on loopback (tests only: the specification requires HTTPS).
 SEUIL_CAS_LOOPBACK_HTTP = env_bool("SEUIL_CAS_LOOPBACK_HTTP", False)
 
+# --- Single sign-on: SAML 2.0 (seuil.saml, docs/saml.md) ------------------------------------
+
+# The identity provider's keys: signing-key.pem, signing-cert.pem, encryption-key.pem and
+# encryption-cert.pem in this directory, as `seuil saml_keys DIR` writes them. Unset: no SAML.
+SEUIL_SAML_KEY_DIR = os.environ.get("SEUIL_SAML_KEY_DIR", "").strip()
+SEUIL_SAML_KEY_FILES = {
+    role: str(Path(SEUIL_SAML_KEY_DIR) / f"{role}.pem")
+    for role in ("signing-key", "signing-cert", "encryption-key", "encryption-cert")
+}
+# `seuil saml_keys DIR` runs on the production configuration before its keys exist.
+if SEUIL_SAML_KEY_DIR and sys.argv[1:2] != ["saml_keys"]:
+    for _role, _path in SEUIL_SAML_KEY_FILES.items():
+        _pem = Path(_path).read_text(encoding="ascii") if Path(_path).is_file() else ""
+        _kind = "PRIVATE KEY-----" if _role.endswith("key") else "BEGIN CERTIFICATE-----"
+        if _kind not in _pem:
+            raise ImproperlyConfigured(
+                f"SEUIL_SAML_KEY_DIR: {_path} is missing or not a PEM {_role.replace('-', ' ')}"
+                " (seuil saml_keys DIR makes them)"
+            )
+SEUIL_SAML_ENTITY_ID = env_str("SEUIL_SAML_ENTITY_ID", f"{SEUIL_BASE_URL}/saml/idp")
+if not re.match(
+    r"^(https?://[^\s/]+(/\S*)?|urn:[a-z0-9][a-z0-9-]{0,31}:\S+)$", SEUIL_SAML_ENTITY_ID
+):
+    raise ImproperlyConfigured("SEUIL_SAML_ENTITY_ID must be an http(s) URL or a urn:")
+# Federation aggregates, comma-separated, each "NAME URL CERTIFICATE-FILE": the certificate is
+# the one that signs the aggregate (`seuil saml_metadata` refuses any other signature).
+SEUIL_SAML_FEDERATIONS: list[tuple[str, str, str]] = []
+for _entry in env_list("SEUIL_SAML_FEDERATIONS", []):
+    _fields = _entry.split()
+    if (
+        len(_fields) != 3
+        or not re.fullmatch(r"[a-z0-9][a-z0-9_-]{0,39}", _fields[0])
+        or urlsplit(_fields[1]).scheme not in {"http", "https", "file"}
+    ):
+        raise ImproperlyConfigured(
+            f"SEUIL_SAML_FEDERATIONS: {_entry!r} must read NAME URL CERTIFICATE-FILE"
+        )
+    if not Path(_fields[2]).is_file():
+        raise ImproperlyConfigured(f"SEUIL_SAML_FEDERATIONS: no certificate at {_fields[2]}")
+    SEUIL_SAML_FEDERATIONS.append((_fields[0], _fields[1], _fields[2]))
+# The page that tells a person, the first time, what a federation service will receive.
+SEUIL_SAML_CONSENT = env_bool("SEUIL_SAML_CONSENT", True)
+# Seconds of clock difference accepted on a request's IssueInstant (Shibboleth SP: 180).
+SEUIL_SAML_CLOCK_SKEW = env_int("SEUIL_SAML_CLOCK_SKEW", 180, minimum=0, maximum=600)
+
 # --- Applications -----------------------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -397,6 +443,7 @@ INSTALLED_APPS = [
     "oauth2_provider",
     "seuil.sso",
     "seuil.cas",
+    "seuil.saml",
     "seuil.portal",
     "seuil.demo",
     "seuil.mfa",
@@ -417,7 +464,7 @@ MIDDLEWARE = [
     # Default deny: a view is for signed-in people unless marked @login_not_required.
     "seuil.security.middleware.LoginRequired",
     "seuil.security.middleware.rate_limit",
-    "seuil.security.middleware.session_lifetime",
+    "seuil.accounts.sessions.session_lifetime",
     "seuil.mfa.middleware.operators_need_mfa",  # the admin: only after a second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -598,6 +645,14 @@ if SEUIL_LETTER_LOGO and not Path(SEUIL_LETTER_LOGO).is_file():
 if SEUIL_LETTER_LOGO and Path(SEUIL_LETTER_LOGO).suffix.lower() not in {".png", ".jpg", ".jpeg"}:
     raise ImproperlyConfigured("SEUIL_LETTER_LOGO must be a .png or .jpg file")
 SEUIL_SUPPORT_EMAIL = env_str("SEUIL_SUPPORT_EMAIL", f"assistance@{SEUIL_MAIL_DOMAIN}")
+# The SAML metadata's contacts (technical: the support address; security: REFEDS' contact type,
+# which SIRTFI requires), and its mdui logo and privacy statement, which the federation shows.
+SEUIL_SAML_SECURITY_CONTACT = env_str("SEUIL_SAML_SECURITY_CONTACT", SEUIL_SUPPORT_EMAIL)
+SEUIL_SAML_LOGO_URL = os.environ.get("SEUIL_SAML_LOGO_URL", "").strip()
+SEUIL_SAML_PRIVACY_URL = os.environ.get("SEUIL_SAML_PRIVACY_URL", "").strip()
+for _name in ("SEUIL_SAML_LOGO_URL", "SEUIL_SAML_PRIVACY_URL"):
+    if globals()[_name] and urlsplit(globals()[_name]).scheme != "https":
+        raise ImproperlyConfigured(f"{_name} must be an https:// URL")
 # Who is paged when the directory refuses to close an account (its old password still binds).
 SEUIL_OPERATOR_EMAILS = env_list("SEUIL_OPERATOR_EMAILS", [SEUIL_SUPPORT_EMAIL])
 

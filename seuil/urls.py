@@ -5,7 +5,8 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.i18n import set_language
 
-from seuil.portal.views import OidcLogout
+from seuil.sso.views import Logout as OidcLogout
+from seuil.sso.views import refuse_nul
 
 # The back-office HR officers meet: seuil's name and the institution's, not "Django".
 admin.site.site_header = f"seuil — {settings.SEUIL_INSTITUTION_NAME}"
@@ -18,7 +19,7 @@ admin.site.enable_nav_sidebar = False
 
 urlpatterns = [
     # Before django-oauth-toolkit's routes: signing out through a service signs out of CAS too.
-    path("oidc/logout/", OidcLogout.as_view(), name="oidc-logout"),
+    path("oidc/logout/", refuse_nul(OidcLogout.as_view()), name="oidc-logout"),
     path("", include("seuil.portal.urls")),
     path("", include("seuil.activation.urls")),
     path("", include("seuil.accounts.urls")),
@@ -28,6 +29,7 @@ urlpatterns = [
     path("", include("seuil.sso.urls")),
     path("", include("seuil.sso.oidc_urls")),
     path("cas/", include("seuil.cas.urls")),
+    path("saml/", include("seuil.saml.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -202,6 +202,11 @@ def database_url() -> str:
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
     settings.DATABASES["default"]["TEST"]["NAME"] = TEST_DATABASE
+    if not on_postgres():
+        # SQLite makes writers wait their turn, 30 s at most in production. Four workers on two
+        # cores, beside other runs, make the race tests' 50 writers wait longer than that; a
+        # test about what they write must not fail on how busy the machine is.
+        settings.DATABASES["default"]["OPTIONS"]["timeout"] = 120
 
 
 def pytest_configure(config: pytest.Config) -> None:

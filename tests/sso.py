@@ -1,6 +1,8 @@
 """What the OpenID Connect tests share: a provider on a live server, a registered service, a
 person's browser (httpx, with cookies) and a service's client (Authlib, verifying with joserfc)."""
 
+import base64
+import hashlib
 import html
 import re
 import secrets
@@ -168,3 +170,72 @@ def code_of(response: httpx.Response) -> str:
     query = parse_qs(urlsplit(response.headers["Location"]).query)
     assert "code" in query, response.headers["Location"]
     return query["code"][0]
+
+
+def pkce() -> tuple[str, str]:
+    """(verifier, its S256 challenge)."""
+    verifier = secrets.token_urlsafe(48)
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return verifier, base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def basic(client: Client) -> str:
+    pair = f"{client.client_id}:{client.client_secret}".encode()
+    return "Basic " + base64.b64encode(pair).decode()
+
+
+def authorize_in(browser: Any, client: Client, **params: str) -> tuple[Any, str]:
+    """An authorization request from a Django test client signed in to seuil: (the answer,
+    the PKCE verifier)."""
+    verifier, challenge = pkce()
+    query = {
+        "response_type": "code",
+        "client_id": client.client_id,
+        "redirect_uri": client.redirect_uri,
+        "scope": "openid profile",
+        "state": "s",
+        "nonce": "n",
+        "code_challenge": challenge,
+        "code_challenge_method": "S256",
+        **params,
+    }
+    return browser.get("/oidc/authorize/", query), verifier
+
+
+def redeem_in(browser: Any, client: Client, code: str, verifier: str, **data: str) -> Any:
+    """The token request for a code, from the service's server (HTTP Basic)."""
+    body = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": client.redirect_uri,
+        "code_verifier": verifier,
+        **data,
+    }
+    body = {name: value for name, value in body.items() if value is not None}
+    return browser.post("/oidc/token/", body, HTTP_AUTHORIZATION=basic(client))
+
+
+def refresh_in(browser: Any, client: Client, refresh_token: str) -> Any:
+    return browser.post(
+        "/oidc/token/",
+        {"grant_type": "refresh_token", "refresh_token": refresh_token},
+        HTTP_AUTHORIZATION=basic(client),
+    )
+
+
+def tokens_in(browser: Any, client: Client, **params: str) -> dict[str, Any]:
+    """The tokens a service gets for the browser's signed-in person."""
+    answer, verifier = authorize_in(browser, client, **params)
+    redeemed = redeem_in(browser, client, code_of_location(answer["Location"]), verifier)
+    assert redeemed.status_code == 200, redeemed.content
+    return dict(redeemed.json())
+
+
+def code_of_location(location: str) -> str:
+    query = parse_qs(urlsplit(location).query)
+    assert "code" in query, location
+    return query["code"][0]
+
+
+def userinfo_in(browser: Any, access_token: str) -> Any:
+    return browser.get("/oidc/userinfo/", HTTP_AUTHORIZATION=f"Bearer {access_token}")

@@ -280,9 +280,10 @@ def test_the_ticket_joins_the_service_query_and_keeps_its_fragment(
 
 def test_the_cas_logout_returns_only_to_a_registered_service(app: Service, jean: Person) -> None:
     client = signed_in()
-    assert client.get("/cas/logout", {"service": APP})["Location"] == APP
+    from_app = {"Referer": "http://app.example/"}
+    assert client.get("/cas/logout", {"service": APP}, headers=from_app)["Location"] == APP
     assert client.get("/mon-ent/").status_code == 302, "signed out of seuil"
-    page = signed_in().get("/cas/logout", {"service": "https://evil.example/"})
+    page = signed_in().get("/cas/logout", {"service": "https://evil.example/"}, headers=from_app)
     assert page.status_code == 200
     assert "Vous êtes déconnecté" in page.content.decode()
 
@@ -474,3 +475,21 @@ def test_a_database_failure_is_an_internal_error_in_xml_not_a_500(
     response = client.get("/cas/p3/serviceValidate", {"ticket": "ST-x", "service": APP})
     assert response.status_code == 200
     assert failure_code(response.content) == "INTERNAL_ERROR"
+
+
+@pytest.mark.parametrize("path", ["..;/admin/", "%252e%252e/admin/"])
+def test_a_service_or_callback_that_climbs_out_of_its_prefix_gets_nothing(
+    app: Service, jean: Person, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Java containers read "..;" as "..", and a proxy decoding once more turns %252e%252e into
+    "..": neither stays under the prefix (#21 §4)."""
+    client = signed_in()
+    assert client.get("/cas/login", {"service": APP + path}).status_code == 400
+    callback = "https://app.example/moodle/pgt/"
+    CasService.objects.replace_for(app, kind=Kind.PROXY_CALLBACK, prefixes=[callback])
+    monkeypatch.setattr("seuil.cas.services.deliver_pgt", lambda *args, **kwargs: True)
+    ticket = ticket_from(client.get("/cas/login", {"service": APP}))
+    answer = Client().get(
+        "/cas/serviceValidate", {"ticket": ticket, "service": APP, "pgtUrl": callback + path}
+    )
+    assert b"UNAUTHORIZED_SERVICE_PROXY" in answer.content, answer.content

@@ -4,6 +4,7 @@ import re
 from datetime import UTC, datetime
 
 import defusedxml.ElementTree as ET
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -77,3 +78,29 @@ def test_any_attribute_value_gives_well_formed_xml(user: str, values: list[str])
         == "2026-11-29T16:00:00Z"
     )
     assert b"bad name" not in response.content
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "app/..;/admin/",
+        "app/..;jsessionid=1/admin/",
+        "app/.;/x",
+        "app/%2e%2e;/admin/",
+        "app/%252e%252e/admin/",
+        "app/%25252e%25252e/admin/",
+        "app/%2e%2e%3b/admin/",
+        "app/..%5cadmin",
+    ],
+)
+def test_a_path_that_climbs_for_a_java_container_or_after_two_decodings_is_refused(
+    path: str,
+) -> None:
+    """Tomcat and Jetty read "..;" as "..", and a proxy that decodes once more turns %252e%252e
+    into ..: none of these stays under the prefix for the service behind it (#21 §4)."""
+    assert not covers("https://app.example/app/", "https://app.example/" + path)
+
+
+def test_dots_inside_a_name_are_no_climb() -> None:
+    assert covers("https://app.example/app/", "https://app.example/app/v1..2/x;y=1")
+    assert covers("https://app.example/app/", "https://app.example/app/%2Fnotes")

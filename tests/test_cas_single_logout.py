@@ -4,8 +4,6 @@ LogoutRequest naming its ticket; a service that never answers holds nothing up."
 import threading
 import time
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import defusedxml.ElementTree as ET
@@ -14,51 +12,11 @@ from django.test import Client
 
 from seuil.cas import services
 from seuil.people.models import Person
-from tests.cas import register_cas
+from tests.cas import Endpoint, register_cas
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 SAMLP = {"samlp": "urn:oasis:names:tc:SAML:2.0:protocol"}
-
-
-class Endpoint:
-    """A CAS service's single-logout endpoint on loopback; `hang` makes it never answer."""
-
-    def __init__(self, *, hang: bool = False) -> None:
-        self.requests: list[str] = []
-        self.release = threading.Event()
-        self.holding = threading.Event()
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"])).decode()
-                if hang:
-                    outer.holding.set()
-                    outer.release.wait(30)
-                    return
-                outer.requests.append(parse_qs(body)["logoutRequest"][0])
-                self.send_response(200)
-                self.end_headers()
-
-            def log_message(self, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/app/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait(self, count: int = 1, timeout: float = 10) -> list[str]:
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        return self.requests
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
@@ -126,7 +84,7 @@ def test_the_cas_logout_page_sends_single_logout_too(
     endpoint = endpoints("Scolarité")
     client = signed_in(make_person)
     first, second = ticket_for(client, endpoint.url), ticket_for(client, endpoint.url + "notes")
-    client.get("/cas/logout")
+    client.get("/cas/logout", HTTP_REFERER=endpoint.url)  # the service's "sign out" link
     received = endpoint.wait(2)
     assert sorted(session_index(r) or "" for r in received) == sorted([first, second])
 

@@ -22,6 +22,7 @@ PUBLIC = {
     "activation:student",
     "activation:student-activate",
     "activation:student-code",
+    "activation:student-sesame",
     # The common-password list the indicator fetches (a public, static list).
     "accounts:common-passwords",
     # OpenID Connect: services and browsers call these before anyone is signed in; each one
@@ -48,6 +49,13 @@ PUBLIC = {
     "cas:proxy",
     "cas:proxy-validate",
     "cas:service-validate",
+    # SAML: the SPs send the browser here before any sign-in; the continue page signs in itself.
+    "saml:metadata",
+    "saml:sso-redirect",
+    "saml:sso-post",
+    "saml:continue",
+    "saml:slo-redirect",
+    "saml:slo-post",
     "oidc-logout",
     "portal:sign-out",
     "portal:home",

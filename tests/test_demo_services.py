@@ -175,12 +175,18 @@ def test_the_demo_signs_in_to_its_oidc_and_cas_services_and_out(page: Page, demo
             break
         time.sleep(0.25)
     assert asks_again.is_visible(), demo.printed()[-6000:]
+    # The OpenID Connect service's tokens ended with the session: it reads userinfo, and says so.
+    page.goto(demo.service(1))
+    expect(
+        page.get_by_role("heading", name="seuil ne reconnaît plus cette connexion")
+    ).to_be_visible()
 
     # 6. Signed in again through the CAS service, then signed out from the OpenID Connect one:
     # RP-initiated logout ends seuil's session and the CAS service's too.
+    page.goto(demo.service(2))
     _sign_in(page, login)
     page.wait_for_url(demo.service(2))
-    page.goto(demo.service(1))
+    page.goto(demo.service(1))  # it forgot its session: seuil's signs it in again
     expect(page.get_by_role("heading", name=re.compile("^Bonjour "))).to_be_visible()
     page.get_by_role("button", name="Se déconnecter").click()
     page.wait_for_url(re.compile(re.escape(demo.service(1)) + "au-revoir/"))

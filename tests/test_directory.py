@@ -247,7 +247,10 @@ def test_replaying_a_push_changes_nothing(
 
     call_command("sync_directory")
 
-    assert "1 accounts: 0 added, 0 modified, 0 deleted, 1 unchanged" in capsys.readouterr().out
+    assert (
+        "1 compte(s) : 0 ajouté(s), 0 modifié(s), 0 supprimé(s), 1 inchangé(s)"
+        in capsys.readouterr().out
+    )
 
 
 def test_special_characters_in_names_and_logins_are_escaped(
@@ -290,9 +293,10 @@ def test_a_full_reconciliation_repairs_manual_edits_and_deletions(
 
     out = capsys.readouterr().out
     assert (
-        "3 entries read: 1 added, 2 modified, 0 deleted, 0 unchanged, 1 unknown (0 pruned)" in out
+        "3 entrée(s) lue(s) : 1 ajoutée(s), 2 modifiée(s), 0 supprimée(s), 0 inchangée(s), "
+        "1 inconnue(s) (0 supprimée(s) par --prune)" in out
     )
-    assert f"unknown to seuil: {stranger}" in out
+    assert f"inconnue de seuil : {stranger}" in out
     assert values(directory, edited.login, "displayName") == [b"Jean Dupont"]
     assert binds(directory, deleted.login, OLD)
     assert binds(directory, stripped.login, OLD)
@@ -301,7 +305,10 @@ def test_a_full_reconciliation_repairs_manual_edits_and_deletions(
     conn.unbind_s()
 
     call_command("sync_directory", "--full", "--prune")
-    assert "0 modified, 0 deleted, 3 unchanged, 1 unknown (1 pruned)" in capsys.readouterr().out
+    assert (
+        "0 modifiée(s), 0 supprimée(s), 3 inchangée(s), 1 inconnue(s) (1 supprimée(s) par --prune)"
+        in (capsys.readouterr().out)
+    )
     conn = directory.admin()
     with pytest.raises(ldap.NO_SUCH_OBJECT):
         conn.search_s(stranger, ldap.SCOPE_BASE)
@@ -373,7 +380,7 @@ def test_the_grace_and_time_pass_without_drift(
     make_person(password=OLD, start_date=date(2026, 9, 1), end_date=date(2027, 6, 30))
     with time_machine.travel(timezone.now() + timedelta(days=3)):
         call_command("sync_directory", "--full", "--dry-run")
-    assert "0 added, 0 modified, 0 deleted, 1 unchanged" in capsys.readouterr().out
+    assert "0 ajoutée(s), 0 modifiée(s), 0 supprimée(s), 1 inchangée(s)" in capsys.readouterr().out
 
 
 def test_no_cleartext_password_in_the_directory_the_database_the_queue_or_the_logs(
@@ -446,7 +453,7 @@ def test_a_dry_run_says_what_is_pending_and_writes_nothing(
 
     call_command("sync_directory", "--dry-run")
 
-    assert "Would push 1 accounts: 1 added" in capsys.readouterr().out
+    assert "À publier : 1 compte(s) : 1 ajouté(s)" in capsys.readouterr().out
     assert entry(directory, account.login) is None
     assert AccountChange.objects.pending().filter(account=account).exists()
 

@@ -30,6 +30,7 @@ LAYERS: dict[str, int] = {
     "directory": 5,  # LDAP provisioning
     "sso": 5,  # the service registry, and OpenID Connect through django-oauth-toolkit
     "cas": 5,
+    "saml": 5,  # SAML 2.0 identity provider (pysaml2)
     "portal": 6,
     "demo": 7,
 }

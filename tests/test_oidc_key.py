@@ -49,7 +49,7 @@ def test_production_refuses_to_start_without_a_signing_key(tmp_path: Path) -> No
     clean = {k: v for k, v in os.environ.items() if not k.startswith("SEUIL_")}
     check = subprocess.run(
         [sys.executable, "-m", "seuil", "check"],
-        env={**clean, "SEUIL_SECRET_KEY": "x" * 50},
+        env={**clean, "SEUIL_ENV_FILE": "", "SEUIL_SECRET_KEY": "x" * 50},
         capture_output=True,
         text=True,
         cwd=ROOT,

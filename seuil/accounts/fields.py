@@ -33,6 +33,27 @@ def secret_questions() -> list[tuple[str, str]]:
     return [(q, gettext(q)) for q in questions]
 
 
+def question_field(label: Any, *, blank: Any = None, required: bool = True) -> forms.ChoiceField:
+    """The secret question, chosen from the configured list (read when each form is made, in
+    its language); `blank` heads the list with an empty choice of that wording."""
+
+    def choices() -> list[tuple[str, str]]:
+        return [("", str(blank)), *secret_questions()] if blank is not None else secret_questions()
+
+    return forms.ChoiceField(label=label, choices=choices, required=required)
+
+
+def answer_field(*, required: bool = True) -> forms.CharField:
+    """The secret answer: hidden as it is typed, kept as typed (it is normalised for hashing)."""
+    return forms.CharField(
+        label=_("Réponse"),
+        required=required,
+        max_length=200,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
 def secret(label: Any, autocomplete: str, max_length: int = SECRET_MAX) -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -53,20 +74,10 @@ class RecoveryFields(forms.Form):
         help_text=_("Il vous permettra de créer un nouveau mot de passe en cas de perte."),
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
-    secret_question = forms.ChoiceField(label=_("Question secrète"), required=False)
-    secret_answer = forms.CharField(
-        label=_("Réponse"),
-        required=False,
-        max_length=200,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    secret_question = question_field(
+        _("Question secrète"), blank=_("— à défaut de mail personnel —"), required=False
     )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["secret_question"]
-        assert isinstance(field, forms.ChoiceField)  # noqa: S101
-        field.choices = [("", gettext("— à défaut de mail personnel —")), *secret_questions()]
+    secret_answer = answer_field(required=False)
 
     def clean_personal_email(self) -> str:
         email: str = self.cleaned_data["personal_email"].strip()

@@ -12,8 +12,9 @@ from seuil.accounts.fields import (
     ANSWER_TOO_SHORT,
     CurrentPasswordField,
     NewPasswordFields,
+    answer_field,
+    question_field,
     secret,
-    secret_questions,
 )
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import answer_long_enough
@@ -82,13 +83,8 @@ class EmailChangeForm(AccountForm, CurrentPasswordField):
 
 
 class QuestionChangeForm(AccountForm, CurrentPasswordField):
-    secret_question = forms.ChoiceField(label=_("Question secrète"))
-    secret_answer = forms.CharField(
-        label=_("Réponse"),
-        max_length=200,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-    )
+    secret_question = question_field(_("Question secrète"))
+    secret_answer = answer_field()
     field_order = ["secret_question", "secret_answer", "current_password"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -96,7 +92,6 @@ class QuestionChangeForm(AccountForm, CurrentPasswordField):
         # field (both have a current_password).
         kwargs.setdefault("auto_id", "id_question_%s")
         super().__init__(*args, **kwargs)
-        self.fields["secret_question"].choices = secret_questions()  # type: ignore[attr-defined]
 
     @sensitive_variables()
     def clean_secret_answer(self) -> str:

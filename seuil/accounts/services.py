@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
 from seuil.accounts import mails
-from seuil.accounts.models import Account
+from seuil.accounts.models import Account, SignOn
 from seuil.accounts.passwords import normalise_answer
 from seuil.audit.models import Action, AuditEvent
 from seuil.mailer.models import OutgoingMail
@@ -58,10 +58,12 @@ def notify(account: Account, event: str) -> None:
 
 
 @sensitive_variables("password")
-def change_password(*, account: Account, password: str, ip: str) -> None:
-    """A new password; every session ends, but the view keeps its own (update_session_auth_hash)."""
+def change_password(*, account: Account, password: str, ip: str, keep: str = "") -> None:
+    """A new password; every other session ends, everywhere (the sign-on `keep`, the one that
+    changed it, stays: the view keeps it open with seuil.accounts.sessions.keep_session)."""
     with transaction.atomic():
         account.replace_password(password)
+        SignOn.objects.filter(account=account).exclude(id=keep).end(why="password-changed")
         AuditEvent.record(Action.PASSWORD_CHANGED, account=account, ip=ip)
         notify(account, "password-changed")
 
@@ -83,6 +85,7 @@ def reset_password(*, account: Account, password: str, via: str, ip: str) -> boo
         if current != granted_for:
             return False
         account.replace_password(password)
+        SignOn.objects.filter(account=account).end(why="password-reset")
         AuditEvent.record(Action.PASSWORD_RESET, account=account, ip=ip, via=via)
         notify(account, "password-reset")
     throttle.reset(account.login)

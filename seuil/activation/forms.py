@@ -28,7 +28,16 @@ WRONG_SESAME = _(
 )
 
 
-class ActivationForm(NewPasswordFields, RecoveryFields):
+class CharterField(forms.Form):
+    """The charter's checkbox, which both activations (staff and students) end with."""
+
+    charter = forms.BooleanField(
+        label=CHARTER_LABEL,
+        error_messages={"required": _("Cochez la case pour accepter la charte.")},
+    )
+
+
+class ActivationForm(NewPasswordFields, RecoveryFields, CharterField):
     login = forms.CharField(
         label=_("Identifiant"),
         max_length=64,
@@ -37,10 +46,6 @@ class ActivationForm(NewPasswordFields, RecoveryFields):
         ),
     )
     sesame = secret(_("Mot de passe provisoire"), "one-time-code", max_length=64)
-    charter = forms.BooleanField(
-        label=CHARTER_LABEL,
-        error_messages={"required": _("Cochez la case pour accepter la charte.")},
-    )
     field_order = [
         "login",
         "sesame",
@@ -84,8 +89,7 @@ class ActivationForm(NewPasswordFields, RecoveryFields):
         return data
 
     def context(self, login: str, code: str, grant: Sesame | None) -> passwords.Context:
-        person = getattr(grant.account, "person", None) if grant else None
-        names = (person.first_name, person.last_name, person.birth_name) if person else ()
-        return passwords.Context(
-            login=login.strip().lower(), words=passwords.personal_words(*names), sesame=code
-        )
+        """The account's own context once its Sésame is known; before, the login typed."""
+        if grant is not None:
+            return grant.account.password_context(sesame=code)
+        return passwords.Context(login=login.strip().lower(), sesame=code)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from seuil.accounts.models import Account
+from seuil.accounts.models import Account, SignOn
 from seuil.accounts.passwords import normalise_sesame
 from seuil.accounts.states import CLOSED
 from seuil.audit.models import Action, AuditEvent
@@ -131,6 +131,8 @@ class Sesame(models.Model):
                 previous.revoked_at = now
                 previous.save(update_fields=["revoked_at"])
                 AuditEvent.record(Action.SESAME_REVOKED, account=account, actor=actor, ip=ip)
+            # A new Sésame replaces the password: whoever holds the old one is signed out.
+            SignOn.objects.filter(account=account).end(why="sesame")
             sesame = cls.objects.create(
                 account=account,
                 digest=sesame_digest(code),

@@ -9,7 +9,7 @@ from django.views.decorators.debug import sensitive_variables
 from seuil.accounts.fields import NewPasswordFields, RecoveryFields
 from seuil.accounts.models import Account
 from seuil.accounts.states import CLOSED
-from seuil.activation.forms import CHARTER_LABEL, not_yet_message
+from seuil.activation.forms import CharterField, not_yet_message
 from seuil.activation.services import find_student, verify_student_code
 
 WRONG_PAIR = _("Numéro d'étudiant ou date de naissance incorrect.")
@@ -82,12 +82,7 @@ class CodeForm(forms.Form):
         return data
 
 
-class StudentActivationForm(NewPasswordFields, RecoveryFields):
-    charter = forms.BooleanField(
-        label=CHARTER_LABEL,
-        error_messages={"required": _("Cochez la case pour accepter la charte.")},
-    )
-
+class StudentActivationForm(NewPasswordFields, RecoveryFields, CharterField):
     def __init__(self, account: Account, *args: Any, **kwargs: Any) -> None:
         self.account = account
         super().__init__(*args, **kwargs)

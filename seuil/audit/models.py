@@ -26,6 +26,7 @@ class Action(models.TextChoices):
     LOCKOUT = "lockout", _("verrouillage après échecs")
     UNLOCKED = "unlocked", _("déverrouillage par un opérateur")
     SELF_UNLOCKED = "self-unlocked", _("déverrouillage par le lien envoyé au titulaire")
+    SAML_RELEASE = "saml-release", _("attributs transmis à un service SAML")
 
 
 class Outcome(models.TextChoices):

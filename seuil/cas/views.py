@@ -3,7 +3,6 @@ for an OpenID Connect service, or on seuil itself, gets a ticket without typing 
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
 from functools import wraps
 from urllib.parse import parse_qs, quote, urlsplit
 
@@ -21,7 +20,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from seuil.accounts.forms import SignInForm
 from seuil.accounts.models import Account
 from seuil.accounts.services import sign_in as sign_in_service
-from seuil.accounts.sessions import SIGNED_IN_FOR, methods_used, open_session, second_step
+from seuil.accounts.sessions import (
+    SIGNED_IN_FOR,
+    authentication,
+    end_session,
+    methods_used,
+    open_session,
+    second_step,
+)
 from seuil.cas import responses, services, session
 from seuil.cas.models import (
     CasService,
@@ -35,7 +41,6 @@ from seuil.cas.responses import Code
 from seuil.core.http import client_ip
 from seuil.mfa.session import satisfies_mfa
 from seuil.mfa.stepup import ask_for_second_factor
-from seuil.security.middleware import SIGNED_IN_AT
 
 
 def _set(request: HttpRequest, name: str) -> bool:
@@ -92,15 +97,11 @@ def grant(
         if gateway:
             return redirect(service_url)
         return ask_for_second_factor(request, account, request.get_full_path())
-    signed_in_at = request.session.get(SIGNED_IN_AT)
+    signed_in = authentication(request.session)
     ticket = ServiceTicket.objects.issue(
         service=service_url,
         account=account,
-        authenticated_at=(
-            datetime.fromtimestamp(float(signed_in_at), tz=UTC)
-            if isinstance(signed_in_at, (int, float))
-            else timezone.now()
-        ),
+        authenticated_at=signed_in.at if signed_in else timezone.now(),
         from_new_login=new_login,
         sso=session.sso_of(request.session),
         methods=methods_used(request),
@@ -130,13 +131,10 @@ def login(request: HttpRequest) -> HttpResponse:
                 ip=client_ip(request),
             )
             if result.account:
-                if user.is_authenticated and user.pk != result.account.pk:
-                    tickets, sso = session.forget(request.session)
-                    services.single_logout(tickets=tickets, sso=sso)
                 pause = second_step(request, result.account, request.get_full_path())
                 if pause is not None:  # the second factor first; then back here, signed in
                     return pause
-                open_session(request, result.account)
+                open_session(request, result.account)  # ends someone else's, everywhere
                 if registration is None:
                     return redirect(settings.LOGIN_REDIRECT_URL)
                 return grant(request, registration, result.account, new_login=True)
@@ -161,15 +159,37 @@ def login(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _asked_here_or_by_a_service(request: HttpRequest) -> bool:
+    """Whether a sign-out request comes from seuil's own pages (the browser says same-origin)
+    or from a page of a registered CAS service (its Referer has a registered address' origin).
+    Anything else, a link or an image on another site, may not sign the person out unasked."""
+    if request.headers.get("Sec-Fetch-Site") == "same-origin":
+        return True
+    parts = urlsplit(request.headers.get("Referer", ""))
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        return False
+    # Browsers send only the origin across sites (strict-origin-when-cross-origin).
+    origin = f"{parts.scheme}://{parts.netloc}"
+    return CasService.objects.filter(prefix__startswith=origin + "/").exists()
+
+
 @login_not_required
 @never_cache
-@require_GET
+@require_http_methods(["GET", "HEAD", "POST"])
 def logout(request: HttpRequest) -> HttpResponse:
     """Sign out of seuil and of every CAS service of the session, then back to `service` if it
-    is registered, else a page that says so."""
-    session.sign_out_everywhere(request)
+    is registered, else a page that says so. Asked from another site, the person confirms first
+    (a POST from that page, under CSRF)."""
     service_url = request.GET.get("service", "")
-    if service_url and CasService.objects.for_url(service_url) is not None:
+    registered = bool(service_url) and CasService.objects.for_url(service_url) is not None
+    if (
+        request.method != "POST"
+        and request.user.is_authenticated
+        and not _asked_here_or_by_a_service(request)
+    ):
+        return render(request, "cas/confirm_logout.html", {"service_url": service_url})
+    end_session(request)
+    if registered:
         return redirect(service_url)
     return render(request, "cas/logged_out.html")
 

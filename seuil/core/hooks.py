@@ -7,11 +7,17 @@ An app above (the directory) registers a callback in its `AppConfig.ready()`:
 Whenever the write path records changed accounts, each callback is called with their ids once
 the transaction commits (never if it rolls back). A callback that raises is logged and does not
 affect the others nor the change, which stays recorded for a worker to consume.
+
+The same holds for sessions: the protocols above (CAS, OpenID Connect, SAML) register with
+`after_session_end` what they do when a person's session ends, whichever layer ended it (a
+sign-out, a password change, HR's lock, the nightly expiry).
 """
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 
@@ -40,3 +46,48 @@ def accounts_changed(account_ids: Iterable[int], *, using: str | None = None) ->
     if ids:
         for callback in list(_callbacks):
             transaction.on_commit(partial(callback, ids), using=using, robust=True)
+
+
+@dataclass(frozen=True)
+class EndedSession:
+    """A browser session that has just ended, as the protocols need to hear of it.
+
+    `sign_on` is the session's sign-on identifier: every CAS ticket, proxy-granting ticket and
+    OpenID Connect token issued under the session names it (and a SAML session index may). `data`
+    is what the session held when it ended (a copy: the session itself is gone). `why` says which
+    event ended it: "sign-out", "password-changed", "password-reset", "sesame", "lock", "expiry",
+    "purge", "lifetime", "replaced" (someone else signed in on the same browser), "closed"."""
+
+    account_id: int
+    sign_on: str
+    data: Mapping[str, Any]
+    why: str
+
+
+SessionHandler = Callable[[EndedSession], None]
+_session_handlers: list[SessionHandler] = []
+
+
+def after_session_end(handler: SessionHandler) -> SessionHandler:
+    """Register what a protocol does when a session ends (its single logout, its tokens
+    revoked), from an `AppConfig.ready()`; usable as a decorator, harmless twice. The accounts
+    layer ends sessions and calls each handler once per session, after the commit, in the order
+    registered; a handler that raises is logged and does not stop the others."""
+    if handler not in _session_handlers:
+        _session_handlers.append(handler)
+    return handler
+
+
+def forget_session_handler(handler: SessionHandler) -> None:
+    if handler in _session_handlers:
+        _session_handlers.remove(handler)
+
+
+def sessions_ended(ended: Iterable[EndedSession]) -> None:
+    """Called by the accounts layer once the sessions are gone."""
+    for session in ended:
+        for handler in list(_session_handlers):
+            try:
+                handler(session)
+            except Exception:
+                logger.exception("a session-end handler failed: %r", handler)

@@ -14,30 +14,17 @@ import ldap.filter
 from django.conf import settings
 
 from seuil.accounts.states import OPEN
-from seuil.people.attributes import attributes_of, institution_today
+from seuil.people.attributes import PUBLISHED, attributes_of, institution_today
 
 OBJECT_CLASSES = ("inetOrgPerson", "eduPerson", "supannPerson")
-# What seuil owns in an entry; anything else there (an institution's own attributes and classes)
-# is left alone.
-MANAGED = (
-    "uid",
-    "cn",
-    "sn",
-    "givenName",
-    "displayName",
-    "supannCivilite",
-    "mail",
-    "eduPersonAffiliation",
-    "eduPersonPrimaryAffiliation",
-    "eduPersonScopedAffiliation",
-    "eduPersonPrincipalName",
-    "supannEmpId",
-    "supannEtuId",
-    "supannEtablissement",
-    "supannMailPerso",
-    "supannRessourceEtatDate",
-    "userPassword",
-)
+
+
+# What seuil owns in an entry: the published attributes and the password. Anything else there
+# (an institution's own attributes and classes) is left alone.
+def managed() -> tuple[str, ...]:
+    return (*(item.ldap for item in PUBLISHED), "userPassword")
+
+
 _DJANGO_ARGON2 = "argon2$argon2"
 
 Entry = dict[str, list[bytes]]
@@ -97,7 +84,7 @@ def changes(current: Entry, desired: Entry) -> list[tuple[int, str, list[bytes] 
     missing = [c.encode() for c in OBJECT_CLASSES if c.lower().encode() not in classes]
     if missing:
         mods.append((ldap.MOD_ADD, "objectClass", missing))
-    for name in MANAGED:
+    for name in managed():
         wanted = desired.get(name)
         present = have.get(name.lower())
         if wanted is None:

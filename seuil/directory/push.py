@@ -9,38 +9,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from ldap.ldapobject import LDAPObject
 
 from seuil.accounts.models import Account
 from seuil.directory import client
 from seuil.directory.client import Write
 from seuil.directory.entries import Entry, changes, dn_key, dn_of, entry_of, uid_filter
+from seuil.people.attributes import PUBLISHED
 
 SEARCH_BATCH = 200  # uids per search filter
-# What an entry is made of (seuil.people.attributes, entries.password_of): loading only these
-# halves the cost of reading 100,000 accounts.
-FIELDS = (
-    "login",
-    "mail",
-    "password",
-    "created_at",
-    "activated_at",
-    "locked_at",
-    "purged_at",
-    "recovery_email",
-    "person__status",
-    "person__external_id",
-    "person__civility",
-    "person__first_name",
-    "person__last_name",
-    "person__start_date",
-    "person__end_date",
-)
+# What password_of needs beyond the published attributes' fields.
+PASSWORD_FIELDS = ("login", "password", "activated_at", "locked_at", "purged_at", "created_at")
+
+
+def fields() -> list[str]:
+    """What an entry is made of (seuil.people.attributes.PUBLISHED, entries.password_of):
+    loading only these halves the cost of reading 100,000 accounts."""
+    reads = [name for item in PUBLISHED for name in item.reads]
+    return list(dict.fromkeys([*PASSWORD_FIELDS, *reads]))
 
 
 def publishable(accounts: QuerySet[Account]) -> QuerySet[Account]:
     """Accounts with their person, loaded with what their entries need."""
-    return accounts.select_related("person").only(*FIELDS)
+    return accounts.select_related("person").only(*fields())
 
 
 @dataclass
@@ -57,10 +49,16 @@ class Pushed:
         setattr(self, name, getattr(self, name) + 1)
 
     def summary(self) -> str:
-        return (
-            f"{self.added} added, {self.modified} modified, {self.deleted} deleted, "
-            f"{self.unchanged} unchanged, {len(self.refused)} refused"
-        )
+        return _(
+            "%(added)d ajouté(s), %(modified)d modifié(s), %(deleted)d supprimé(s), "
+            "%(unchanged)d inchangé(s), %(refused)d refusé(s)"
+        ) % {
+            "added": self.added,
+            "modified": self.modified,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "refused": len(self.refused),
+        }
 
 
 _COUNTERS = {"add": "added", "modify": "modified", "delete": "deleted"}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import ldap.dn
+from django.utils.translation import gettext as _
 from ldap.ldapobject import LDAPObject
 
 from seuil.accounts.models import Account
@@ -28,11 +29,20 @@ class Report(Pushed):
     pruned: int = 0
 
     def summary(self) -> str:
-        return (
-            f"{self.read} entries read: {self.added} added, {self.modified} modified, "
-            f"{self.deleted} deleted, {self.unchanged} unchanged, {len(self.unknown)} unknown "
-            f"({self.pruned} pruned), {len(self.refused)} refused"
-        )
+        return _(
+            "%(read)d entrée(s) lue(s) : %(added)d ajoutée(s), %(modified)d modifiée(s), "
+            "%(deleted)d supprimée(s), %(unchanged)d inchangée(s), %(unknown)d inconnue(s) "
+            "(%(pruned)d supprimée(s) par --prune), %(refused)d refusée(s)"
+        ) % {
+            "read": self.read,
+            "added": self.added,
+            "modified": self.modified,
+            "deleted": self.deleted,
+            "unchanged": self.unchanged,
+            "unknown": len(self.unknown),
+            "pruned": self.pruned,
+            "refused": len(self.refused),
+        }
 
 
 def login_of(dn: str) -> str | None:

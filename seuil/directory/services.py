@@ -19,6 +19,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ldap.ldapobject import LDAPObject
 
 from seuil.accounts.models import Account, AccountChange
@@ -42,7 +43,10 @@ class Drained:
     pushed: Pushed = field(default_factory=Pushed)
 
     def summary(self) -> str:
-        return f"{self.accounts} accounts: {self.pushed.summary()}"
+        return _("%(accounts)d compte(s) : %(pushed)s") % {
+            "accounts": self.accounts,
+            "pushed": self.pushed.summary(),
+        }
 
 
 def push_now(account_ids: list[int]) -> None:

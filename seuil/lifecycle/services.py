@@ -9,8 +9,8 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from seuil.accounts.models import Account, AccountChange, AccountQuerySet, What
-from seuil.accounts.states import Substate
+from seuil.accounts.models import Account, AccountChange, AccountQuerySet, SignOn, What
+from seuil.accounts.states import CLOSED, Substate
 from seuil.activation.models import Sesame
 from seuil.audit.models import Action, AuditEvent, Outcome
 from seuil.lifecycle.mails import closing_soon, grace_started
@@ -59,6 +59,7 @@ def run(*, today: date, progress: Callable[[int], None] | None = None) -> Summar
     record_transitions(today=today, progress=progress, summary=summary)
     summary.reminders += _remind_closing(today)
     summary.counters = throttle.purge_stale()
+    SignOn.objects.forget_past(timezone.now())  # sessions past their lifetime are gone already
     return summary
 
 
@@ -97,6 +98,8 @@ def _transition(accounts: list[Account], today: date, summary: Summary) -> None:
     )
     summary.transitions.update(state for _a, state in changes)
     expired = [a.pk for a, state in changes if state == Substate.EXPIRE]
+    closed = [a.pk for a, state in changes if state in CLOSED]
+    SignOn.objects.filter(account__in=closed).end(why="expiry")
     summary.revoked += (
         Sesame.objects.live().filter(account__in=expired).update(revoked_at=timezone.now())
     )

@@ -4,6 +4,10 @@ Building and sending a message took about 10 ms inside "Mot de passe oublié", a
 account that exists: a timing oracle (issue 10). During a request, what the outbox would send
 after the commit waits instead until the response is closed, which the WSGI server does once the
 body is written; outside a request (commands, cron) it is sent at once.
+
+The hook is `HttpResponse._resource_closers`, private: Django has no public per-response one
+(`request_finished` is a global signal that names no request). tests/test_after_response.py pins
+what this relies on, so that a Django upgrade that changes it fails there by name.
 """
 
 import logging

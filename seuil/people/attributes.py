@@ -1,11 +1,14 @@
 """One mapping from an account to its published attributes, with SupAnn and eduPerson's LDAP names.
 
-The directory entry, the OpenID Connect claims and the CAS attributes all derive from it, so a
-service sees the same person whichever way it asks. docs/directory.md holds the table.
+The directory entry, the OpenID Connect claims and the CAS attributes all derive from PUBLISHED,
+one declaration per attribute, so a service sees the same person whichever way it asks, and a
+new attribute is written once. docs/directory.md holds the table.
 
 Values are lists of strings, as LDAP holds them; an attribute without a value is left out.
 """
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,50 +27,142 @@ AFFILIATIONS: dict[str, tuple[str, ...]] = {
 }
 
 
-def attributes_of(account: Any, today: date | None = None) -> dict[str, list[str]]:
-    """The account's attributes on a day (today by default), keyed by LDAP name.
+@dataclass(frozen=True)
+class Published:
+    """One published attribute, declared once: its LDAP name, the fields it is made of (a
+    person's as `person__<field>`), how its values are made, and where else it goes. The
+    directory's managed attributes and what it loads, the OpenID Connect claims and their scopes,
+    and what CAS releases all derive from PUBLISHED; tests/test_published.py adds one and sees it
+    reach the directory, OpenID Connect and CAS."""
 
-    An operator (no person) gets its login, names and state only: it has no affiliation.
-    """
+    ldap: str
+    reads: tuple[str, ...]
+    values: Callable[[Any, Any, date], list[str]]  # (account, person or None, today)
+    claim: str = ""  # the OpenID Connect claim, if any
+    scope: str = ""  # the scope that claim needs
+    many: bool = False  # the claim holds every value, not the first
+    cas: bool = True  # released to CAS services
+
+
+def _affiliations(person: Any) -> tuple[str, ...]:
+    return AFFILIATIONS[person.status] if person is not None else ()
+
+
+def _number(kind: str) -> Callable[[Any, Any, date], list[str]]:
+    def values(account: Any, person: Any, today: date) -> list[str]:
+        if person is None or (kind == "supannEtuId") != person.is_student:
+            return []
+        return [person.external_id]
+
+    return values
+
+
+def _mailbox(account: Any) -> bool:
+    """The mailbox is created when the account is taken possession of (Account.activate)."""
+    return bool(account.mail) and account.activated_at is not None
+
+
+def _etat_values(account: Any, person: Any, today: date) -> list[str]:
+    etat = _etat(account, person, account.state_on(today))
+    return [f"{{COMPTE}}{etat}"] + ([f"{{MAIL}}{etat}"] if _mailbox(account) else [])
+
+
+NAMES = ("login", "person__first_name", "person__last_name")
+# What the account's state is computed from (seuil.accounts.states), and its dates.
+STATE = (
+    "created_at",
+    "activated_at",
+    "locked_at",
+    "purged_at",
+    "person__start_date",
+    "person__end_date",
+)
+PUBLISHED: tuple[Published, ...] = (
+    Published("uid", ("login",), lambda a, p, t: [a.login], "preferred_username", "profile"),
+    Published(
+        "cn",
+        NAMES,
+        lambda a, p, t: [f"{p.last_name} {p.first_name}" if p else a.login],
+    ),
+    Published(
+        "sn", NAMES, lambda a, p, t: [p.last_name if p else a.login], "family_name", "profile"
+    ),
+    Published(
+        "givenName",
+        ("person__first_name",),
+        lambda a, p, t: [p.first_name] if p else [],
+        "given_name",
+        "profile",
+    ),
+    Published(
+        "displayName",
+        NAMES,
+        lambda a, p, t: [f"{p.first_name} {p.last_name}" if p else a.login],
+        "name",
+        "profile",
+    ),
+    Published(
+        "supannCivilite",
+        ("person__civility",),
+        lambda a, p, t: [p.civility] if p and p.civility else [],
+    ),
+    Published(
+        "mail",
+        ("mail", "activated_at"),
+        lambda a, p, t: [a.mail] if _mailbox(a) else [],
+        "email",
+        "email",
+    ),
+    Published(
+        "eduPersonAffiliation",
+        ("person__status",),
+        lambda a, p, t: list(_affiliations(p)),
+        "eduperson_affiliation",
+        "eduperson_affiliation",
+        many=True,
+    ),
+    Published(
+        "eduPersonPrimaryAffiliation",
+        ("person__status",),
+        lambda a, p, t: list(_affiliations(p)[:1]),
+    ),
+    Published(
+        "eduPersonScopedAffiliation",
+        ("person__status",),
+        lambda a, p, t: [f"{x}@{settings.SEUIL_EPPN_SCOPE}" for x in _affiliations(p)],
+        "eduperson_scoped_affiliation",
+        "eduperson_scoped_affiliation",
+        many=True,
+    ),
+    Published(
+        "eduPersonPrincipalName",
+        ("login",),
+        lambda a, p, t: [f"{a.login}@{settings.SEUIL_EPPN_SCOPE}"],
+        "eduperson_principal_name",
+        "eduperson_principal_name",
+    ),
+    Published("supannEmpId", ("person__status", "person__external_id"), _number("supannEmpId")),
+    Published("supannEtuId", ("person__status", "person__external_id"), _number("supannEtuId")),
+    Published("supannEtablissement", (), lambda a, p, t: [settings.SEUIL_UAI]),
+    # The confirmed address only, never one awaiting its link; for seuil's own mail, not CAS.
+    Published(
+        "supannMailPerso",
+        ("recovery_email",),
+        lambda a, p, t: [x] if (x := _ascii_address(a.recovery_email)) else [],
+        cas=False,
+    ),
+    Published("supannRessourceEtatDate", STATE, _etat_values),
+)
+
+
+def attributes_of(account: Any, today: date | None = None) -> dict[str, list[str]]:
+    """The account's attributes on a day (today by default), keyed by LDAP name, as PUBLISHED
+    declares them. An operator (no person) gets its login, names and state only: it has no
+    affiliation."""
     today = today or institution_today()
     person = getattr(account, "person", None)
-    scope = settings.SEUIL_EPPN_SCOPE
-    state = account.state_on(today)
-    attributes: dict[str, list[str]] = {
-        "uid": [account.login],
-        "eduPersonPrincipalName": [f"{account.login}@{scope}"],
-        "supannEtablissement": [settings.SEUIL_UAI],
-    }
-    if person is None:
-        attributes |= {"cn": [account.login], "sn": [account.login]}
-        attributes["displayName"] = [account.login]
-    else:
-        affiliations = AFFILIATIONS[person.status]
-        number = "supannEtuId" if person.is_student else "supannEmpId"
-        attributes |= {
-            "cn": [f"{person.last_name} {person.first_name}"],
-            "sn": [person.last_name],
-            "givenName": [person.first_name],
-            "displayName": [f"{person.first_name} {person.last_name}"],
-            "eduPersonAffiliation": list(affiliations),
-            "eduPersonPrimaryAffiliation": [affiliations[0]],
-            "eduPersonScopedAffiliation": [f"{a}@{scope}" for a in affiliations],
-            number: [person.external_id],
-        }
-        if person.civility:
-            attributes["supannCivilite"] = [person.civility]
-    # The mailbox is created when the account is taken possession of (Account.activate).
-    mailbox = account.mail and account.activated_at is not None
-    if mailbox:
-        attributes["mail"] = [account.mail]
-    personal = _ascii_address(account.recovery_email)
-    if personal:  # the confirmed address only, never one awaiting its link
-        attributes["supannMailPerso"] = [personal]
-    etat = _etat(account, person, state)
-    attributes["supannRessourceEtatDate"] = [f"{{COMPTE}}{etat}"]
-    if mailbox:
-        attributes["supannRessourceEtatDate"].append(f"{{MAIL}}{etat}")
-    return attributes
+    found = ((item.ldap, item.values(account, person, today)) for item in PUBLISHED)
+    return {name: values for name, values in found if values}
 
 
 def institution_today() -> date:

@@ -1,5 +1,3 @@
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
@@ -9,15 +7,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from seuil.cas.session import end_cas_session, sign_out_everywhere
-from seuil.sso import views as sso
+from seuil.accounts.sessions import end_session
+from seuil.saml.idp import enabled as saml_enabled
+from seuil.saml.logout import front_channel as saml_front_channel
+from seuil.saml.session import forget as saml_forget
+from seuil.saml.views import logged_out_page as saml_logged_out_page
 from seuil.sso.models import Service
 
 # What a sign-out does to the services it had opened, said where it happens.
 SIGNED_OUT_OF_SERVICES = gettext_lazy(
-    "Les services CAS qui vous avaient connecté en sont prévenus et vous déconnectent. Un service "
-    "OpenID Connect garde sa propre session jusqu'à ce que vous vous y déconnectiez : sur un "
-    "poste partagé, fermez le navigateur."
+    "Les services CAS qui vous avaient connecté en sont prévenus et vous déconnectent. Les jetons "
+    "des services OpenID Connect sont révoqués : un service qui les vérifie vous déconnecte, un "
+    "autre garde sa propre session jusqu'à ce que vous vous y déconnectiez ; sur un poste "
+    "partagé, fermez le navigateur."
 )
 
 
@@ -37,17 +39,12 @@ def portal(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
-    """Signing out of seuil signs out of every SSO service of the session."""
-    sign_out_everywhere(request)
+    """Signing out of seuil signs out of every SSO service of the session; SAML SPs are told
+    front-channel, in frames of the page that says so."""
+    frames = saml_front_channel(saml_forget(request.session)) if saml_enabled() else []
+    end_session(request)
+    if frames:
+        return saml_logged_out_page(request, frames, None)
     messages.success(request, _("Vous êtes déconnecté. À bientôt !"))
     messages.info(request, SIGNED_OUT_OF_SERVICES)
     return redirect("portal:home")
-
-
-class OidcLogout(sso.Logout):
-    """OpenID Connect's RP-initiated logout ends the CAS services' sessions too: the portal, above
-    both protocols, joins them (seuil/urls.py routes /oidc/logout/ here)."""
-
-    def do_logout(self, *args: Any, **kwargs: Any) -> HttpResponse:
-        end_cas_session(self.request.session)
-        return super().do_logout(*args, **kwargs)

@@ -3,7 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from seuil.accounts.fields import NewPasswordFields, secret_questions
+from seuil.accounts.fields import NewPasswordFields, answer_field, question_field
 from seuil.accounts.models import Account
 
 
@@ -19,19 +19,8 @@ class AnswerForm(forms.Form):
     """The person names their own question: the page shows nothing that depends on the account,
     so it tells nobody whether a login exists, or which address goes with which login."""
 
-    question = forms.ChoiceField(label=_("Votre question secrète"))
-    answer = forms.CharField(
-        label=_("Réponse"),
-        max_length=200,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["question"]
-        assert isinstance(field, forms.ChoiceField)  # noqa: S101
-        field.choices = [("", "—"), *secret_questions()]
+    question = question_field(_("Votre question secrète"), blank="—")
+    answer = answer_field()
 
 
 class ResetForm(NewPasswordFields):

@@ -1,17 +1,16 @@
-"""Defences every request goes through: the per-address limit on POSTs, and the absolute
-lifetime of a session (the idle timeout is Django's own: SESSION_COOKIE_AGE, saved each request)."""
+"""Defences every request goes through: the per-address limit on POSTs, bounded bodies, default
+deny. A session's absolute lifetime is seuil.accounts.sessions.session_lifetime (the idle timeout
+is Django's own: SESSION_COOKIE_AGE, saved each request)."""
 
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from django.conf import settings
-from django.contrib.auth import logout
 from django.contrib.auth.middleware import LoginRequiredMiddleware
 from django.core.exceptions import BadRequest, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
-from django.utils import timezone
 
 from seuil.core.http import client_ip
 from seuil.security import rate
@@ -90,20 +89,6 @@ def bounded_body(get_response: Handler) -> Handler:
             return render(request, "400.html", status=400)
         if getattr(request, REFUSED, False):
             return render(request, "400.html", status=400)
-        return get_response(request)
-
-    return middleware
-
-
-def session_lifetime(get_response: Handler) -> Handler:
-    """End a session SEUIL_SESSION_MAX_HOURS after sign-in, however active it has been."""
-
-    def middleware(request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated:
-            now = timezone.now().timestamp()
-            started = request.session.setdefault(SIGNED_IN_AT, now)
-            if now - float(started) > settings.SEUIL_SESSION_MAX_HOURS * 3600:
-                logout(request)
         return get_response(request)
 
     return middleware

@@ -8,30 +8,11 @@ education claims a scope of the same name, as REFEDS and the national federation
 from typing import Any
 
 from seuil.accounts.models import Account
-from seuil.people.attributes import attributes_of
+from seuil.people.attributes import PUBLISHED, attributes_of
 
-SCOPE_OF = {
-    "name": "profile",
-    "given_name": "profile",
-    "family_name": "profile",
-    "preferred_username": "profile",
-    "email": "email",
-    "email_verified": "email",
-    "eduperson_affiliation": "eduperson_affiliation",
-    "eduperson_scoped_affiliation": "eduperson_scoped_affiliation",
-    "eduperson_principal_name": "eduperson_principal_name",
-}
-
-# claim: (LDAP attribute, whether the claim holds all the values or the first)
-FROM_ATTRIBUTE = {
-    "name": ("displayName", False),
-    "given_name": ("givenName", False),
-    "family_name": ("sn", False),
-    "preferred_username": ("uid", False),
-    "email": ("mail", False),
-    "eduperson_affiliation": ("eduPersonAffiliation", True),
-    "eduperson_scoped_affiliation": ("eduPersonScopedAffiliation", True),
-    "eduperson_principal_name": ("eduPersonPrincipalName", False),
+# claim: the scope it needs, from the declaration (email_verified goes with the address).
+SCOPE_OF = {item.claim: item.scope for item in PUBLISHED if item.claim} | {
+    "email_verified": "email"
 }
 
 
@@ -45,8 +26,8 @@ def claims_of(account: Account, allowed: list[str]) -> dict[str, Any]:
             if "mail" in attributes:
                 claims[claim] = True
             continue
-        attribute, many = FROM_ATTRIBUTE[claim]
-        values = attributes.get(attribute)
-        if values:
-            claims[claim] = list(values) if many else values[0]
+        item = next((item for item in PUBLISHED if item.claim == claim), None)
+        values = attributes.get(item.ldap) if item else None
+        if item and values:
+            claims[claim] = list(values) if item.many else values[0]
     return claims

@@ -17,6 +17,7 @@ from oauth2_provider.models import Application
 
 from seuil.accounts.models import Account
 from seuil.people.models import Status
+from seuil.sso.chains import Chain
 from seuil.sso.methods import CodeMethods  # noqa: F401 -- a model of this app
 from seuil.sso.redirects import check_redirect_uri
 from seuil.typography import french
@@ -384,3 +385,6 @@ class Subject(models.Model):
                 return cls.objects.create(account=account, sub=secrets.token_urlsafe(32)).sub
         except IntegrityError:
             return str(cls.objects.get(account=account).sub)
+
+
+__all__ = ["Chain", "Claim", "Service", "ServiceStatus", "Subject", "Theme"]

@@ -27,7 +27,7 @@ urlpatterns = [
     ),
     path(
         "oidc/userinfo/",
-        rate_limit_exempt(refuse_nul(dot.UserInfoView.as_view())),
+        rate_limit_exempt(refuse_nul(views.UserInfo.as_view())),
         name="user-info",
     ),
     path("oidc/jwks/", dot.JwksInfoView.as_view(), name="jwks-info"),

@@ -2,11 +2,14 @@
 with seuil's rules, and RP-initiated logout. Tokens, userinfo, discovery and JWKS are
 django-oauth-toolkit's own views (seuil/sso/oidc_urls.py)."""
 
+import base64
+import binascii
 import json
+import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -14,34 +17,49 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from oauth2_provider.exceptions import InvalidOIDCClientError, OAuthToolkitError
-from oauth2_provider.models import Application
+from oauth2_provider.models import AccessToken, Application, RefreshToken
+from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import (
     AuthorizationView,
     ConnectDiscoveryInfoView,
     RPInitiatedLogoutView,
+    UserInfoView,
 )
+from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
 from oauthlib.openid.connect.core.exceptions import InteractionRequired, LoginRequired
 
-from seuil.accounts.sessions import methods_used
+from seuil.accounts.sessions import authentication, end_session, methods_used
 from seuil.accounts.views import signin
-from seuil.audit.models import Action, AuditEvent
-from seuil.core.http import client_ip
 from seuil.mfa.session import ACR_VALUES, REFEDS_MFA, satisfies_mfa
 from seuil.mfa.stepup import ask_for_second_factor
 from seuil.people.models import Status
 from seuil.sso.models import Service
 
 
+def _basic_credentials(header: str) -> str:
+    """What an HTTP Basic header holds once decoded (a client id and secret), or ""."""
+    scheme, _, encoded = header.partition(" ")
+    if scheme.lower() != "basic":
+        return ""
+    try:
+        return base64.b64decode(encoded.strip(), validate=True).decode("utf-8", "replace")
+    except (ValueError, binascii.Error):
+        return ""
+
+
 def refuse_nul(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """PostgreSQL cannot hold a NUL byte, and django-oauth-toolkit looks codes and client ids up
-    as given: a request carrying one is refused here, instead of ending in a 500."""
+    as given (it catches psycopg2's ValueError, not psycopg 3's DataError): a request carrying
+    one, in a parameter, a header or HTTP Basic credentials, is refused here, not with a 500."""
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         values = [*request.GET.values(), *request.POST.values(), *request.headers.values()]
+        values.append(_basic_credentials(request.headers.get("Authorization", "")))
         if any("\x00" in value for value in values):
             return JsonResponse({"error": "invalid_request"}, status=400)
         return view(request, *args, **kwargs)
@@ -90,20 +108,65 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# RFC 7636 §4.2: S256 of a verifier, base64url without padding, in the verifier's alphabet.
+CODE_CHALLENGE = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+# When this session was asked for a fresh password (prompt=login, or max_age exceeded): until
+# the person signs in again after it, no code is issued to anyone.
+FRESH_LOGIN = "seuil_sso_fresh_login"
+
+
+def _max_age(request: HttpRequest) -> int | None:
+    value = request.GET.get("max_age", "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _needs_password(request: HttpRequest) -> bool:
+    """Whether this authorization needs the password typed again: prompt=login, or a max_age
+    the session's sign-in is older than, unless the person signed in since it was asked."""
+    signed_in = authentication(request.session)
+    asked = request.session.get(FRESH_LOGIN)
+    if signed_in and isinstance(asked, (int, float)) and signed_in.at.timestamp() >= asked:
+        del request.session[FRESH_LOGIN]  # done: the sign-in came after the request
+        return False
+    if asked is not None:
+        return True
+    if "login" in request.GET.get("prompt", "").split():
+        return True
+    max_age = _max_age(request)
+    if max_age is None:
+        return False
+    return signed_in is None or (timezone.now() - signed_in.at).total_seconds() > max_age
+
+
+def _without_prompt_login(request: HttpRequest) -> str:
+    """The request's address without `login` in prompt: the sign-in returns there."""
+    query = request.GET.copy()
+    prompt = [value for value in query.get("prompt", "").split() if value != "login"]
+    if prompt:
+        query["prompt"] = " ".join(prompt)
+    else:
+        query.pop("prompt", None)
+    return f"{request.path}?{query.urlencode()}"
+
+
 @method_decorator(login_not_required, name="dispatch")  # it sends strangers to its own sign-in
 class Authorize(AuthorizationView):  # type: ignore[misc]
     """Authorization code with PKCE S256 (settings.OAUTH2_PROVIDER), plus seuil's rules, in this
     order: a malformed request or an unregistered redirect_uri gets an error page, never a
-    redirect; a client that is no registered service is refused; a person not signed in goes to
-    the sign-in naming the service (or, with prompt=none, back with login_required); a status
-    the service is not for gets a clear page and no code. Registered services never show a
-    consent screen (skip_authorization)."""
+    redirect; a client that is no registered service is refused; a code_challenge that is no
+    S256 challenge is refused; a person not signed in goes to the sign-in naming the service
+    (django-oauth-toolkit answers login_required to prompt=none); prompt=login or an exceeded
+    max_age asks for the password again; a status the service is not for gets a clear page and
+    no code. Registered services never show a consent screen (skip_authorization). Every
+    redirect to the service, errors too, carries `iss` (RFC 9207)."""
 
     login_url = reverse_lazy("sso:sign-in")
     http_method_names = ["get"]  # no consent form to post
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.oauth2_data: dict[str, Any] = {}
+        if not request.GET.get("redirect_uri"):  # OpenID Connect Core §3.1.2.1: required
+            return render(request, "sso/refused.html", {"service": None}, status=400)
         try:
             _, credentials = self.validate_authorization_request(request)
         except OAuthToolkitError as error:
@@ -111,14 +174,24 @@ class Authorize(AuthorizationView):  # type: ignore[misc]
         service = Service.objects.for_client(credentials["client_id"])
         if service is None:
             return render(request, "sso/refused.html", {"service": None}, status=403)
+        if not CODE_CHALLENGE.fullmatch(credentials.get("code_challenge") or ""):
+            return self._refuse(
+                InvalidRequestError(
+                    description="code_challenge: 43 to 128 characters of [A-Za-z0-9-._~]",
+                    state=credentials.get("state"),
+                ),
+                credentials,
+                service,
+            )
         if not request.user.is_authenticated:
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+        if _needs_password(request):
             if "none" in request.GET.get("prompt", "").split():  # a silent check: no page
-                refusal = OAuthToolkitError(
-                    LoginRequired(state=credentials.get("state")),
-                    redirect_uri=credentials["redirect_uri"],
+                return self._refuse(
+                    LoginRequired(state=credentials.get("state")), credentials, service
                 )
-                return self.error_response(refusal, application=service.oidc_client)  # type: ignore[no-any-return]
-            return redirect_to_login(request.get_full_path(), str(self.login_url))
+            request.session.setdefault(FRESH_LOGIN, timezone.now().timestamp())
+            return redirect_to_login(_without_prompt_login(request), str(self.login_url))
         if not service.admits(request.user):
             labels = dict(Status.choices)
             context = {
@@ -137,13 +210,30 @@ class Authorize(AuthorizationView):  # type: ignore[misc]
             return ask_for_second_factor(request, request.user, request.get_full_path())
         return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
 
+    def _refuse(self, error: Any, credentials: dict[str, Any], service: Service) -> HttpResponse:
+        refusal = OAuthToolkitError(error, redirect_uri=credentials["redirect_uri"])
+        return self.error_response(refusal, application=service.oidc_client)  # type: ignore[no-any-return]
+
     def create_authorization_response(
         self, request: HttpRequest, scopes: str, credentials: dict[str, Any], allow: bool
     ) -> Any:
-        """The code carries how the person proved who they are, for the ID token's acr and amr
-        (seuil.sso.methods)."""
+        """The code remembers the session that authorized it (seuil.sso.chains), and the
+        methods it used."""
+        signed_in = authentication(request.session)
+        if signed_in is not None:
+            credentials = {**credentials, "sign_on": signed_in.sign_on, "auth_time": signed_in.at}
+        # How the person proved who they are, for the ID token's acr and amr (seuil.sso.methods).
         credentials = {**credentials, "seuil_methods": methods_used(request)}
         return super().create_authorization_response(request, scopes, credentials, allow)
+
+    def redirect(self, redirect_to: str, application: Any) -> HttpResponse:
+        """RFC 9207: the issuer on every authorization response, errors included."""
+        parts = urlsplit(redirect_to)
+        query = parse_qsl(parts.query, keep_blank_values=True)
+        if not any(name == "iss" for name, _value in query):
+            issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
+            redirect_to = urlunsplit(parts._replace(query=urlencode([*query, ("iss", issuer)])))
+        return super().redirect(redirect_to, application)  # type: ignore[no-any-return]
 
 
 def _wants_mfa(request: HttpRequest, service: Service) -> bool:
@@ -153,27 +243,12 @@ def _wants_mfa(request: HttpRequest, service: Service) -> bool:
 
 
 @method_decorator(login_not_required, name="dispatch")
-class Discovery(ConnectDiscoveryInfoView):  # type: ignore[misc]
-    """django-oauth-toolkit's discovery document, with the authentication context classes seuil
-    can say it satisfied."""
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = super().get(request, *args, **kwargs)
-        document = json.loads(response.content)
-        document["acr_values_supported"] = ACR_VALUES
-        claims = document.get("claims_supported", [])
-        document["claims_supported"] = [*claims, *(c for c in ("acr", "amr") if c not in claims)]
-        answer = JsonResponse(document)
-        for header in ("Access-Control-Allow-Origin",):
-            if header in response:
-                answer[header] = response[header]
-        return answer
-
-
-@method_decorator(login_not_required, name="dispatch")
 class Logout(RPInitiatedLogoutView):  # type: ignore[misc]
-    """RP-initiated logout: ends the seuil session (and so the SSO session), revokes the
-    service's tokens, and returns where the service asked, if it registered that address."""
+    """RP-initiated logout: ends the seuil session (and so the SSO session, with every CAS and
+    OpenID Connect service signed in under it), revokes the service's tokens for the person the
+    hint names if it is the signed-in one, and returns where the service asked, if it registered
+    that address. Without a hint that matches the session, the person confirms first
+    (django-oauth-toolkit's must_prompt)."""
 
     def do_logout(
         self,
@@ -182,12 +257,22 @@ class Logout(RPInitiatedLogoutView):  # type: ignore[misc]
         state: str | None = None,
         token_user: Any = None,
     ) -> HttpResponse:
-        if self.request.user.is_authenticated:
-            AuditEvent.record(
-                Action.SIGN_OUT, account=self.request.user, ip=client_ip(self.request)
-            )
-        response = super().do_logout(application, post_logout_redirect_uri, state, token_user)
-        return response  # type: ignore[no-any-return]
+        """End this browser's session, everywhere (seuil.accounts.sessions.end_session: the
+        tokens issued under it, CAS single logout), and, when the ID token hint is the signed-in
+        person's, that client's other tokens for them. A hint alone, without the session it
+        names, ends nothing: anyone may hold an old ID token."""
+        user = self.request.user
+        if user.is_authenticated:
+            if application is not None and token_user is not None and token_user.pk == user.pk:
+                families = RefreshToken.objects.filter(
+                    user=user, application=application, revoked__isnull=True
+                ).values_list("token_family", flat=True)
+                for family in set(families):
+                    RefreshToken.revoke_family(family)
+                AccessToken.objects.filter(user=user, application=application).delete()
+            end_session(self.request)
+        # Django's user is now anonymous: django-oauth-toolkit only redirects.
+        return super().do_logout(application, post_logout_redirect_uri, state, None)  # type: ignore[no-any-return]
 
     def get_request_application(self, id_token: Any, client_id: str | None) -> Any:
         """django-oauth-toolkit raises (a 500) on an unknown client_id: answer the error page."""
@@ -206,3 +291,33 @@ class Logout(RPInitiatedLogoutView):  # type: ignore[misc]
         if application is not None:
             _allow_redirects_to(response, application.post_logout_redirect_uris)
         return response  # type: ignore[no-any-return]
+
+
+@method_decorator(login_not_required, name="dispatch")  # services' servers, with a token
+class UserInfo(UserInfoView):  # type: ignore[misc]
+    """userinfo, with the access token in the Authorization header (or a form body, RFC 6750
+    §2.2) only: one in the query string would land in every access log on its way."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "access_token" in request.GET:
+            error = {"error": "invalid_request", "error_description": "token in the query string"}
+            return JsonResponse(error, status=400)
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+
+@method_decorator(login_not_required, name="dispatch")
+class Discovery(ConnectDiscoveryInfoView):  # type: ignore[misc]
+    """Discovery says what seuil does, no more: the code flow, ID tokens signed with RS256; and
+    the authentication context classes it can say it satisfied, with the acr and amr claims."""
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = super().get(request, *args, **kwargs)
+        config = json.loads(response.content)
+        config["response_types_supported"] = ["code"]
+        config["id_token_signing_alg_values_supported"] = ["RS256"]
+        config["acr_values_supported"] = ACR_VALUES
+        claims = config.get("claims_supported", [])
+        config["claims_supported"] = [*claims, *(c for c in ("acr", "amr") if c not in claims)]
+        answer = JsonResponse(config)
+        answer["Access-Control-Allow-Origin"] = "*"
+        return answer

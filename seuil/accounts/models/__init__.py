@@ -2,6 +2,7 @@ from seuil.accounts.models.account import CONFIRMATION_AGE, Account, AccountQuer
 from seuil.accounts.models.change import AccountChange, What
 from seuil.accounts.models.history import Resource, StateChange
 from seuil.accounts.models.lifecycle import CLOSED_MESSAGE, LOCKED_MESSAGE
+from seuil.accounts.models.signon import SignOn
 
 __all__ = [
     "CLOSED_MESSAGE",
@@ -11,6 +12,7 @@ __all__ = [
     "AccountChange",
     "AccountQuerySet",
     "Resource",
+    "SignOn",
     "StateChange",
     "What",
 ]

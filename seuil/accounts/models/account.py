@@ -151,11 +151,12 @@ class Account(Published, Lifecycle, AbstractBaseUser, PermissionsMixin):
             account.set_recovery(recovery_email=email, pending_email="")
         return account
 
-    def password_context(self) -> "Context":
-        """What this account's password must not resemble: its login and its person's names."""
+    def password_context(self, sesame: str = "") -> "Context":
+        """What this account's password must not resemble: its login, its person's names and,
+        on the activation page, the Sésame typed."""
         person = getattr(self, "person", None)
         names = (person.first_name, person.last_name, person.birth_name) if person else ()
-        return Context(login=self.login, words=personal_words(*names))
+        return Context(login=self.login, words=personal_words(*names), sesame=sesame)
 
     def has_operator_rights(self) -> bool:
         """Staff, superuser, or holding any permission, directly or through a group."""

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from seuil.core import bulk, hooks
-from seuil.core.queue import QueueItem, QueueQuerySet, QueueState
+from seuil.core.queue import QueueItem, QueueQuerySet
 
 
 class What(models.TextChoices):
@@ -101,8 +101,17 @@ class AccountChangeQuerySet(QueueQuerySet["AccountChange"]):
         connection = connections[self.db]
         meta = self.model._meta
         now = meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
-        columns = ["account_id", "what", "created_at", "due_at", "attempts", "last_error", "state"]
-        rows = [[pk, what, now, now, 0, "", QueueState.PENDING] for pk in ids]
+        # Every column from the model: those this insert sets, the others at their defaults, so
+        # that a field added to the model cannot be forgotten here (test_write_path.py).
+        given = {"what": what, "created_at": now, "due_at": now}
+        fields = [f for f in meta.concrete_fields if not f.primary_key]
+        values = [
+            given[f.name] if f.name in given else f.get_db_prep_save(f.get_default(), connection)
+            for f in fields
+        ]
+        columns = [str(f.column) for f in fields]
+        at = columns.index("account_id")
+        rows = [[*values[:at], pk, *values[at + 1 :]] for pk in ids]
         bulk.insert_rows(meta.db_table, columns, rows, using=self.db)
         hooks.accounts_changed(ids, using=self.db)
         return len(ids)

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from seuil.accounts.models.change import AccountChange, PublishedQuerySet, What
 from seuil.accounts.models.history import Resource, StateChange
+from seuil.accounts.models.signon import SignOn
 from seuil.accounts.states import LETTER, Substate, early, grace, state_case, state_of
 
 LOCKED_MESSAGE = _(
@@ -144,11 +145,12 @@ class Lifecycle:
         return True
 
     def lock(self, reason: str) -> None:
-        """HR's administrative lock: the account's sessions end at their next request."""
+        """HR's administrative lock: every session of the account ends, everywhere."""
         with AccountChange.objects.recording(What.LOCK):
             self.locked_at, self.lock_reason = timezone.now(), reason
             self.save(update_fields=["locked_at", "lock_reason"])  # type: ignore[attr-defined]
             self.record_state(Substate.VERROU_ADMIN)
+            SignOn.objects.filter(account_id=self.pk).end(why="lock")
 
     def unlock(self) -> None:
         with AccountChange.objects.recording(What.LOCK):
@@ -158,7 +160,7 @@ class Lifecycle:
 
     def purge(self) -> None:
         """Forget the account's personal data; the login and the address stay, as tombstones.
-        Person.purge() forgets the person's too."""
+        Person.purge() forgets the person's too. Any session left ends."""
         with AccountChange.objects.recording(What.PURGE):
             self.recovery_email = self.pending_email = ""
             self.secret_question = self.secret_answer = ""
@@ -166,6 +168,7 @@ class Lifecycle:
             self.activated_at, self.purged_at = None, timezone.now()
             self.save()  # type: ignore[attr-defined]
             self.record_state(Substate.SUPPR_DONNEES)
+            SignOn.objects.filter(account_id=self.pk).end(why="purge")
 
     def reopen(self) -> None:
         """A new attachment for a purged account: it waits for a new activation."""

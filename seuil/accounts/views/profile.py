@@ -1,7 +1,6 @@
 """A signed-in person's own account: the password, and how to recover it."""
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from seuil.accounts import services
 from seuil.accounts.forms import ChangePasswordForm, EmailChangeForm, QuestionChangeForm
 from seuil.accounts.models import Account
 from seuil.accounts.passwords import browser_policy
+from seuil.accounts.sessions import SIGN_ON, keep_session
 from seuil.core.http import client_ip
 
 SECRETS = ("current_password", "password1", "password2", "secret_answer")
@@ -31,9 +31,12 @@ def change_password(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         services.change_password(
-            account=account, password=form.cleaned_data["password1"], ip=client_ip(request)
+            account=account,
+            password=form.cleaned_data["password1"],
+            ip=client_ip(request),
+            keep=request.session.get(SIGN_ON, ""),
         )
-        update_session_auth_hash(request, account)  # this session stays open
+        keep_session(request, account)
         messages.success(
             request, _("Votre mot de passe est changé. Vos autres sessions sont fermées.")
         )

@@ -59,9 +59,9 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     moved = record_transitions(today=institution_today())
                 drained = services.drain(batch=options["batch"], progress=self.drained)
-                summary = f"Pushed {drained.summary()}"
+                summary = _("Publié : %(summary)s") % {"summary": drained.summary()}
                 if moved.transitions:
-                    summary += f" after recording {moved}"
+                    summary += _(", après avoir enregistré %(moved)s") % {"moved": moved}
         except DirectoryDown as error:
             raise CommandError(
                 _(
@@ -70,8 +70,12 @@ class Command(BaseCommand):
                 )
                 % {"error": error}
             ) from None
-        suffix = " (dry run: nothing written)" if options["dry_run"] else ""
-        self.stdout.write(f"{summary} in {time.monotonic() - started:.1f} s{suffix}.")
+        suffix = _(" (essai : rien n'a été écrit)") if options["dry_run"] else ""
+        seconds = f"{time.monotonic() - started:.1f}"
+        self.stdout.write(
+            _("%(summary)s en %(seconds)s s%(suffix)s.")
+            % {"summary": summary, "seconds": seconds, "suffix": suffix}
+        )
 
     def full(self, *, dry_run: bool, prune: bool) -> str:
         conn = client.connect()
@@ -79,15 +83,15 @@ class Command(BaseCommand):
             report = reconcile(conn, dry_run=dry_run, prune=prune, progress=self.reconciled)
         finally:
             conn.unbind_s()
+        unknown = _("inconnue de seuil (supprimée) : %(dn)s") if prune and not dry_run else None
         for dn in report.unknown[:50]:
-            self.stdout.write(
-                f"unknown to seuil{' (deleted)' if prune and not dry_run else ''}: {dn}"
-            )
+            self.stdout.write((unknown or _("inconnue de seuil : %(dn)s")) % {"dn": dn})
         if len(report.unknown) > 50:
-            self.stdout.write(f"… and {len(report.unknown) - 50} more unknown entries")
+            more = len(report.unknown) - 50
+            self.stdout.write(_("… et %(more)d autres entrées inconnues") % {"more": more})
         for key, error in report.refused.items():
-            self.stderr.write(f"refused ({key}): {error}")
-        return f"Reconciled {report.summary()}"
+            self.stderr.write(_("refusé (%(key)s) : %(error)s") % {"key": key, "error": error})
+        return _("Réconcilié : %(summary)s") % {"summary": report.summary()}
 
     def preview(self, batch: int) -> str:
         ids = sorted(set(AccountChange.objects.due().values_list("account_id", flat=True)))
@@ -101,12 +105,15 @@ class Command(BaseCommand):
                 services._add(total.pushed, push(conn, list(accounts), dry_run=True))
         finally:
             conn.unbind_s()
-        return f"Would push {total.summary()}"
+        return _("À publier : %(summary)s") % {"summary": total.summary()}
 
     def drained(self, total: Drained) -> None:
         if self.stdout.isatty() or total.accounts % 10_000 < services.BATCH:
-            self.stderr.write(f"… {total.accounts} accounts pushed")
+            self.stderr.write(_("… %(n)d comptes publiés") % {"n": total.accounts})
 
     def reconciled(self, report: Report) -> None:
         if report.read % 10_000 < 1000 or self.stdout.isatty():
-            self.stderr.write(f"… {report.read} entries read, {report.added} added")
+            self.stderr.write(
+                _("… %(read)d entrées lues, %(added)d ajoutées")
+                % {"read": report.read, "added": report.added}
+            )

@@ -1,19 +1,11 @@
-from datetime import date
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from seuil.lifecycle.services import run
-
-
-def day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(_("Pas une date (AAAA-MM-JJ) : %(text)r") % {"text": text}) from None
 
 
 class Command(BaseCommand):

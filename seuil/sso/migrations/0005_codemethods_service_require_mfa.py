@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('sso', '0003_english_names'),
+        ('sso', '0004_chain'),
     ]
 
     operations = [

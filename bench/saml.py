@@ -1,0 +1,220 @@
+"""SAML figures (#23), in process, on a fresh SQLite database with production settings:
+
+    .venv/bin/python bench/saml.py [--responses 40] [--rounds 5] [--sps 6000]
+
+1. Server CPU per SSO response: an AuthnRequest in (checked: SP lookup, signature rules, replay
+   row), a signed and encrypted Response out, by CPU accounting: the worker's own CPU
+   (time.process_time) and that of the xmlsec1 processes it runs (os.times' children), median of
+   the rounds.
+2. `seuil saml_metadata` on a generated, signed aggregate of --sps SPs: wall time, CPU (the
+   process and xmlsec1), and the process's peak RSS growth.
+3. A worker with the federation stored: finding one SP (the query a request makes), building its
+   pysaml2 server (first request of an SP in a worker), and the worker's RSS growth after it has
+   served 64 different SPs (its LRU of servers is full).
+Goals (issue #23): ≤ 10 ms CPU per response, ≤ 60 s per refresh, ≤ 20 MiB per worker, ≤ 1 ms
+per lookup.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PASSWORD = "Lbmx4kr7Tq"  # noqa: S105 -- the benchmark's own person
+
+
+def setup(folder: str) -> None:
+    os.environ.update(
+        {
+            "DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+            "SEUIL_SECRET_KEY": "bench-" + "k" * 50,
+            "SEUIL_ENV_FILE": "",
+            "SEUIL_OIDC_KEY_FILE": str(ROOT / "tests/data/oidc-test-key.pem"),
+            "SEUIL_SAML_KEY_DIR": str(ROOT / "tests/data/saml"),
+            "SEUIL_ALLOWED_HOSTS": "testserver",
+            "SEUIL_SECURE_COOKIES": "false",
+            "SEUIL_DEBUG": "false",
+            "SEUIL_EMAIL_BACKEND": "console",
+            "DJANGO_SETTINGS_MODULE": "seuil.settings",
+        }
+    )
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def rss_mib() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def cpu() -> tuple[float, float]:
+    """(this process's CPU, its finished children's CPU), in seconds."""
+    times = os.times()
+    return time.process_time(), times.children_user + times.children_system
+
+
+def person() -> Any:
+    from datetime import date
+
+    from django.utils import timezone
+
+    from seuil.people.models import Person
+
+    somebody = Person(
+        status="administratif",
+        external_id="B1",
+        first_name="Jeanne",
+        last_name="Martin",
+        birth_date=date(1980, 5, 12),
+        start_date=date(2026, 9, 1),
+    )
+    somebody.register()
+    somebody.account.set_password(PASSWORD)
+    somebody.account.activated_at = timezone.now()
+    somebody.account.save()
+    return somebody.account
+
+
+def responses(count: int, rounds: int) -> None:
+    from django.utils import timezone
+
+    from seuil.saml.inbound import check
+    from seuil.saml.outbound import respond
+    from tests.saml import authn_request, local_service, make_sp, register
+
+    account = person()
+    sp = make_sp()
+    register(sp, service=local_service())
+    per_response, per_child = [], []
+    for _ in range(rounds):
+        carried = []
+        for _ in range(count):
+            carried.append(authn_request(sp)[1]["__url__"])
+        from urllib.parse import parse_qs, urlsplit
+
+        own0, children0 = cpu()
+        for url in carried:
+            query = {k: v[0] for k, v in parse_qs(urlsplit(url).query).items()}
+            pending, found = check(
+                encoded=query["SAMLRequest"],
+                binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect",
+                relay_state=query.get("RelayState", ""),
+            )
+            respond(pending=pending, sp=found, account=account, authenticated_at=timezone.now())
+        own1, children1 = cpu()
+        per_response.append((own1 - own0) / count * 1000)
+        per_child.append((children1 - children0) / count * 1000)
+    own, child = statistics.median(per_response), statistics.median(per_child)
+    print(
+        f"1. signed + encrypted response: {own + child:.1f} ms CPU "
+        f"({own:.1f} ms Python, {child:.1f} ms xmlsec1), median of {rounds} rounds of {count}; "
+        f"{1000 / (own + child):.0f} per second per core (goal ≤ 10 ms)"
+    )
+
+
+ENTITY = (
+    '<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata"'
+    ' entityID="https://sp{n}.example.org/shibboleth">'
+    '<md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+    '<md:KeyDescriptor><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data>'
+    "<ds:X509Certificate>{cert}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>"
+    '<md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"'
+    ' Location="https://sp{n}.example.org/Shibboleth.sso/SLO/Redirect"/>'
+    '<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"'
+    ' Location="https://sp{n}.example.org/Shibboleth.sso/SAML2/POST" index="1"/>'
+    "</md:SPSSODescriptor><md:Organization>"
+    '<md:OrganizationName xml:lang="en">SP {n}</md:OrganizationName>'
+    '<md:OrganizationDisplayName xml:lang="en">Service {n}</md:OrganizationDisplayName>'
+    '<md:OrganizationURL xml:lang="en">https://sp{n}.example.org/</md:OrganizationURL>'
+    "</md:Organization></md:EntityDescriptor>"
+)
+
+
+def refresh(count: int, folder: str) -> None:
+    from seuil.saml.federation import refresh as run
+    from seuil.saml.metadata import certificate_body
+    from tests.saml import aggregate, keypair
+
+    cert = certificate_body(keypair("sp")[1])
+    until = (datetime.now(UTC) + timedelta(days=9)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    started = time.perf_counter()
+    signed = aggregate([ENTITY.format(n=n, cert=cert) for n in range(count)], valid_until=until)
+    made = time.perf_counter() - started
+    path = Path(folder) / "aggregate.xml"
+    path.write_bytes(signed)
+    rss0 = rss_mib()
+    peak0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own0, children0 = cpu()
+    started = time.perf_counter()
+    outcome = run("bench", f"file://{path}", keypair("federation")[1])
+    wall = time.perf_counter() - started
+    own1, children1 = cpu()
+    peak1 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert not outcome.error, outcome.error
+    print(
+        f"2. seuil saml_metadata, {outcome.stored} SPs ({len(signed) / 2**20:.1f} MiB, made and "
+        f"signed in {made:.1f} s): {wall:.1f} s wall, {own1 - own0:.1f} s CPU + "
+        f"{children1 - children0:.1f} s xmlsec1; peak RSS +{max(0.0, peak1 - peak0):.0f} MiB "
+        f"(RSS before {rss0:.0f} MiB) (goal ≤ 60 s)"
+    )
+
+
+def worker(count: int) -> None:
+    import random
+
+    from seuil.saml.idp import server_for
+    from seuil.saml.models import ServiceProvider
+
+    ids = [f"https://sp{n}.example.org/shibboleth" for n in range(count)]
+    ServiceProvider.objects.usable().filter(entity_id=ids[0]).first()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for entity_id in random.choices(ids, k=1000):
+        ServiceProvider.objects.usable().filter(entity_id=entity_id).first()
+    lookup = (time.perf_counter() - started) / 1000 * 1000
+    lookup_cpu = (time.process_time() - cpu_started) / 1000 * 1000
+    rss0 = rss_mib()
+    built = []
+    for entity_id in ids[:64]:
+        sp = ServiceProvider.objects.get(entity_id=entity_id)
+        started = time.perf_counter()
+        server_for(sp.entity_id, sp.metadata, sp.updated_at.timestamp())
+        built.append((time.perf_counter() - started) * 1000)
+    print(
+        f"3. worker: one SP found in {lookup:.3f} ms wall, {lookup_cpu:.3f} ms CPU (goal ≤ 1 ms); "
+        "its pysaml2 server built in "
+        f"{statistics.median(built):.1f} ms (first request of an SP in a worker); RSS "
+        f"+{rss_mib() - rss0:.1f} MiB after 64 SPs (the LRU full) (goal ≤ 20 MiB)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--responses", type=int, default=40)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--sps", type=int, default=6000)
+    args = parser.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    with tempfile.TemporaryDirectory() as folder:
+        setup(folder)
+        responses(args.responses, args.rounds)
+        refresh(args.sps, folder)
+        worker(args.sps)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()

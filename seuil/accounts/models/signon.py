@@ -1,0 +1,86 @@
+"""The browser sessions signed in to an account, so that any host can end them all at once.
+
+Django finds a session by its key, not by its person: a password reset or HR's lock could only
+make the other sessions fail at their next request, and the services they signed in to never
+heard of it. Each sign-in leaves one row here, named by a random sign-on identifier that the
+session carries and that every ticket and token issued under it names; ending a row ends the
+session on the server and tells the protocols (`seuil.core.hooks.after_session_end`).
+"""
+
+import secrets
+from datetime import datetime, timedelta
+from functools import partial
+from importlib import import_module
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils.translation import gettext_lazy as _
+
+from seuil.core import hooks
+
+
+def _store(session_key: str) -> Any:
+    return import_module(settings.SESSION_ENGINE).SessionStore(session_key)
+
+
+class SignOnQuerySet(models.QuerySet["SignOn"]):
+    def open(self, *, account: Any, session_key: str, at: datetime) -> "SignOn":
+        """A new sign-on. Rows past the absolute lifetime, whose sessions are gone, are deleted by
+        `forget_past` (the nightly run_lifecycle), not here: a sign-in writes one row."""
+        return self.create(
+            id=secrets.token_hex(16), account=account, session_key=session_key, signed_in_at=at
+        )
+
+    def forget_past(self, now: datetime) -> int:
+        return int(self.filter(signed_in_at__lt=now - lifetime()).delete()[0])
+
+    def end(self, *, why: str, data: dict[str, Any] | None = None) -> int:
+        """End these sessions: their rows now, in the caller's transaction; after the commit, each
+        session's store (its data read first, unless `data` gives it, for the request's own
+        session) and the protocols' handlers. Return how many."""
+        rows = list(self.values_list("id", "account_id", "session_key"))
+        if not rows:
+            return 0
+        self.model.objects.filter(id__in=[row[0] for row in rows]).delete()
+        transaction.on_commit(partial(_ended, rows, why, data), using=self.db, robust=True)
+        return len(rows)
+
+
+def _ended(rows: list[tuple[str, int, str]], why: str, data: dict[str, Any] | None) -> None:
+    ended = []
+    for sign_on, account_id, session_key in rows:
+        held = data
+        if held is None:
+            store = _store(session_key)
+            held = dict(store.load()) if session_key else {}
+            if session_key:
+                store.delete(session_key)
+        ended.append(hooks.EndedSession(account_id, sign_on, held, why))
+    hooks.sessions_ended(ended)
+
+
+def lifetime() -> timedelta:
+    return timedelta(hours=settings.SEUIL_SESSION_MAX_HOURS)
+
+
+class SignOn(models.Model):
+    """One browser session signed in to an account: when, and under which session key."""
+
+    id = models.CharField(primary_key=True, max_length=32, editable=False)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sign_ons"
+    )
+    # The key changes when the session cycles it (a password change keeps its own session).
+    session_key = models.CharField(max_length=40)
+    signed_in_at = models.DateTimeField(_("connecté le"))
+
+    objects: ClassVar[SignOnQuerySet] = SignOnQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = _("session ouverte")
+        verbose_name_plural = _("sessions ouvertes")
+        indexes = [models.Index(fields=["signed_in_at"], name="sign_on_signed_in_at")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.signed_in_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,128 @@
+"""The Response to a checked request: signed (response and assertion, RSA-SHA256), its assertion
+encrypted whenever the SP's metadata has an encryption key, with the NameID and attributes the
+release rules allow."""
+
+import base64
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from saml2.saml import (
+    AUTHN_PASSWORD_PROTECTED,
+    NAMEID_FORMAT_PERSISTENT,
+    NAMEID_FORMAT_TRANSIENT,
+    NameID,
+)
+from saml2.samlp import STATUS_NO_PASSIVE, STATUS_REQUEST_DENIED
+from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
+
+from seuil.accounts.models import Account
+from seuil.saml import attributes
+from seuil.saml.idp import release_policy, server_for
+from seuil.saml.inbound import Pending
+from seuil.saml.models import FederationRelease, PersistentId, ServiceProvider
+
+
+@dataclass
+class Outgoing:
+    """What the browser posts to the SP, and what the session keeps for single logout."""
+
+    acs_url: str
+    saml_response: str
+    relay_state: str
+    name_id: str = ""
+    name_format: str = ""
+    released: tuple[str, ...] = ()
+
+
+def released_names(sp: ServiceProvider) -> list[str]:
+    """The LDAP names this SP receives, by the release rules (seuil.saml.attributes)."""
+    if sp.service is not None:
+        return attributes.names_for(
+            claims=sp.service.claims, research_and_scholarship=False, allowed=[]
+        )
+    rule = FederationRelease.objects.filter(entity_id=sp.entity_id).first()
+    return attributes.names_for(
+        claims=None,
+        research_and_scholarship=sp.research_and_scholarship,
+        allowed=list(rule.attributes) if rule else [],
+    )
+
+
+def identity_of(account: Account, sp: ServiceProvider) -> dict[str, list[str]]:
+    """The attributes, with the pairwise-id, and the subject-id where the SP asks for it."""
+    scope = settings.SEUIL_EPPN_SCOPE
+    identity = attributes.values_of(account, released_names(sp))
+    identity["pairwise-id"] = [f"{PersistentId.of(account, sp.entity_id)}@{scope}"]
+    if sp.subject_id_req in {"subject-id", "any"}:
+        identity["subject-id"] = [f"{PersistentId.of(account, '')}@{scope}"]
+    return identity
+
+
+def _encode(xml: object) -> str:
+    return base64.b64encode(str(xml).encode("utf-8")).decode("ascii")
+
+
+def _encrypts(server: object, entity_id: str) -> bool:
+    return bool(server.metadata.certs(entity_id, "spsso", "encryption"))  # type: ignore[attr-defined]
+
+
+def respond(
+    *, pending: Pending, sp: ServiceProvider, account: Account, authenticated_at: datetime
+) -> Outgoing:
+    server = server_for(sp.entity_id, sp.metadata, sp.updated_at.timestamp())
+    if pending.transient:
+        value, name_format = secrets.token_hex(20), NAMEID_FORMAT_TRANSIENT
+    else:
+        value, name_format = PersistentId.of(account, sp.entity_id), NAMEID_FORMAT_PERSISTENT
+    name_id = NameID(
+        format=name_format,
+        name_qualifier=settings.SEUIL_SAML_ENTITY_ID,
+        sp_name_qualifier=sp.entity_id,
+        text=value,
+    )
+    identity = identity_of(account, sp)
+    response = server.create_authn_response(
+        identity,
+        in_response_to=pending.request_id,
+        destination=pending.acs_url,
+        sp_entity_id=sp.entity_id,
+        name_id=name_id,
+        authn={
+            "class_ref": AUTHN_PASSWORD_PROTECTED,
+            "authn_instant": int(authenticated_at.timestamp()),
+        },
+        sign_response=True,
+        sign_assertion=True,
+        encrypt_assertion=_encrypts(server, sp.entity_id),
+        encrypt_assertion_self_contained=True,
+        sign_alg=SIG_RSA_SHA256,
+        digest_alg=DIGEST_SHA256,
+        release_policy=release_policy(),
+    )
+    return Outgoing(
+        acs_url=pending.acs_url,
+        saml_response=_encode(response),
+        relay_state=pending.relay_state,
+        name_id=value,
+        name_format=name_format,
+        released=tuple(sorted(identity)),
+    )
+
+
+def refuse(*, pending: Pending, sp: ServiceProvider, passive: bool) -> Outgoing:
+    """A signed error Response: NoPassive when IsPassive finds no session, else RequestDenied."""
+    server = server_for(sp.entity_id, sp.metadata, sp.updated_at.timestamp())
+    status = STATUS_NO_PASSIVE if passive else STATUS_REQUEST_DENIED
+    response = server.create_error_response(
+        pending.request_id,
+        pending.acs_url,
+        (status, "passive" if passive else "denied"),
+        sign=True,
+        sign_alg=SIG_RSA_SHA256,
+        digest_alg=DIGEST_SHA256,
+    )
+    return Outgoing(
+        acs_url=pending.acs_url, saml_response=_encode(response), relay_state=pending.relay_state
+    )

@@ -1,0 +1,73 @@
+"""What each authorization code led to: the browser session that authorized it, and the family
+of refresh tokens it started. django-oauth-toolkit knows tokens by person and client only; this
+ties them to the sign-on they were issued under, so that they end with it (a sign-out, a password
+change, HR's lock), never outlive its absolute lifetime, and die with a replayed code."""
+
+import hashlib
+from datetime import timedelta
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from oauth2_provider.models import Grant, RefreshToken
+
+from seuil.core.hooks import EndedSession
+
+
+def code_digest(code: str) -> str:
+    """How a code is stored and looked up: like tokens, only its SHA-256 is kept."""
+    return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class ChainQuerySet(models.QuerySet["Chain"]):
+    def start(self, *, code: str, sign_on: str, signed_in_at: Any) -> "Chain":
+        """Record a new code; chains older than a session's lifetime go at the same time (no
+        token of theirs may live on)."""
+        now = timezone.now()
+        self.filter(created_at__lt=now - lifetime()).delete()
+        return self.create(code=code, sign_on=sign_on, signed_in_at=signed_in_at, created_at=now)
+
+    def revoke(self) -> int:
+        """Every token these chains issued, and the codes not yet redeemed."""
+        chains = list(self.values_list("code", "family"))
+        for _code, family in chains:
+            if family is not None:
+                RefreshToken.revoke_family(family)
+        Grant.objects.filter(code__in=[code for code, family in chains if family is None]).delete()
+        return len(chains)
+
+
+def lifetime() -> timedelta:
+    return timedelta(hours=settings.SEUIL_SESSION_MAX_HOURS)
+
+
+class Chain(models.Model):
+    code = models.CharField(max_length=64, unique=True)  # the code's digest
+    sign_on = models.CharField(max_length=32, blank=True, db_index=True)
+    signed_in_at = models.DateTimeField()
+    family = models.UUIDField(null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    objects: ClassVar[ChainQuerySet] = ChainQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "chaîne de jetons"
+
+    def __str__(self) -> str:
+        return f"{self.sign_on} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def expired(self) -> bool:
+        """Past the absolute lifetime of the session that started it."""
+        return timezone.now() - self.signed_in_at >= lifetime()
+
+
+def session_ended(ended: EndedSession) -> None:
+    """The OpenID Connect tokens issued under a session end with it."""
+    if ended.sign_on:
+        Chain.objects.filter(sign_on=ended.sign_on).revoke()
+
+
+def token_digest(token: str) -> str:
+    """How django-oauth-toolkit stores a token (COMPLIANT_BCP_RFC9700_TOKEN_STORAGE)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -1,0 +1,102 @@
+"""seuil's validator overrides only django-oauth-toolkit's public methods. One of them,
+`validate_code`, repeats the original's body so that a token request reads its grant once: this
+fails if the original starts setting anything the copy does not (issue #20 §4)."""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client as Browser
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from oauth2_provider.models import Grant
+from oauth2_provider.oauth2_validators import OAuth2Validator
+from oauthlib.common import Request
+
+from seuil.people.models import Person
+from seuil.sso.chains import Chain, code_digest
+from seuil.sso.validator import Validator
+from tests.conftest import PASSWORD
+from tests.sso import (
+    Client,
+    authorize_in,
+    code_of_location,
+    provider_settings,
+    redeem_in,
+    register_client,
+)
+from tests.test_oidc_session import signed_in
+
+pytestmark = pytest.mark.django_db
+ISSUER = "http://testserver"
+
+
+@pytest.fixture
+def oidc(settings: Any) -> Client:
+    provider_settings(settings, ISSUER)
+    return register_client(ISSUER, statuses=("administratif",))
+
+
+def grant_for(person: Person, oidc: Client) -> tuple[str, Grant]:
+    code = "unCodeDeTest0123456789"
+    grant = Grant.objects.create(
+        application=register_client.__globals__["Service"]
+        .objects.get(name="Espace de cours")
+        .oidc_client,
+        user=person.account,
+        code=code_digest(code),
+        expires=timezone.now() + timedelta(seconds=60),
+        redirect_uri=oidc.redirect_uri,
+        scope="openid profile",
+        code_challenge="c" * 43,
+        code_challenge_method="S256",
+        nonce="n-0S6_WzA2Mj",
+        claims='{"userinfo": {"email": null}}',
+    )
+    Chain.objects.start(code=grant.code, sign_on="", signed_in_at=timezone.now())
+    return code, grant
+
+
+def set_by(validate: Callable[[Request], bool]) -> dict[str, Any]:
+    request = Request("https://seuil.example/oidc/token/")
+    before = set(vars(request))
+    assert validate(request)
+    return {name: value for name, value in vars(request).items() if name not in before}
+
+
+def test_the_copy_of_validate_code_sets_what_the_original_sets(
+    make_person: Callable[..., Person], oidc: Client
+) -> None:
+    person = make_person(password=PASSWORD, start_date=date(2020, 1, 1))
+    code, grant = grant_for(person, oidc)
+    client = grant.application
+    original = set_by(lambda r: OAuth2Validator().validate_code("id", grant.code, client, r))
+    client.refresh_from_db()
+
+    def copy_of(request: Request) -> bool:
+        request.client = client  # oauthlib authenticates the client first
+        return bool(Validator().validate_code("id", code, client, request))
+
+    copy = set_by(copy_of)
+    ours = {"client", "auth_time", "seuil_grants"}  # what seuil adds, and the client it reads
+    assert {k: v for k, v in copy.items() if k not in ours} == original
+
+
+def test_a_token_request_reads_its_grant_once(
+    make_person: Callable[..., Person], oidc: Client
+) -> None:
+    person = make_person(password=PASSWORD, start_date=date(2020, 1, 1))
+    answer, verifier = authorize_in(signed_in(person), oidc)
+    code = code_of_location(answer["Location"])
+    with CaptureQueriesContext(connection) as queries:
+        assert redeem_in(Browser(), oidc, code, verifier).status_code == 200
+    reads = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("SELECT") and "oauth2_provider_grant" in q["sql"]
+    ]
+    # seuil's one read, and django-oauth-toolkit's own lookup of the grant's resources (RFC 8707)
+    # by the code in clear, which finds nothing since codes are digests: two, not six.
+    assert len(reads) == 2, "\n".join(reads)
