@@ -729,6 +729,7 @@ def main() -> None:
         help="sessions and counters in this Redis; 'private' starts one whose CPU is counted",
     )
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "load.json")
     parser.add_argument("--rounds", type=int, default=3, help="alternated rounds (median)")
     parser.add_argument("--p95", action="store_true", help="also open loop at 80 %% of the max")
     parser.add_argument("--clients", type=int, default=2 * CORES)
@@ -758,7 +759,7 @@ def main() -> None:
         "seconds": options.seconds,
         "rounds": options.rounds,
     }
-    out = ROOT / "var" / "bench" / "load.json"
+    out = options.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine, "results": results}, indent=1))
     print(
