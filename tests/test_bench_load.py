@@ -2,6 +2,7 @@
 (hash CPU / server CPU) cannot exceed 1, whatever the machine's load."""
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_the_hash_only_controls_efficiency_is_at_most_one() -> None:
     """The control does little but hash: its efficiency is close to 1, and never above, since
     each hash is timed on its thread's CPU clock, a part of its worker's CPU as /proc reads it."""
     options = argparse.Namespace(workers=1, worker_class="sync", threads=1)
-    with load.serve("hash_only:application", {**load.os.environ}, options) as server:
+    with load.serve("hash_only:application", dict(os.environ), options) as server:
         phase = load.closed_loop(
             "hash only", server, load.sign_in("/"), lambda: {"login": "control"}, 2, 1.5
         )
