@@ -146,7 +146,10 @@ POSTED = re.compile(r'<form method="post" action="([^"]+)" id="saml-post">(.*?)<
 
 def posted(response: Any) -> tuple[str, dict[str, str]]:
     """The ACS URL and fields of seuil's auto-posting page."""
-    html = response.content.decode()
+    return posted_html(response.content.decode())
+
+
+def posted_html(html: str) -> tuple[str, dict[str, str]]:
     match = POSTED.search(html)
     assert match, html[:2000]
     fields = dict(re.findall(r'name="([^"]+)" value="([^"]*)"', match.group(2)))

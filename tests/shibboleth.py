@@ -155,7 +155,7 @@ def running_shibboleth_sp(*, idp_entity_id: str, federation: bytes) -> Iterator[
     need_shibboleth()
     folder = Path(tempfile.mkdtemp(prefix="seuil-shibboleth-"))
     folder.chmod(0o777)  # shibd (root) and Apache's www-data children both write here
-    port = free_port()
+    port = free_port(HOST)
     entity_id = f"http://{HOST}:{port}/shibboleth"
     key, cert = keypair("shibboleth-sp")
     shutil.copy(key, folder / "sp-key.pem")

@@ -20,9 +20,9 @@ PUBLIC = {
     "activation:charter",
     "activation:recap",
     "activation:student",
+    "activation:student-sesame",
     "activation:student-activate",
     "activation:student-code",
-    "activation:student-sesame",
     # The common-password list the indicator fetches (a public, static list).
     "accounts:common-passwords",
     # OpenID Connect: services and browsers call these before anyone is signed in; each one

@@ -167,7 +167,7 @@ def test_the_demo_signs_in_to_its_oidc_and_cas_services_and_out(page: Page, demo
     page.goto(demo.base + "/mon-ent/")
     page.get_by_role("button", name="Se déconnecter").click()
     expect(page.get_by_text("services CAS")).to_be_visible()
-    expect(page.get_by_text("OpenID Connect")).to_be_visible()
+    expect(page.get_by_text("services OpenID Connect sont révoqués")).to_be_visible()
     asks_again = page.get_by_role("heading", name="Connexion à Démo CAS")
     for _ in range(20):  # the LogoutRequest leaves in the background
         page.goto(demo.service(2))

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -61,6 +62,7 @@ def hosts() -> Iterator[tuple[str, str]]:
         "SEUIL_REDIS_URL": REDIS,
         "SEUIL_SECRET_KEY": "two-hosts-" + "k" * 50,
         "SEUIL_OIDC_KEY_FILE": str(ROOT / "tests" / "data" / "oidc-test-key.pem"),
+        "SEUIL_SAML_KEY_DIR": str(ROOT / "tests" / "data" / "saml"),
         "SEUIL_BASE_URL": f"http://127.0.0.1:{ports[0]}",
         "SEUIL_ALLOWED_HOSTS": "127.0.0.1",
         "SEUIL_SECURE_COOKIES": "false",
@@ -163,3 +165,39 @@ def test_a_cas_ticket_issued_by_one_host_validates_on_the_other(
     second = parse_qs(urlsplit(again.headers["Location"]).query)["ticket"][0]
     cas_one = CASClient(version=3, service_url=app, server_url=f"{one}/cas/")
     assert cas_one.verify_ticket(second)[0] == staff.account.login
+
+
+def test_a_saml_flow_begun_on_one_host_completes_on_the_other(
+    hosts: tuple[str, str], make_person: Callable[..., Person], settings: Any
+) -> None:
+    """The AuthnRequest reaches host one, the sign-in and the Response happen on host two; the
+    request replayed to host two is refused, since the replay table is shared."""
+    from tests.saml import authn_request, local_service, make_sp, posted_html, register
+    from tests.test_saml_shibboleth import forget_idp
+
+    one, two = hosts
+    staff = make_person(password=PASSWORD)
+    settings.SEUIL_BASE_URL, settings.SEUIL_SAML_ENTITY_ID = one, f"{one}/saml/idp"
+    forget_idp()
+    try:
+        sp = make_sp()  # trusts the metadata the hosts publish for SEUIL_BASE_URL
+    finally:
+        forget_idp()
+    register(sp, service=local_service())
+    request_id, carried = authn_request(sp)
+    browser = Browser(one)
+    begun = browser.get(carried["__url__"])
+    assert begun.status_code == 302, begun.text[:300]
+    page = browser.get(f"{two}{begun.headers['Location']}")
+    signed = browser.submit(page, login=staff.account.login, password=PASSWORD)
+    answer = browser.get(f"{two}{signed.headers['Location']}")
+    acs, fields = posted_html(answer.text)
+    assert acs == sp.acs
+    result = sp.client.parse_authn_request_response(
+        fields["SAMLResponse"], "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST",
+        outstanding={request_id: "x"},
+    )  # fmt: skip
+    assert result.get_identity()["mail"] == [staff.account.mail]
+    replayed = browser.get(carried["__url__"].replace(one, two))
+    assert replayed.status_code == 400
+    assert "déjà servi" in replayed.text

@@ -72,10 +72,9 @@ def home(request: HttpRequest) -> HttpResponse:
             (_("La réponse de userinfo, lue à l'instant"), dict(userinfo)),
         ],
         note=_(
-            "Ce service lit userinfo à chaque page : si seuil révoque ses jetons, il vous "
-            "déconnecte. Une déconnexion de seuil ne le prévient pas autrement (OpenID Connect "
-            "n'a pas ici de déconnexion par canal arrière) : sa propre session dure jusqu'à ce "
-            "que vous vous y déconnectiez."
+            "Ce service lit userinfo à chaque page : quand vous vous déconnectez de seuil, seuil "
+            "révoque les jetons de cette connexion, et ce service vous déconnecte à la page "
+            "suivante."
         ),
     )
 
