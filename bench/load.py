@@ -326,8 +326,9 @@ def accounted(phase: Phase, server: "Server") -> Iterator[None]:
                     [
                         *(str(Path(sys.executable).parent / "py-spy"), "record", "--pid"),
                         *(str(worker), "--format", "raw", "--rate", "200", "--nonblocking"),
-                        # Only the samples holding the GIL: CPU, not waits on PostgreSQL.
-                        *("--gil", "--output", str(PROFILE_DIR / f"{name}-{worker}.txt")),
+                        # Not --gil: the Argon2 hash releases the GIL, and would vanish from
+                        # the profile. bench/stacks.py leaves out the idle frames instead.
+                        *("--output", str(PROFILE_DIR / f"{name}-{worker}.txt")),
                     ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,

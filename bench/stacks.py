@@ -6,10 +6,9 @@ Prints the share of samples in the Argon2 hash, then the functions that hold the
 (inclusive: a function counts when it is anywhere on the stack), so that before and after a
 change can be compared on the same phase.
 
-Only CPU counts: bench/load.py records with py-spy's --gil (a sample is taken only when the
-thread holds the GIL), and this script also leaves out, as idle, the samples waiting for a
-request (gunicorn's select), for PostgreSQL (psycopg's waits) or for a socket (Redis, LDAP), in
-case the files were recorded without --gil.
+Only CPU counts: the samples waiting for a request (gunicorn's select), for PostgreSQL (psycopg's
+waits) or for a socket (Redis, LDAP) are left out as idle. (py-spy's --gil would leave out the
+waits too, but also the Argon2 hash, which releases the GIL: bench/load.py records without it.)
 """
 
 import argparse
@@ -22,6 +21,7 @@ HASH = re.compile(r"argon2|_ffi|hash_secret|verify_secret")
 IDLE = re.compile(
     r"wait \(gunicorn|select \(selectors|poll \(selectors|wait \(psycopg|wait_c \(psycopg"
     r"|_wait_conn|pgconn_wait|recv_into \(socket|readinto \(socket|recv \(socket"
+    r"|_read_from_socket \(redis|result3 \(ldap|_ldap_call \(ldap"
 )
 
 
