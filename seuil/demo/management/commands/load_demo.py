@@ -93,6 +93,8 @@ class Command(BaseCommand):
      The others are examples, without an address. "Se déconnecter" in seuil also signs you
      out of the CAS one (single logout).
   3. Work as HR in the admin: {base}/admin/   {HR} / {passwords[HR]}
+       The first sign-in asks for a second factor: a passkey, or an authenticator app
+       (FreeOTP, Aegis, Google Authenticator) whose QR code the page shows.
        People › select someone › "Émettre un Sésame et imprimer la lettre" gives the PDF letter.
      Everything, as IT:                         {ADMIN} / {passwords[ADMIN]}
   4. {self._student(base, student)}

@@ -16,6 +16,10 @@ from seuil.people.attributes import institution_today
 
 
 class Command(BaseCommand):
+    # Run every minute from cron: Django's system checks (URLs, templates, the SAML schemas, the
+    # keys) are the web server's and `seuil check`'s business, and cost more CPU than a --full
+    # of 10,000 entries (#25 §3). The directory's own settings are checked in handle().
+    requires_system_checks: list[str] = []
     help = (
         "Push account changes to the LDAP directory (SEUIL_LDAP_URL). Run it from cron every "
         "minute: it first records the states accounts have reached by their dates (an account "

@@ -42,6 +42,12 @@ def _registry_arguments(parser: CommandParser) -> None:
     shown.add_argument("--hidden", action="store_const", const=True, dest="hidden")
     shown.add_argument("--shown", action="store_const", const=False, dest="hidden")
     parser.add_argument("--new-secret", action="store_true", help="replace the client secret")
+    mfa = parser.add_mutually_exclusive_group()
+    mfa.add_argument(
+        "--require-mfa", action="store_const", const=True, dest="require_mfa",
+        help="a code or a ticket only after a second factor (docs/mfa.md)",
+    )  # fmt: skip
+    mfa.add_argument("--no-require-mfa", action="store_const", const=False, dest="require_mfa")
 
 
 def _registry_values(options: dict[str, Any]) -> dict[str, Any]:
@@ -59,6 +65,7 @@ def _registry_values(options: dict[str, Any]) -> dict[str, Any]:
         "claims": _list(options["claims"]),
         "hidden": options["hidden"],
         "new_secret": options["new_secret"],
+        "require_mfa": options["require_mfa"],
     }
 
 
@@ -76,8 +83,10 @@ class Command(BaseCommand):
         "shows again. --hidden keeps it out of Mon ENT, --shown puts it back. "
         "--cas-service URL-PREFIX (repeatable) lets the URLs under each prefix receive CAS "
         "tickets, and --cas-proxy-callback URL-PREFIX lets it receive proxy-granting tickets "
-        "there; given, they replace the service's prefixes of that kind. Anything wrong stops "
-        "the command and nothing is written."
+        "there; given, they replace the service's prefixes of that kind. --require-mfa: the "
+        "service gets a code or a ticket only once the session has used a second factor (a "
+        "passkey or an authenticator app); the person is asked for one without the password, "
+        "and --no-require-mfa lifts it. Anything wrong stops the command and nothing is written."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
