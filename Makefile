@@ -83,7 +83,8 @@ messages: $(VENV)/.dev
 # Figures, not tests: the 100,000-person import, then activations and sign-ins over HTTP.
 bench: $(VENV)/.dev static/vendor/zxcvbn.js
 	$(BIN)/python bench/import_people.py
-	$(BIN)/python bench/load.py
+	$(BIN)/python bench/load.py --databases postgresql --redis private --out var/bench/load-postgresql.json
+	$(BIN)/python bench/load.py --databases sqlite --out var/bench/load-sqlite.json
 
 # Two hosts under load while PostgreSQL, Redis, slapd and SMTP fail, and what was lost (issue 26).
 rush: $(VENV)/.dev static/vendor/zxcvbn.js

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from import_people import feed
-from throwaway import fresh_database
+from throwaway import SIGNING_KEY, fresh_database
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from seuil.directory import sandbox
@@ -61,9 +61,13 @@ def measured(label: str, env: dict[str, str], slapd_pid: int, *args: str) -> tup
     return wall, summary
 
 
+BIND_TIMEOUT = 10.0  # seconds: a push that has not landed by then has failed, not slowed
+
+
 def commit_to_bind(env: dict[str, str], binds: int, url: str) -> list[float]:
     """In this process: activate accounts one by one and time from each commit to the first
-    successful bind as the person (the push runs right after the commit)."""
+    successful bind as the person (the push runs right after the commit). Each wait is bounded:
+    after BIND_TIMEOUT seconds without a bind, the benchmark stops and says so."""
     os.environ.update(env)
     os.environ["DJANGO_SETTINGS_MODULE"] = "seuil.settings"
     import django
@@ -97,11 +101,17 @@ def commit_to_bind(env: dict[str, str], binds: int, url: str) -> list[float]:
             account.password, account.activated_at = hashed, timezone.now()
             account.save()
         conn = ldap.initialize(url)
+        conn.set_option(ldap.OPT_NETWORK_TIMEOUT, BIND_TIMEOUT)
+        conn.set_option(ldap.OPT_TIMEOUT, BIND_TIMEOUT)
         while True:
             try:
                 conn.simple_bind_s(dn_of(account.login), password)
                 break
             except ldap.INVALID_CREDENTIALS:
+                if time.perf_counter() - committed[0] > BIND_TIMEOUT:
+                    raise SystemExit(
+                        f"{account.login}: no bind {BIND_TIMEOUT:g} s after the commit"
+                    ) from None
                 time.sleep(0.001)
         delays.append(time.perf_counter() - committed[0])
         conn.unbind_s()
@@ -124,6 +134,7 @@ def main() -> None:
                 "DATABASE_URL": db,
                 "SEUIL_SECRET_KEY": "bench-" + "x" * 50,
                 "SEUIL_ENV_FILE": "",  # production settings, not make run's .env
+                "SEUIL_OIDC_KEY_FILE": SIGNING_KEY,  # production settings need one
                 "LC_ALL": "fr_FR.UTF-8",  # the summary checked below is the commands' French
                 **directory.settings(),
             }

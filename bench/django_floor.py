@@ -13,14 +13,14 @@ from django.core.wsgi import get_wsgi_application
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.urls import path
-from hash_only import ENCODED, HASHER, PASSWORD  # the same hash, costs and password
+from hash_only import ENCODED, PASSWORD, VERIFY  # the same hash, costs and password
 
 FORM = '<form method="post"><input name="csrfmiddlewaretoken" value="{}"></form>'
 
 
 def form(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
-        HASHER.verify(ENCODED, PASSWORD)
+        VERIFY(ENCODED, PASSWORD)
         return HttpResponseRedirect("/")
     return HttpResponse(FORM.format(get_token(request)))
 

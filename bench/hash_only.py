@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import argon2
+from hash_clock import timed
 
 PASSWORD = "Lbmx4kr7Tq"  # noqa: S105 -- the benchmark's own
 HASHER = argon2.PasswordHasher(
@@ -19,6 +20,8 @@ HASHER = argon2.PasswordHasher(
     parallelism=int(os.environ.get("SEUIL_ARGON2_PARALLELISM", "1")),
 )
 ENCODED = HASHER.hash(PASSWORD)
+# Timed in the worker, as seuil's hasher is in the benchmark's server (bench/hash_clock.py).
+VERIFY = timed(HASHER.verify)
 FORM = b'<form method="post"><input name="csrfmiddlewaretoken" value="control"></form>'
 
 
@@ -26,7 +29,7 @@ def application(environ: dict[str, Any], start_response: Callable[..., Any]) -> 
     cookie = ("Set-Cookie", "csrftoken=control; Path=/")
     if environ["REQUEST_METHOD"] == "POST":
         environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-        HASHER.verify(ENCODED, PASSWORD)
+        VERIFY(ENCODED, PASSWORD)
         start_response("302 Found", [("Location", "/"), cookie, ("Content-Length", "0")])
         return [b""]
     start_response("200 OK", [("Content-Type", "text/html"), cookie])

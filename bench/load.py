@@ -1,32 +1,37 @@
 """Server CPU per sign-in and per activation over HTTP, against the CPU of the hash they need.
 
-    .venv/bin/python bench/load.py [--databases postgresql,sqlite] [--seconds 15] [--clients 4]
+    .venv/bin/python bench/load.py [--databases postgresql,sqlite] [--redis private]
+                                   [--seconds 15] [--rounds 3] [--clients 4] [--p95]
 
 An operation is what a browser does: a sign-in is the GET of the sign-in page and its POST; an
-activation is the GET of "Validation Personnel", its POST and the GET of the recap it redirects to.
-Each starts without cookies, as a new person would.
+activation is the GET of "Validation Personnel" and its POST. The recap page the activation
+redirects to is a phase of its own ("recap page"), fetched in the sessions the activations
+opened. Each operation starts without cookies, as a new person would.
 
 For each database, on a fresh one:
   1. prepare people with Sésames (import + issue_sesame's model code);
   2. measure the bound: Argon2id hashes per second with the configured costs, one process per
      core, with nothing else running;
-  3. start gunicorn with one sync worker per core, and drive it from this separate process with a
-     pool of HTTP clients: activations at full speed, then sign-ins at full speed, as the people
-     just activated;
-  4. run each again, open loop, at 80 % of the maximum just measured, and report p95 there;
-  5. measure the CPU of one hash with time.process_time() over repeated check_password() on a
-     hash the server has just stored, in a process of its own.
+  3. `--rounds` times, alternated: the two controls, then seuil, each in a gunicorn with one
+     sync worker per core, driven from this separate process by a pool of HTTP clients:
+     activations at full speed, their recap pages, then sign-ins as the people just activated;
+     with --p95, each again open loop at 80 % of the maximum just measured, for its p95.
+  4. print, for each figure, the median over the rounds, the load average of the rounds, and
+     whether the goal is met.
 
-The **server CPU** of a phase is the user + system CPU that the gunicorn master and its workers
-spent during it, read from /proc: the load generator's own CPU, which competes with the server on
-a small machine, is not in it. Divided by the operations that succeeded, it gives the server CPU
-per operation; the **efficiency** is the hash's CPU per operation (one Argon2id computation for
-each kind) divided by that: the share of the server's work that buys security.
+The **server CPU** of a phase is what it cost the machine, read from /proc (the threads'
+schedstat, in nanoseconds): the gunicorn master and its workers, the PostgreSQL backends
+connected to the benchmark's database, and Redis when the benchmark runs its own
+(`--redis private`; a shared one's CPU would be everyone's). The load generator's own CPU, which
+competes with the server on a small machine, is not in it. The **hash CPU** is timed where the
+hash runs: in the workers, on each hash's thread CPU clock (bench/hash_clock.py, enabled by an
+environment variable in the benchmark's server only). The **efficiency** is the hash CPU of the
+phase divided by its server CPU: the share of the machine's work that buys security, at most 1
+by construction.
 
-Before seuil, the same gunicorn and clients drive two controls that serve a tiny form and verify
-one hash per POST: bench/hash_only.py in plain WSGI, whose efficiency is gunicorn's own floor,
-and bench/django_floor.py, the same through Django with only its CSRF middleware, whose
-efficiency is the floor of any Django application with a form.
+The controls serve a tiny form and verify one hash per POST: bench/hash_only.py in plain WSGI,
+whose efficiency is gunicorn's own floor, and bench/django_floor.py, the same through Django with
+only its CSRF middleware, whose efficiency is the floor of any Django application with a form.
 
 It prints the figures and writes them to var/bench/load.json. Mail is built and serialised as for
 SMTP by Django's console backend, into /dev/null: an MTA on the same two cores would bill its
@@ -40,17 +45,22 @@ import multiprocessing
 import os
 import platform
 import re
+import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty, Queue
+from typing import Any
 
+import hash_clock
 import httpx
 from throwaway import SIGNING_KEY, fresh_database
 
@@ -66,33 +76,30 @@ sys.path.insert(0, sys.argv[1])
 from throwaway import people_with_sesames
 json.dump(people_with_sesames(int(sys.argv[2])), sys.stdout)
 """
-# The CPU of one verification of a hash seuil stored during the run, as its workers compute it.
-HASH_CPU = """
-import sys, time, django
-django.setup()
-from django.contrib.auth.hashers import check_password
-from seuil.accounts.models import Account
-encoded = Account.objects.get(login=sys.argv[1]).password
-rounds = int(sys.argv[2])
-assert check_password(sys.argv[3], encoded)
-started = time.process_time()
-for _ in range(rounds):
-    check_password(sys.argv[3], encoded)
-print(encoded.split("$")[3], (time.process_time() - started) / rounds)
-"""
 
 
 def process_cpu(pid: int, *, reaped: bool = False) -> float:
     """User + system CPU seconds of a process (and, with `reaped`, of its children it has
-    waited for: a worker gunicorn replaced during a phase still counts)."""
+    waited for: a worker gunicorn replaced during a phase still counts). Its threads' run time
+    from /proc/<pid>/task/*/schedstat, in nanoseconds, the clock the hash's thread_time() reads;
+    the ticks of /proc/<pid>/stat where schedstat is missing, and for the reaped children."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except (FileNotFoundError, ProcessLookupError):
         return 0.0
     ticks = int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    seconds = ticks / TICK
+    with contextlib.suppress(OSError, ValueError):
+        seconds = (
+            sum(
+                int(task.joinpath("schedstat").read_text().split()[0])
+                for task in Path(f"/proc/{pid}/task").iterdir()
+            )
+            / 1e9
+        )
     if reaped:
-        ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
-    return ticks / TICK
+        seconds += (int(fields[13]) + int(fields[14])) / TICK  # cutime, cstime
+    return seconds
 
 
 def children(pid: int) -> list[int]:
@@ -106,6 +113,36 @@ def children(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 found.append(int(entry.name))
     return found
+
+
+@dataclass
+class Backends:
+    """The processes that serve the server beside gunicorn, whose CPU a phase also costs: the
+    PostgreSQL backends connected to the benchmark's database (seuil keeps its connections
+    open, conn_max_age) and the Redis server, when it runs on this machine."""
+
+    postgres: str = ""  # the admin URL of the PostgreSQL server, and the database's name
+    database: str = ""
+    redis_pid: int = 0
+
+    def pids(self) -> dict[str, list[int]]:
+        found: dict[str, list[int]] = {"postgresql": [], "redis": []}
+        if self.postgres:
+            import psycopg
+
+            with psycopg.connect(self.postgres, autocommit=True) as admin:
+                rows = admin.execute(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = %s AND pid <> pg_backend_pid()",
+                    (self.database,),
+                ).fetchall()
+            found["postgresql"] = [pid for (pid,) in rows]
+        if self.redis_pid:
+            found["redis"] = [self.redis_pid]
+        return found
+
+    def cpu(self) -> dict[str, dict[int, float]]:
+        return {name: {pid: process_cpu(pid) for pid in pids} for name, pids in self.pids().items()}
 
 
 def server_cpu(master: int) -> float:
@@ -126,7 +163,10 @@ class Phase:
     operations: int = 0
     errors: int = 0
     seconds: float = 0.0
-    server_cpu: float = 0.0
+    gunicorn_cpu: float = 0.0
+    backend_cpu: dict[str, float] = field(default_factory=dict)  # PostgreSQL's, Redis'
+    hash_cpu: float = 0.0  # timed in the workers (bench/hash_clock.py)
+    hashes: int = 0
     latencies_ms: list[float] = field(default_factory=list)
     succeeded: list[str] = field(default_factory=list)
 
@@ -139,13 +179,27 @@ class Phase:
             self.errors += 1
 
     @property
+    def server_cpu(self) -> float:
+        """What the phase cost the machine: gunicorn, the database's backends and Redis."""
+        return self.gunicorn_cpu + sum(self.backend_cpu.values())
+
+    @property
     def throughput(self) -> float:
         return len(self.succeeded) / self.seconds if self.seconds else 0.0
+
+    def per_operation_ms(self, seconds: float) -> float:
+        return 1000 * seconds / len(self.succeeded) if self.succeeded else 0.0
 
     @property
     def cpu_ms(self) -> float:
         """Server CPU per operation that succeeded."""
-        return 1000 * self.server_cpu / len(self.succeeded) if self.succeeded else 0.0
+        return self.per_operation_ms(self.server_cpu)
+
+    @property
+    def efficiency(self) -> float:
+        """The share of the server's CPU that went into the hashes: at most 1, since each hash
+        is timed on its own thread's clock, a part of its worker's CPU."""
+        return self.hash_cpu / self.server_cpu if self.server_cpu else 0.0
 
     def percentile(self, q: float) -> float:
         if not self.latencies_ms:
@@ -153,16 +207,20 @@ class Phase:
         ordered = sorted(self.latencies_ms)
         return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
-    def summary(self, hash_ms: float | None = None) -> dict[str, float | int | str]:
+    def summary(self) -> dict[str, float | int | str]:
         result: dict[str, float | int | str] = {
             "phase": self.name, "operations": self.operations, "errors": self.errors,
             "per_second": round(self.throughput, 1), "p50_ms": round(self.percentile(0.50), 1),
             "p95_ms": round(self.percentile(0.95), 1), "p99_ms": round(self.percentile(0.99), 1),
             "server_cpu_ms": round(self.cpu_ms, 2),
+            "gunicorn_ms": round(self.per_operation_ms(self.gunicorn_cpu), 2),
         }  # fmt: skip
-        if hash_ms and self.cpu_ms:
-            result["hash_cpu_ms"] = round(hash_ms, 2)
-            result["efficiency"] = round(hash_ms / self.cpu_ms, 3)
+        for name, seconds in self.backend_cpu.items():
+            result[f"{name}_ms"] = round(self.per_operation_ms(seconds), 2)
+        if self.hashes:
+            result["hashes"] = self.hashes
+            result["hash_cpu_ms"] = round(self.per_operation_ms(self.hash_cpu), 2)
+            result["efficiency"] = round(self.efficiency, 3)
         return result
 
 
@@ -195,18 +253,6 @@ def hash_bound(seconds: float, costs: tuple[int, int, int]) -> float:
     return total / seconds
 
 
-def hash_cpu(env: dict[str, str], login: str, rounds: int) -> tuple[str, float]:
-    """The Argon2 parameters of `login`'s stored hash, and the CPU seconds of one check."""
-    out = subprocess.run(
-        [sys.executable, "-c", HASH_CPU, login, str(rounds), PASSWORD],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return out[0], float(out[1])
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -235,44 +281,72 @@ def sign_in(path: str) -> Operation:
     return operation
 
 
-def activation(path: str) -> Operation:
+def activation(path: str, recaps: "Queue[dict[str, str]] | None" = None) -> Operation:
+    """The page and its POST; the recap the POST redirects to is left for its own phase, with
+    the cookies it needs, in `recaps`."""
+
     def operation(http: httpx.Client, data: dict[str, str]) -> bool:
         token = form_token(http, path)
         response = http.post(path, data={"csrfmiddlewaretoken": token, **data})
         if response.status_code != 302:
             return False
-        recap = http.get(response.headers["location"])
-        return recap.status_code == 200 and data["login"] in recap.text
+        if recaps is not None:
+            recaps.put({"login": data["login"], "location": response.headers["location"],
+                        **{f"cookie:{k}": v for k, v in http.cookies.items()}})  # fmt: skip
+        return True
 
     return operation
+
+
+def recap(http: httpx.Client, data: dict[str, str]) -> bool:
+    """The recap page an activation redirects to, in the session the activation opened."""
+    http.cookies.clear()
+    for key, value in data.items():
+        if key.startswith("cookie:"):
+            http.cookies.set(key.removeprefix("cookie:"), value)
+    page = http.get(data["location"])
+    return page.status_code == 200 and data["login"] in page.text
 
 
 PROFILE_DIR: Path | None = None  # --py-spy: where each worker's samples of each phase go
 
 
 @contextlib.contextmanager
-def accounted(phase: Phase, master: int) -> Iterator[None]:
-    """Bill the phase the server's CPU; with --py-spy, sample every worker meanwhile (collapsed
-    stacks, one file per worker: bench/stacks.py summarises them)."""
+def accounted(phase: Phase, server: "Server") -> Iterator[None]:
+    """Bill the phase the server's CPU (gunicorn's, its database backends' and Redis') and the
+    CPU of the hashes its workers computed; with --py-spy, sample every worker meanwhile
+    (collapsed stacks, one file per worker: bench/stacks.py summarises them)."""
     spies = []
     if PROFILE_DIR:
         PROFILE_DIR.mkdir(parents=True, exist_ok=True)
-        for worker in children(master):
+        for worker in children(server.pid):
             name = re.sub(r"\W+", "-", phase.name).strip("-")
             spies.append(
                 subprocess.Popen(
                     [
                         *(str(Path(sys.executable).parent / "py-spy"), "record", "--pid"),
                         *(str(worker), "--format", "raw", "--rate", "200", "--nonblocking"),
+                        # Not --gil: the Argon2 hash releases the GIL, and would vanish from
+                        # the profile. bench/stacks.py leaves out the idle frames instead.
                         *("--output", str(PROFILE_DIR / f"{name}-{worker}.txt")),
                     ],
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
             )
-    before = server_cpu(master)
+    hashed = hash_clock.read(server.clock)
+    backends = server.backends.cpu()
+    before = server_cpu(server.pid)
     yield
-    phase.server_cpu = server_cpu(master) - before
+    phase.gunicorn_cpu = server_cpu(server.pid) - before
+    after = server.backends.cpu()
+    phase.backend_cpu = {
+        name: sum(cpu - backends[name].get(pid, 0.0) for pid, cpu in pids.items())
+        for name, pids in after.items()
+        if pids or backends[name]
+    }
+    seconds, count = hash_clock.read(server.clock)
+    phase.hash_cpu, phase.hashes = seconds - hashed[0], count - hashed[1]
     for spy in spies:
         spy.send_signal(signal.SIGINT)
         spy.wait()
@@ -318,7 +392,7 @@ def closed_loop(
                     break
 
     threads = [threading.Thread(target=client) for _ in range(clients)]
-    with accounted(phase, server.pid):
+    with accounted(phase, server):
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -353,7 +427,7 @@ def open_loop(
                     break
 
     threads = [threading.Thread(target=client) for _ in range(pool)]
-    with accounted(phase, server.pid):
+    with accounted(phase, server):
         for thread in threads:
             thread.start()
         start = time.perf_counter() + 0.2
@@ -380,15 +454,20 @@ SIGN_IN = "/gestion-de-compte/se-connecter/"
 class Server:
     base: str
     pid: int
+    clock: Path  # where the workers write their hashes' CPU (bench/hash_clock.py)
+    backends: Backends
 
     def workers_rss_mib(self) -> list[float]:
         return [round(resident_mib(pid), 1) for pid in children(self.pid)]
 
 
 @contextlib.contextmanager
-def serve(app: str, env: dict[str, str], options: argparse.Namespace) -> Iterator[Server]:
-    """gunicorn serving `app`, one worker per core unless told otherwise."""
+def serve(
+    app: str, env: dict[str, str], options: argparse.Namespace, backends: Backends | None = None
+) -> Iterator[Server]:
+    """gunicorn serving `app`, one worker per core unless told otherwise, its hashes timed."""
     port = free_port()
+    clock = Path(tempfile.mkdtemp(prefix="hash-clock-"))
     process = subprocess.Popen(
         [
             *(sys.executable, "-m", "gunicorn", app, "--pythonpath", str(ROOT / "bench")),
@@ -396,7 +475,7 @@ def serve(app: str, env: dict[str, str], options: argparse.Namespace) -> Iterato
             *("--threads", str(options.threads), "--bind", f"127.0.0.1:{port}"),
             *("--log-level", "warning"),
         ],
-        env=env,
+        env={**env, hash_clock.ENV: str(clock)},
         stdout=subprocess.DEVNULL,
         start_new_session=True,
     )
@@ -413,10 +492,11 @@ def serve(app: str, env: dict[str, str], options: argparse.Namespace) -> Iterato
         for _ in range(4 * options.workers):
             httpx.get(base + SIGN_IN, timeout=10)
             httpx.get(base + ACTIVATE, timeout=10)
-        yield Server(base, process.pid)
+        yield Server(base, process.pid, clock, backends or Backends())
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait()
+        shutil.rmtree(clock, ignore_errors=True)
 
 
 def server_env(url: str) -> dict[str, str]:
@@ -468,54 +548,76 @@ CONTROLS = {
 }
 
 
-def control(options: argparse.Namespace, hash_ms: float) -> list[dict[str, float | int | str]]:
+def control(options: argparse.Namespace) -> list[Phase]:
     """The floors seuil is measured against (bench/hash_only.py, bench/django_floor.py)."""
     phases = []
     for name, app in CONTROLS.items():
         with serve(app, dict(os.environ), options) as server:
-            phase = closed_loop(
-                name,
-                server,
-                sign_in("/"),
-                lambda: {"login": "control"},
-                options.clients,
-                options.seconds,
+            phases.append(
+                closed_loop(
+                    name,
+                    server,
+                    sign_in("/"),
+                    lambda: {"login": "control"},
+                    options.clients,
+                    options.seconds,
+                )
             )
-        phases.append(phase.summary(hash_ms))
     return phases
 
 
-def run(kind: str, options: argparse.Namespace) -> dict[str, object]:
-    with fresh_database(options.postgres if kind == "postgresql" else None) as url:
-        env = {
-            **server_env(url),
-            "SEUIL_RATE_LIMIT": "100000000/m",
-            "SEUIL_EMAIL_BACKEND": "console",
-        }
-        if options.redis:
-            env["SEUIL_REDIS_URL"] = options.redis
-        # Enough for two phases at 100 activations/s, above what two cores reach.
-        sesames = prepare(env, int(options.seconds * 100 * 2) + 500)
-        bound = hash_bound(5, COSTS)  # while no server runs: the machine to itself
-        with serve("seuil.wsgi:application", env, options) as server:
-            activate = closed_loop(
-                "activation",
-                server,
-                activation(ACTIVATE),
-                sesames.get_nowait,
-                options.clients,
-                options.seconds,
-            )
-            active = activate.succeeded  # sign in as the people just activated, round robin
-            counter = iter(range(10**9))
+@contextlib.contextmanager
+def private_redis() -> Iterator[tuple[str, int]]:
+    """A Redis server of the benchmark's own, on this machine: its CPU is the benchmark's."""
+    port = free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+         "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0", process.pid
+    finally:
+        process.terminate()
+        process.wait()
 
-            def credentials() -> dict[str, str]:
-                return {"login": active[next(counter) % len(active)], "password": PASSWORD}
 
-            signs = closed_loop(
-                "sign-in", server, sign_in(SIGN_IN), credentials, options.clients, options.seconds
-            )
-            slow = open_loop(
+def seuil_round(
+    server: Server,
+    sesames: "Queue[dict[str, str]]",
+    options: argparse.Namespace,
+) -> list[Phase]:
+    """Activations, their recap pages, then sign-ins as the people just activated, at full
+    speed; with --p95, each again open loop at 80 % of the maximum just measured."""
+    recaps: Queue[dict[str, str]] = Queue()
+    activate = closed_loop(
+        "activation",
+        server,
+        activation(ACTIVATE, recaps),
+        sesames.get_nowait,
+        options.clients,
+        options.seconds,
+    )
+    recap_pages = closed_loop(
+        "recap page", server, recap, recaps.get_nowait, options.clients, options.seconds
+    )
+    active = activate.succeeded  # sign in as the people just activated, round robin
+    counter = iter(range(10**9))
+
+    def credentials() -> dict[str, str]:
+        return {"login": active[next(counter) % len(active)], "password": PASSWORD}
+
+    signs = closed_loop(
+        "sign-in", server, sign_in(SIGN_IN), credentials, options.clients, options.seconds
+    )
+    phases = [activate, recap_pages, signs]
+    if options.p95:
+        phases.append(
+            open_loop(
                 "activation at 80 %",
                 server,
                 activation(ACTIVATE),
@@ -523,7 +625,9 @@ def run(kind: str, options: argparse.Namespace) -> dict[str, object]:
                 options.seconds,
                 sesames.get_nowait,
             )
-            slow_in = open_loop(
+        )
+        phases.append(
+            open_loop(
                 "sign-in at 80 %",
                 server,
                 sign_in(SIGN_IN),
@@ -531,25 +635,84 @@ def run(kind: str, options: argparse.Namespace) -> dict[str, object]:
                 options.seconds,
                 credentials,
             )
-            rss = server.workers_rss_mib()
-        # The server has stopped: the hash is timed with the machine to itself.
-        params, one_hash = hash_cpu(env, active[0], options.hash_rounds)
-        hash_ms = one_hash * 1000
-        phases = control(options, hash_ms)
-    phases += [
-        activate.summary(hash_ms),  # one Argon2id hash: the new password's (the Sésame's is HMAC)
-        signs.summary(hash_ms),  # one Argon2id verification
-        slow.summary(hash_ms),
-        slow_in.summary(hash_ms),
-    ]
+        )
+    return phases
+
+
+def run(kind: str, options: argparse.Namespace) -> dict[str, object]:
+    """`options.rounds` rounds, each the controls then seuil, alternated so that a change in the
+    machine's load falls on all of them alike."""
+    postgres = options.postgres if kind == "postgresql" else None
+    with contextlib.ExitStack() as stack:
+        url = stack.enter_context(fresh_database(postgres))
+        env = {
+            **server_env(url),
+            # bench/hash_clock.py's hasher in the place of seuil's, and nothing else changed.
+            "DJANGO_SETTINGS_MODULE": "timed_settings",
+            "SEUIL_RATE_LIMIT": "100000000/m",
+            "SEUIL_EMAIL_BACKEND": "console",
+        }
+        backends = Backends()
+        if postgres:
+            backends.postgres, backends.database = postgres, url.rsplit("/", 1)[1]
+        if options.redis == "private":
+            env["SEUIL_REDIS_URL"], backends.redis_pid = stack.enter_context(private_redis())
+        elif options.redis:
+            env["SEUIL_REDIS_URL"] = options.redis  # shared: its CPU is not counted
+        # Enough for two phases a round at 100 activations/s, above what two cores reach.
+        per_round = int(options.seconds * 100 * (2 if options.p95 else 1))
+        sesames = prepare(
+            {**env, "DJANGO_SETTINGS_MODULE": "seuil.settings"}, per_round * options.rounds + 500
+        )
+        bound = hash_bound(5, COSTS)  # while no server runs: the machine to itself
+        rounds = []
+        for _ in range(options.rounds):
+            load = os.getloadavg()[0]
+            phases = control(options)
+            with serve("seuil.wsgi:application", env, options, backends) as server:
+                phases += seuil_round(server, sesames, options)
+                rss = server.workers_rss_mib()
+            rounds.append(
+                {"load_average": round((load + os.getloadavg()[0]) / 2, 2),
+                 "phases": [phase.summary() for phase in phases]}
+            )  # fmt: skip
     return {
         "database": kind,
+        "redis": options.redis or "none",
         "bound_per_second": round(bound, 1),
-        "hash": params,
-        "hash_cpu_ms": round(hash_ms, 2),
         "worker_rss_mib": rss,
-        "phases": phases,
+        "rounds": rounds,
+        "median": medians(rounds),
     }
+
+
+def medians(rounds: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each phase's figures, the median over the rounds, with the rounds' load average."""
+    by_phase: dict[str, list[dict[str, Any]]] = {}
+    for one in rounds:
+        for phase in one["phases"]:
+            by_phase.setdefault(phase["phase"], []).append({**phase, "load": one["load_average"]})
+    result = []
+    for name, runs in by_phase.items():
+        merged: dict[str, Any] = {"phase": name, "rounds": len(runs)}
+        for key in runs[0]:
+            if key != "phase":
+                values = [run[key] for run in runs if key in run]
+                merged[key] = round(statistics.median(values), 3)
+        result.append(merged)
+    return result
+
+
+# Goals (issue 25): the efficiency of an operation, production configuration.
+GOALS = {"sign-in": ("efficiency", 0.85), "activation": ("efficiency", 0.75)}
+
+
+def verdict(phase: dict[str, Any]) -> str:
+    if phase["phase"] not in GOALS:
+        return ""
+    key, goal = GOALS[phase["phase"]]
+    met = "met" if phase.get(key, 0) >= goal else "not met"
+    return f"{key} ≥ {goal}: {met}"
 
 
 def main() -> None:
@@ -561,15 +724,21 @@ def main() -> None:
             "SEUIL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
         ),
     )
-    parser.add_argument("--redis", default="", help="keep the throttle counters in this Redis")
+    parser.add_argument(
+        "--redis",
+        default="",
+        help="sessions and counters in this Redis; 'private' starts one whose CPU is counted",
+    )
     parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "load.json")
+    parser.add_argument("--rounds", type=int, default=3, help="alternated rounds (median)")
+    parser.add_argument("--p95", action="store_true", help="also open loop at 80 %% of the max")
     parser.add_argument("--clients", type=int, default=2 * CORES)
     parser.add_argument(
         "--workers", type=int, default=CORES, help="gunicorn workers (default: cores)"
     )
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--hash-rounds", type=int, default=200)
     parser.add_argument(
         "--py-spy", metavar="DIR", type=Path, help="sample the workers with py-spy into DIR"
     )
@@ -589,32 +758,40 @@ def main() -> None:
         "threads": options.threads,
         "clients": options.clients,
         "seconds": options.seconds,
+        "rounds": options.rounds,
     }
-    out = ROOT / "var" / "bench" / "load.json"
+    out = options.out
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"machine": machine, "results": results}, indent=1))
     print(
         f"machine: {CORES} cores ({machine['cpu']}), Python {machine['python']}, "
         f"load average before {machine['load_average_before']}; gunicorn {options.workers} "
-        f"{options.worker_class} workers, {options.clients} clients, {options.seconds:g} s/phase"
+        f"{options.worker_class} workers, {options.clients} clients, {options.seconds:g} s/phase, "
+        f"median of {options.rounds} alternated rounds"
     )
     columns = (
-        "operations", "errors", "per_second", "p95_ms",
-        "server_cpu_ms", "hash_cpu_ms", "efficiency",
+        "per_second", "p95_ms", "server_cpu_ms", "gunicorn_ms", "postgresql_ms", "redis_ms",
+        "hash_cpu_ms", "efficiency", "load",
     )  # fmt: skip
     for result in results:
         print(
-            f"\n{result['database']}: hash {result['hash']}, {result['hash_cpu_ms']} ms CPU; "
-            f"bound {result['bound_per_second']} hashes/s on {CORES} processes; "
-            f"worker RSS after the load {result['worker_rss_mib']} MiB"
+            f"\n{result['database']} (Redis: {result['redis']}): bound {result['bound_per_second']}"
+            f" hashes/s on {CORES} processes; worker RSS {result['worker_rss_mib']} MiB"
         )
-        print(f"{'phase':<20}" + "".join(f"{column:>14}" for column in columns))
-        for p in result["phases"]:  # type: ignore[attr-defined]
-            print(f"{p['phase']:<20}" + "".join(f"{p.get(c, ''):>14}" for c in columns))
+        print(f"{'phase':<24}" + "".join(f"{column:>14}" for column in columns) + "  goal")
+        for p in result["median"]:  # type: ignore[attr-defined]
+            print(
+                f"{p['phase']:<24}"
+                + "".join(f"{p.get(c, ''):>14}" for c in columns)
+                + f"  {verdict(p)}"
+            )
     print(
-        "\nAn operation: sign-in = page + POST; activation = page + POST + recap. server_cpu_ms:"
-        " gunicorn master + workers, from /proc, per operation that succeeded; efficiency ="
-        f" hash_cpu_ms / server_cpu_ms.\nwritten to {out}"
+        "\nMedians over the rounds. sign-in = page + POST; activation = page + POST; the recap"
+        " page apart. server_cpu_ms = gunicorn + the database's PostgreSQL backends + Redis"
+        " (when private), from /proc, per operation that succeeded; hash_cpu_ms = the hashes"
+        " timed in the workers on their threads' CPU clocks; efficiency = hash / server CPU."
+        " load = the 1-minute load average during the rounds: on a loaded machine a verdict"
+        f" says little.\nwritten to {out}"
     )
 
 

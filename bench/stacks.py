@@ -5,6 +5,10 @@
 Prints the share of samples in the Argon2 hash, then the functions that hold the most samples
 (inclusive: a function counts when it is anywhere on the stack), so that before and after a
 change can be compared on the same phase.
+
+Only CPU counts: the samples waiting for a request (gunicorn's select), for PostgreSQL (psycopg's
+waits) or for a socket (Redis, LDAP) are left out as idle. (py-spy's --gil would leave out the
+waits too, but also the Argon2 hash, which releases the GIL: bench/load.py records without it.)
 """
 
 import argparse
@@ -13,6 +17,12 @@ from collections import Counter
 from pathlib import Path
 
 HASH = re.compile(r"argon2|_ffi|hash_secret|verify_secret")
+# Waiting, not computing: for a request, for PostgreSQL's answer, for a socket.
+IDLE = re.compile(
+    r"wait \(gunicorn|select \(selectors|poll \(selectors|wait \(psycopg|wait_c \(psycopg"
+    r"|_wait_conn|pgconn_wait|recv_into \(socket|readinto \(socket|recv \(socket"
+    r"|_read_from_socket \(redis|result3 \(ldap|_ldap_call \(ldap"
+)
 
 
 def main() -> None:
@@ -33,8 +43,9 @@ def main() -> None:
             total += samples
             if any(HASH.search(frame) for frame in frames):
                 hashing += samples
-            if "wait (gunicorn" in stack or "select (selectors" in stack:
+            if IDLE.search(stack):
                 idle += samples
+                continue
             for frame in set(frames):
                 if options.focus in frame:
                     inclusive[frame] += samples

@@ -362,6 +362,15 @@ if SEUIL_LDAP_URL:
 if SEUIL_LDAP_CA_FILE and not Path(SEUIL_LDAP_CA_FILE).is_file():
     raise ImproperlyConfigured(f"SEUIL_LDAP_CA_FILE: no file at {SEUIL_LDAP_CA_FILE}")
 
+# --- Second factor (docs/mfa.md) ---------------------------------------------------------------
+
+# The keys that encrypt the TOTP shared keys, comma-separated: the first encrypts, all decrypt
+# (rotation). Unset: derived from SEUIL_SECRET_KEY (never stored in the database either way).
+SEUIL_MFA_KEYS = env_list("SEUIL_MFA_KEY", [])
+for _key in SEUIL_MFA_KEYS:
+    if len(_key) < 32:
+        raise ImproperlyConfigured("SEUIL_MFA_KEY: each key must be at least 32 characters")
+
 # --- Single sign-on: CAS ----------------------------------------------------------------------
 
 # Proxy callbacks over plain HTTP on loopback (tests only: the specification requires HTTPS).
@@ -437,6 +446,7 @@ INSTALLED_APPS = [
     "seuil.saml",
     "seuil.portal",
     "seuil.demo",
+    "seuil.mfa",
 ]
 
 MIDDLEWARE = [
@@ -455,6 +465,7 @@ MIDDLEWARE = [
     "seuil.security.middleware.LoginRequired",
     "seuil.security.middleware.rate_limit",
     "seuil.accounts.sessions.session_lifetime",
+    "seuil.mfa.middleware.operators_need_mfa",  # the admin: only after a second factor
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

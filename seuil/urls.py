@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("seuil.activation.urls")),
     path("", include("seuil.accounts.urls")),
     path("", include("seuil.recovery.urls")),
+    path("", include("seuil.mfa.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("seuil.sso.urls")),
     path("", include("seuil.sso.oidc_urls")),

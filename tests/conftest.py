@@ -323,6 +323,27 @@ def _french_first() -> Iterator[None]:
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture(autouse=True)
+def _force_login_counts_every_factor(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Client.force_login skips authentication altogether, so it skips the second factor too: the
+    session it opens has used a password and a TOTP code, as if the person had typed both (the
+    admin opens only after a second factor; tests/test_mfa_*.py test the real steps)."""
+    from django.test import Client
+
+    from seuil.accounts.sessions import METHODS
+
+    original = Client.force_login
+
+    def force_login(self: Client, user: Any, backend: str | None = None) -> None:
+        original(self, user, backend)
+        session = self.session
+        now = time.time()
+        session[METHODS] = {"pwd": now, "otp": now}
+        session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
+
+
 # --- People -----------------------------------------------------------------------------------
 
 

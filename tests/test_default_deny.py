@@ -35,6 +35,11 @@ PUBLIC = {
     "oauth2_provider:token",
     "oauth2_provider:user-info",
     "sso:sign-in",
+    # The second step of a sign-in: the password was right a moment ago, the session is not open
+    # yet (seuil.mfa.signin.PENDING); each answers only that pending state or a signed-in person.
+    "mfa:verify",
+    "mfa:passkey-options",
+    "mfa:passkey-sign-in",
     # CAS: the login page checks its service itself; validation is called by services, with a
     # ticket; signing out works for anyone.
     "cas:login",

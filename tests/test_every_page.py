@@ -8,6 +8,7 @@ from io import StringIO
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyotp
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
@@ -236,17 +237,70 @@ def test_signed_in_pages_and_their_errors(
     assert report(problems) == ""
 
 
+def enrol_totp(phone: Page, problems: Callable[[str], None], name: str) -> pyotp.TOTP:
+    """Add an authenticator application from Sécurité, as a person would, checking each page."""
+    phone.goto("/gestion-de-compte/securite/application/")
+    problems(f"{name}: authenticator application")
+    submit(phone, "Valider")
+    problems(f"{name}: authenticator application, empty")
+    key = phone.locator("#totp-key").inner_text().replace(" ", "")
+    totp = pyotp.TOTP(key)
+    phone.get_by_label("Code à six chiffres").fill(totp.now())
+    submit(phone, "Valider")
+    expect(phone.get_by_role("heading", name="Vos codes de secours")).to_be_visible()
+    problems(f"{name}: recovery codes")
+    return totp
+
+
 def test_the_hr_back_office(
     phone: Page, problems: Callable[[str], None], site: dict[str, str]
 ) -> None:
+    """An operator's first sign-in walks them through enrolment; the admin opens after it."""
     phone.goto("/admin/login/")
-    phone.locator("#id_username").fill("it-test")
+    phone.locator("#id_login").fill("it-test")
     phone.locator("#id_password").fill(PASSWORD)
-    phone.locator("input[type=submit]").click()
-    phone.wait_for_load_state()
+    submit(phone, "Se connecter")
+    expect(phone.get_by_role("heading", name="Sécurité")).to_be_visible()
+    problems("Sécurité, operator without a factor")
+    phone.goto("/admin/people/person/")
+    assert "/gestion-de-compte/securite/" in phone.url, "no admin page without a second factor"
+    enrol_totp(phone, problems, "operator")
     person = Person.objects.get(external_id="80001")
     for path in ["/admin/", "/admin/people/person/", f"/admin/people/person/{person.pk}/change/",
                  "/admin/people/person/add/", "/admin/accounts/account/"]:  # fmt: skip
         phone.goto(path)
+        assert phone.url.endswith(path), path
         problems(path)
+    assert report(problems) == ""
+
+
+def test_the_second_factor_pages_and_their_errors(
+    phone: Page, problems: Callable[[str], None], site: dict[str, str]
+) -> None:
+    phone.goto("/gestion-de-compte/se-connecter/")
+    phone.locator("#id_login").fill(site["login"])
+    phone.locator("#id_password").fill(PASSWORD)
+    submit(phone, "Se connecter")
+    phone.goto("/gestion-de-compte/securite/")
+    problems("Sécurité, no factor")
+    phone.goto("/gestion-de-compte/second-facteur/requis/")
+    problems("a factor is required")
+    enrol_totp(phone, problems, "person")
+    phone.goto("/gestion-de-compte/securite/")
+    problems("Sécurité, with a factor")
+    submit(phone, "Se déconnecter")
+    phone.goto("/gestion-de-compte/se-connecter/")
+    phone.locator("#id_login").fill(site["login"])
+    phone.locator("#id_password").fill(PASSWORD)
+    submit(phone, "Se connecter")
+    problems("second factor")
+    submit(phone, "Valider")
+    problems("second factor, empty code")
+    phone.locator("#id_recovery_code").fill("abcde-fghij")
+    submit(phone, "Valider le code de secours")
+    problems("second factor, wrong recovery code")
+    phone.goto("/")
+    phone.get_by_role("button", name="English").click()
+    phone.goto("/gestion-de-compte/second-facteur/")
+    problems("second factor (English)")
     assert report(problems) == ""

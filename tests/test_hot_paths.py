@@ -14,16 +14,18 @@ pytestmark = pytest.mark.django_db
 SIGN_IN_URL = "/gestion-de-compte/se-connecter/"
 
 
-def test_a_sign_in_makes_at_most_15_statements(
+def test_a_sign_in_makes_at_most_16_statements(
     client: Client, jean: Person, django_assert_max_num_queries: Any
 ) -> None:
     """The rate window; the lockout counted before the check (a transaction: one upsert per row,
     which creates, locks and reads it, in key order, then one UPDATE of both; the networks
     counted only near the account's threshold) and forgotten after, one row per DELETE (both at
     once deadlocked concurrent activations on PostgreSQL); the account, last_login, the audit
-    row, the sign-on (so that a reset or a lock can end the session everywhere), the session. In a test the session's INSERT takes a savepoint (two statements more):
-    the test runs in a transaction, where a server's request runs in autocommit."""
-    with django_assert_max_num_queries(15):
+    row, the sign-on (so that a reset or a lock can end the session everywhere), whether the
+    account has a second factor (seuil.mfa.models.has_factor), the session. In a test the
+    session's INSERT takes a savepoint (two statements more): the test runs in a transaction,
+    where a server's request runs in autocommit."""
+    with django_assert_max_num_queries(16):
         response = client.post(SIGN_IN_URL, {"login": "jdupont", "password": PASSWORD})
     assert response.status_code == 302
 

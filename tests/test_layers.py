@@ -23,6 +23,7 @@ LAYERS: dict[str, int] = {
     "mailer": 1,
     "accounts": 2,
     "people": 3,
+    "mfa": 3,  # second factors: on accounts, below the protocols that carry them
     "activation": 4,
     "recovery": 4,
     "lifecycle": 4,

@@ -1,7 +1,9 @@
 """`seuil load_demo`, which `make run` calls on every start."""
 
+import re
 from io import StringIO
 
+import pyotp
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
@@ -39,6 +41,17 @@ def test_the_printed_operator_password_opens_the_admin() -> None:
     password = out.getvalue().split("admin-demo / ")[1].split()[0]
     client = Client()
     assert client.login(username="admin-demo", password=password)
+    # The admin asks for a second factor first (docs/mfa.md); once one is added, it opens.
+    assert client.get("/admin/people/person/")["Location"].startswith(
+        "/gestion-de-compte/securite/"
+    )
+    page = client.get("/gestion-de-compte/securite/application/").content.decode()
+    key = re.search(r'id="totp-key" class="key">([A-Z2-7 ]+)<', page)
+    assert key
+    client.post(
+        "/gestion-de-compte/securite/application/",
+        {"code": pyotp.TOTP(key.group(1).replace(" ", "")).now()},
+    )
     assert client.get("/admin/people/person/").status_code == 200
     assert Account.objects.get(login="admin-demo").is_superuser
 

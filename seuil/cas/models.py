@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from seuil.mfa.session import cas_attributes
 from seuil.people.attributes import PUBLISHED, attributes_of
 
 # mod_auth_cas accepts only these after the prefix; an "_" sends browsers round in a loop.
@@ -155,8 +156,17 @@ class CasService(models.Model):
 
 
 class ServiceTicketQuerySet(models.QuerySet["ServiceTicket"]):
-    def issue(self, *, service: str, account: Any, proxied: bool = False, **facts: Any) -> str:
-        """A new ticket for one service; the caller hands it on, only its digest is kept."""
+    def issue(
+        self,
+        *,
+        service: str,
+        account: Any,
+        proxied: bool = False,
+        methods: dict[str, float] | None = None,
+        **facts: Any,
+    ) -> str:
+        """A new ticket for one service; the caller hands it on, only its digest is kept. The
+        session's authentication methods join the attributes (seuil.mfa.session.cas_attributes)."""
         now = timezone.now()
         self.filter(created_at__lt=now - KEPT_FOR).delete()
         ticket = new_ticket("PT" if proxied else "ST")
@@ -166,7 +176,7 @@ class ServiceTicketQuerySet(models.QuerySet["ServiceTicket"]):
             service=service,
             account=account,
             login=account.login,
-            attributes=released(account),
+            attributes=released(account) | cas_attributes(methods or {}),
             created_at=now,
             **facts,
         )

@@ -4,13 +4,14 @@ for an OpenID Connect service, or on seuil itself, gets a ticket without typing 
 import logging
 from collections.abc import Callable
 from functools import wraps
-from urllib.parse import quote, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -19,7 +20,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 from seuil.accounts.forms import SignInForm
 from seuil.accounts.models import Account
 from seuil.accounts.services import sign_in as sign_in_service
-from seuil.accounts.sessions import authentication, end_session, open_session
+from seuil.accounts.sessions import (
+    SIGNED_IN_FOR,
+    authentication,
+    end_session,
+    methods_used,
+    open_session,
+    second_step,
+)
 from seuil.cas import responses, services, session
 from seuil.cas.models import (
     CasService,
@@ -31,12 +39,32 @@ from seuil.cas.models import (
 )
 from seuil.cas.responses import Code
 from seuil.core.http import client_ip
+from seuil.mfa.session import satisfies_mfa
+from seuil.mfa.stepup import ask_for_second_factor
 
 
 def _set(request: HttpRequest, name: str) -> bool:
     """The specification's boolean parameters: present means set, unless it says false."""
     value = request.GET.get(name)
     return value is not None and value.strip().lower() not in {"false", "0", "no"}
+
+
+def _fresh(request: HttpRequest) -> bool:
+    """Whether the person has just typed their credentials for this very request: the sign-in
+    went through the second factor's page, which comes back here (renew is then satisfied)."""
+    return request.session.get(SIGNED_IN_FOR) == request.get_full_path()
+
+
+def origins_of_login(target: str) -> list[str]:
+    """The origin of the registered service a CAS login in `target` sends its ticket to."""
+    parts = urlsplit(target)
+    if parts.path != reverse("cas:login"):
+        return []
+    service_url = parse_qs(parts.query).get("service", [""])[0]
+    if not service_url or CasService.objects.for_url(service_url) is None:
+        return []
+    service = urlsplit(service_url)
+    return [f"{service.scheme}://{service.netloc}"]
 
 
 def with_ticket(service: str, ticket: str) -> str:
@@ -65,6 +93,10 @@ def grant(
             },
             status=403,
         )
+    if registration.service.require_mfa and not satisfies_mfa(request):
+        if gateway:
+            return redirect(service_url)
+        return ask_for_second_factor(request, account, request.get_full_path())
     signed_in = authentication(request.session)
     ticket = ServiceTicket.objects.issue(
         service=service_url,
@@ -72,8 +104,10 @@ def grant(
         authenticated_at=signed_in.at if signed_in else timezone.now(),
         from_new_login=new_login,
         sso=session.sso_of(request.session),
+        methods=methods_used(request),
     )
     session.remember(request.session, service=service_url, ticket=ticket)
+    request.session.pop(SIGNED_IN_FOR, None)  # one fresh sign-in, one ticket
     return redirect(with_ticket(service_url, ticket))
 
 
@@ -97,15 +131,18 @@ def login(request: HttpRequest) -> HttpResponse:
                 ip=client_ip(request),
             )
             if result.account:
+                pause = second_step(request, result.account, request.get_full_path())
+                if pause is not None:  # the second factor first; then back here, signed in
+                    return pause
                 open_session(request, result.account)  # ends someone else's, everywhere
                 if registration is None:
                     return redirect(settings.LOGIN_REDIRECT_URL)
                 return grant(request, registration, result.account, new_login=True)
             form.add_error(None, result.refusal)
-    elif isinstance(user, Account) and user.is_authenticated and not renew:
+    elif isinstance(user, Account) and user.is_authenticated and (not renew or _fresh(request)):
         if registration is None:
             return redirect(settings.LOGIN_REDIRECT_URL)
-        return grant(request, registration, user, new_login=False)
+        return grant(request, registration, user, new_login=_fresh(request))
     elif registration is not None and _set(request, "gateway") and not renew:
         return redirect(service_url)
     else:

@@ -29,7 +29,7 @@ FIELDSETS: "_FieldsetSpec" = (
         },
     ),
     (_("Qui"), {"fields": ("for_statuses", "shown_in_portal")}),
-    (_("Authentification unique"), {"fields": ("claims", "oidc_client")}),
+    (_("Authentification unique"), {"fields": ("claims", "require_mfa", "oidc_client")}),
 )
 
 

@@ -18,6 +18,7 @@ from oauth2_provider.models import Application
 from seuil.accounts.models import Account
 from seuil.people.models import Status
 from seuil.sso.chains import Chain
+from seuil.sso.methods import CodeMethods  # noqa: F401 -- a model of this app
 from seuil.sso.redirects import check_redirect_uri
 from seuil.typography import french
 
@@ -144,6 +145,7 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         claims: list[str] | None = None,
         hidden: bool | None = None,
         new_secret: bool = False,
+        require_mfa: bool | None = None,
     ) -> Registration:
         """Create the service, or update the one of that name. What is not given is kept (a new
         service needs its address, theme and statuses); an empty English name or description
@@ -179,6 +181,8 @@ class ServiceQuerySet(models.QuerySet["Service"]):
             service.claims = claims
         if hidden is not None:
             service.shown_in_portal = not hidden
+        if require_mfa is not None:
+            service.require_mfa = require_mfa
         unknown = sorted(set(statuses or ()) - set(Status.values))
         if unknown or statuses == []:
             raise ValidationError(
@@ -228,6 +232,14 @@ class Service(models.Model):
     shown_in_portal = models.BooleanField(_("visible dans Mon ENT"), default=True)
     claims = models.JSONField(
         _("informations transmises"), default=list, blank=True, validators=[_check_claims]
+    )
+    require_mfa = models.BooleanField(
+        _("second facteur exigé"),
+        default=False,
+        help_text=_(
+            "Le service ne reçoit un code, un ticket ou une assertion qu'après un second facteur "
+            "(clé d'accès, application d'authentification) utilisé dans la session."
+        ),
     )
     oidc_client = models.OneToOneField(
         Application,

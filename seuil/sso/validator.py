@@ -18,9 +18,11 @@ from oauth2_provider.models import Grant, RefreshToken
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
 
+from seuil.mfa.session import acr_of, amr_of
 from seuil.sso.chains import Chain, code_digest, token_digest
 from seuil.sso.claims import SCOPE_OF
 from seuil.sso.claims import claims_of as derive_claims
+from seuil.sso.methods import CodeMethods
 from seuil.sso.models import Service, ServiceStatus, Subject
 
 
@@ -39,12 +41,25 @@ def _admitted(user: Any, client: Any) -> bool:
 
 
 class Validator(OAuth2Validator):  # type: ignore[misc]
-    oidc_claim_scope = {"sub": "openid", **SCOPE_OF}
+    oidc_claim_scope = {"sub": "openid", "acr": "openid", "amr": "openid", **SCOPE_OF}
 
     def get_claim_dict(self, request: Request) -> dict[str, Any]:
         service = Service.objects.filter(oidc_client=request.client).first()
         allowed = list(service.claims) if service else []
-        return {"sub": Subject.of(request.user), **derive_claims(request.user, allowed)}
+        return {
+            "sub": Subject.of(request.user),
+            **derive_claims(request.user, allowed),
+            **self.authentication_claims(request),
+        }
+
+    def authentication_claims(self, request: Request) -> dict[str, Any]:
+        """The ID token's acr and amr (RFC 8176), from the code's record of the session: at the
+        token endpoint only, where the code is known."""
+        code = getattr(request, "code", None)
+        methods = CodeMethods.objects.of(code) if code else {}
+        if not methods:
+            return {}
+        return {"acr": acr_of(methods), "amr": amr_of(methods)}
 
     def get_discovery_claims(self, request: Any) -> list[str]:
         return ["sub", *SCOPE_OF]
@@ -72,6 +87,9 @@ class Validator(OAuth2Validator):  # type: ignore[misc]
             sign_on=getattr(request, "sign_on", "") or "",
             signed_in_at=getattr(request, "auth_time", None) or timezone.now(),
         )
+        methods = getattr(request, "seuil_methods", None)  # for acr and amr (seuil.sso.methods)
+        if methods:
+            CodeMethods.objects.record(code["code"], methods)
 
     def _grant(self, code: str, request: Request) -> Grant | None:
         """The code's grant, with its person and its chain's sign-in, read once per request

@@ -30,10 +30,12 @@ from oauth2_provider.views import (
     UserInfoView,
 )
 from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
-from oauthlib.openid.connect.core.exceptions import LoginRequired
+from oauthlib.openid.connect.core.exceptions import InteractionRequired, LoginRequired
 
-from seuil.accounts.sessions import authentication, end_session
+from seuil.accounts.sessions import authentication, end_session, methods_used
 from seuil.accounts.views import signin
+from seuil.mfa.session import ACR_VALUES, REFEDS_MFA, satisfies_mfa
+from seuil.mfa.stepup import ask_for_second_factor
 from seuil.people.models import Status
 from seuil.sso.models import Service
 
@@ -85,6 +87,13 @@ def _service_of(target: str) -> Service | None:
         return None
     client_id = parse_qs(parts.query).get("client_id", [""])[0]
     return Service.objects.for_client(client_id) if client_id else None
+
+
+def origins_of_authorization(target: str) -> list[str]:
+    """The origins of the service an authorization request goes back to (its redirect URIs)."""
+    service = _service_of(target)
+    client = service.oidc_client if service else None
+    return _origins(client.redirect_uris) if client else []
 
 
 @login_not_required
@@ -191,6 +200,14 @@ class Authorize(AuthorizationView):  # type: ignore[misc]
                 "support": settings.SEUIL_SUPPORT_EMAIL,
             }
             return render(request, "sso/refused.html", context, status=403)
+        if _wants_mfa(request, service) and not satisfies_mfa(request):
+            if "none" in request.GET.get("prompt", "").split():  # no page may be shown
+                refusal = OAuthToolkitError(
+                    InteractionRequired(state=credentials.get("state")),
+                    redirect_uri=credentials["redirect_uri"],
+                )
+                return self.error_response(refusal, application=service.oidc_client)  # type: ignore[no-any-return]
+            return ask_for_second_factor(request, request.user, request.get_full_path())
         return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
 
     def _refuse(self, error: Any, credentials: dict[str, Any], service: Service) -> HttpResponse:
@@ -200,10 +217,13 @@ class Authorize(AuthorizationView):  # type: ignore[misc]
     def create_authorization_response(
         self, request: HttpRequest, scopes: str, credentials: dict[str, Any], allow: bool
     ) -> Any:
-        """The code remembers the session that authorized it (seuil.sso.chains)."""
+        """The code remembers the session that authorized it (seuil.sso.chains), and the
+        methods it used."""
         signed_in = authentication(request.session)
         if signed_in is not None:
             credentials = {**credentials, "sign_on": signed_in.sign_on, "auth_time": signed_in.at}
+        # How the person proved who they are, for the ID token's acr and amr (seuil.sso.methods).
+        credentials = {**credentials, "seuil_methods": methods_used(request)}
         return super().create_authorization_response(request, scopes, credentials, allow)
 
     def redirect(self, redirect_to: str, application: Any) -> HttpResponse:
@@ -214,6 +234,12 @@ class Authorize(AuthorizationView):  # type: ignore[misc]
             issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
             redirect_to = urlunsplit(parts._replace(query=urlencode([*query, ("iss", issuer)])))
         return super().redirect(redirect_to, application)  # type: ignore[no-any-return]
+
+
+def _wants_mfa(request: HttpRequest, service: Service) -> bool:
+    """The service is registered with require_mfa, or this request asks for REFEDS MFA in
+    acr_values (taken as required: the profile's relying parties rely on it)."""
+    return service.require_mfa or REFEDS_MFA in request.GET.get("acr_values", "").split()
 
 
 @method_decorator(login_not_required, name="dispatch")
@@ -281,13 +307,17 @@ class UserInfo(UserInfoView):  # type: ignore[misc]
 
 @method_decorator(login_not_required, name="dispatch")
 class Discovery(ConnectDiscoveryInfoView):  # type: ignore[misc]
-    """Discovery says what seuil does, no more: the code flow, ID tokens signed with RS256."""
+    """Discovery says what seuil does, no more: the code flow, ID tokens signed with RS256; and
+    the authentication context classes it can say it satisfied, with the acr and amr claims."""
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         response = super().get(request, *args, **kwargs)
         config = json.loads(response.content)
         config["response_types_supported"] = ["code"]
         config["id_token_signing_alg_values_supported"] = ["RS256"]
+        config["acr_values_supported"] = ACR_VALUES
+        claims = config.get("claims_supported", [])
+        config["claims_supported"] = [*claims, *(c for c in ("acr", "amr") if c not in claims)]
         answer = JsonResponse(config)
         answer["Access-Control-Allow-Origin"] = "*"
         return answer

@@ -3,14 +3,14 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 
 from seuil.accounts.forms import SignInForm
 from seuil.accounts.services import sign_in as sign_in_service
-from seuil.accounts.sessions import open_session
+from seuil.accounts.sessions import password_accepted
 from seuil.core.http import client_ip
 from seuil.core.pages import blank
 
@@ -37,8 +37,7 @@ def sign_in(request: HttpRequest, extra_context: dict[str, Any] | None = None) -
             login=data["login"], password=data["password"], ip=client_ip(request)
         )
         if result.account:
-            open_session(request, result.account)
-            return redirect(next_page(request))
+            return password_accepted(request, result.account, next_page(request))
         form.add_error(None, result.refusal)
     context = {"form": form, "next": next_page(request), **(extra_context or {})}
     show = render if extra_context else blank  # a service's name makes the page its own

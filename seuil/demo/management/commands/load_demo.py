@@ -100,6 +100,8 @@ class Command(commands.Command):
      Les autres sont des exemples, sans adresse. « Se déconnecter » dans seuil vous
      déconnecte aussi du service CAS (déconnexion unique).
   3. Travaillez comme la DRH dans l'admin : %(base)s/admin/   %(hr)s / %(hr_password)s
+       La première connexion demande un second facteur : une clé d'accès, ou une application
+       d'authentification (FreeOTP, Aegis, Google Authenticator) dont la page montre le QR code.
        Personnes › choisir quelqu'un › « Émettre un Sésame et imprimer la lettre » donne la
        lettre en PDF.
      Tout, comme la DSI :                      %(admin)s / %(admin_password)s

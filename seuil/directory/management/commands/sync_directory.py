@@ -18,6 +18,10 @@ from seuil.people.attributes import institution_today
 
 
 class Command(commands.Command):
+    # Run every minute from cron: Django's system checks (URLs, templates, the SAML schemas, the
+    # keys) are the web server's and `seuil check`'s business, and cost more CPU than a --full
+    # of 10,000 entries (#25 §3). The directory's own settings are checked in handle().
+    requires_system_checks: list[str] = []
     rules = gettext_lazy(
         "Publie les changements des comptes dans l'annuaire LDAP (SEUIL_LDAP_URL). À lancer "
         "par cron chaque minute : il enregistre d'abord les états que les comptes ont atteints "

@@ -56,6 +56,12 @@ def _registry_arguments(parser: CommandParser) -> None:
     parser.add_argument(
         "--new-secret", action="store_true", help=_("remplacer le secret du client")
     )
+    mfa = parser.add_mutually_exclusive_group()
+    mfa.add_argument(
+        "--require-mfa", action="store_const", const=True, dest="require_mfa",
+        help=_("un code ou un ticket seulement après un second facteur (docs/mfa.md)"),
+    )  # fmt: skip
+    mfa.add_argument("--no-require-mfa", action="store_const", const=False, dest="require_mfa")
 
 
 def _registry_values(options: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +79,7 @@ def _registry_values(options: dict[str, Any]) -> dict[str, Any]:
         "claims": _list(options["claims"]),
         "hidden": options["hidden"],
         "new_secret": options["new_secret"],
+        "require_mfa": options["require_mfa"],
     }
 
 
@@ -93,7 +100,11 @@ class Command(commands.Command):
             "--cas-service PRÉFIXE-D-URL (répétable) permet aux URL sous chaque préfixe de "
             "recevoir des tickets CAS, et --cas-proxy-callback PRÉFIXE-D-URL d'y recevoir des "
             "tickets d'octroi de proxy ; donnés, ils remplacent les préfixes de ce genre du "
-            "service. La moindre erreur arrête la commande et rien n'est écrit."
+            "service. --require-mfa : le service ne reçoit un code ou un ticket qu'une fois que "
+            "la session a utilisé un second facteur (une clé d'accès ou une application "
+            "d'authentification) ; la personne en est priée sans le mot de passe, et "
+            "--no-require-mfa le lève. La moindre erreur arrête la commande et rien n'est "
+            "écrit."
         ),
         claims=", ".join(Claim.values),
     )
