@@ -10,7 +10,12 @@ import pytest
 from django.test import Client
 from saml2 import BINDING_HTTP_POST
 from saml2.saml import AUTHN_PASSWORD_PROTECTED, AuthnContextClassRef
-from saml2.samlp import STATUS_NO_AUTHN_CONTEXT, STATUS_RESPONDER, RequestedAuthnContext
+from saml2.samlp import (
+    STATUS_NO_AUTHN_CONTEXT,
+    STATUS_NO_PASSIVE,
+    STATUS_RESPONDER,
+    RequestedAuthnContext,
+)
 
 from seuil.mfa.models import TotpDevice
 from seuil.mfa.session import REFEDS_MFA
@@ -152,3 +157,12 @@ def test_force_authn_asks_the_password_and_the_factor_again(jean: Person, sp: SP
     assert page.redirect_chain[-1][0] == SECOND
     page = browser.post(SECOND, {"code": totp.now()}, follow=True)
     assert class_ref_of(sp, request_id, page) == REFEDS_MFA
+
+
+def test_is_passive_without_the_factor_answers_no_passive(jean: Person, sp: SP) -> None:
+    browser = signed_in()
+    with_totp()
+    _request_id, carried = authn_request(sp, requested_authn_context=mfa_asked(), is_passive="true")
+    acs, fields = posted(send(browser, carried))
+    assert acs == sp.acs
+    assert f'Value="{STATUS_NO_PASSIVE}"' in response_xml(fields)
