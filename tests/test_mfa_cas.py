@@ -144,3 +144,18 @@ def test_renew_is_satisfied_by_a_sign_in_through_the_second_factor(
     assert cas.verify_ticket(ticket)[0] == "jdupont"  # renew=true: from a new login
     again = client.get(renew)
     assert again.status_code == 200, "the next renew asks for the password again"
+
+
+def test_renew_with_a_factor_asks_both_again_and_gets_its_ticket(
+    app: Service, jean: Person
+) -> None:
+    client = Client()
+    client.post("/gestion-de-compte/se-connecter/", {"login": "jdupont", "password": PASSWORD})
+    totp = with_totp(client)
+    renew = f"{LOGIN}&renew=true"
+    assert client.get(renew).status_code == 200  # the credentials again, though signed in
+    step = client.post(renew, {"login": "jdupont", "password": PASSWORD})
+    assert step["Location"] == "/gestion-de-compte/second-facteur/"
+    back = client.post(step["Location"], {"code": totp.now()})
+    assert back["Location"] == renew  # not the home page
+    assert ticket_in(client.get(renew))

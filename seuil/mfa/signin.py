@@ -68,10 +68,12 @@ def pending_account(request: HttpRequest) -> tuple[Account, dict[str, object]] |
 
 def finish(request: HttpRequest, account: Account, method: str) -> str:
     """The second factor is right: open the session (or record the step-up), and say where to
-    go next."""
+    go next. After a password typed in this browser, the session opens anew even for the person
+    already signed in (a re-authentication: SAML's ForceAuthn, CAS' renew): its sign-in time is
+    now, and the page that asked for it comes next."""
     now = timezone.now().timestamp()
     state = PENDING.end(request)
-    if state is not None and not (request.user.is_authenticated and request.user.pk == account.pk):
+    if state is not None:
         open_session(request, account, {"pwd": float(state.get("pwd") or now), method: now})
         request.session[SIGNED_IN_FOR] = str(state.get("next") or "")
         return str(state.get("next") or "")

@@ -20,6 +20,7 @@ from saml2.request import AuthnRequest as CheckedAuthnRequest
 from saml2.samlp import AuthnRequest
 from saml2.time_util import str_to_time
 
+from seuil.mfa.session import REFEDS_MFA
 from seuil.saml.idp import IdP, server_for, url
 from seuil.saml.models import SeenRequest, ServiceProvider
 
@@ -72,6 +73,7 @@ class Pending:
     force_authn: bool
     is_passive: bool
     received_at: float = field(default_factory=lambda: timezone.now().timestamp())
+    wants_mfa: bool = False  # its RequestedAuthnContext asks for REFEDS MFA
 
     @classmethod
     def from_session(cls, data: object) -> "Pending | None":
@@ -174,8 +176,21 @@ def check(
         transient=name_format == TRANSIENT,
         force_authn=str(request.force_authn).lower() == "true",
         is_passive=str(request.is_passive).lower() == "true",
+        wants_mfa=wants_mfa(request),
     )
     return pending, sp
+
+
+def wants_mfa(request: AuthnRequest) -> bool:
+    """Does the RequestedAuthnContext ask for REFEDS MFA? With Comparison exact (the default) or
+    minimum, a second factor is then needed; REFEDS MFA is the strongest context seuil answers,
+    so "better" cannot be met and "maximum" is met by less (a password)."""
+    requested = request.requested_authn_context
+    if requested is None:
+        return False
+    comparison = (requested.comparison or "exact").strip()
+    refs = [(ref.text or "").strip() for ref in requested.authn_context_class_ref or []]
+    return comparison in {"exact", "minimum"} and REFEDS_MFA in refs
 
 
 def parse(

@@ -14,10 +14,11 @@ from saml2.saml import (
     NAMEID_FORMAT_TRANSIENT,
     NameID,
 )
-from saml2.samlp import STATUS_NO_PASSIVE, STATUS_REQUEST_DENIED
+from saml2.samlp import STATUS_NO_AUTHN_CONTEXT, STATUS_NO_PASSIVE, STATUS_REQUEST_DENIED
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from seuil.accounts.models import Account
+from seuil.mfa.session import REFEDS_MFA
 from seuil.saml import attributes
 from seuil.saml.idp import release_policy, server_for
 from seuil.saml.inbound import Pending
@@ -69,8 +70,15 @@ def _encrypts(server: object, entity_id: str) -> bool:
 
 
 def respond(
-    *, pending: Pending, sp: ServiceProvider, account: Account, authenticated_at: datetime
+    *,
+    pending: Pending,
+    sp: ServiceProvider,
+    account: Account,
+    authenticated_at: datetime,
+    mfa: bool = False,
 ) -> Outgoing:
+    """The assertion's AuthnContextClassRef is REFEDS MFA once the session has used a second
+    factor, PasswordProtectedTransport for a password alone."""
     server = server_for(sp.entity_id, sp.metadata, sp.updated_at.timestamp())
     if pending.transient:
         value, name_format = secrets.token_hex(20), NAMEID_FORMAT_TRANSIENT
@@ -90,7 +98,7 @@ def respond(
         sp_entity_id=sp.entity_id,
         name_id=name_id,
         authn={
-            "class_ref": AUTHN_PASSWORD_PROTECTED,
+            "class_ref": REFEDS_MFA if mfa else AUTHN_PASSWORD_PROTECTED,
             "authn_instant": int(authenticated_at.timestamp()),
         },
         sign_response=True,
@@ -111,14 +119,24 @@ def respond(
     )
 
 
-def refuse(*, pending: Pending, sp: ServiceProvider, passive: bool) -> Outgoing:
-    """A signed error Response: NoPassive when IsPassive finds no session, else RequestDenied."""
+def refuse(
+    *, pending: Pending, sp: ServiceProvider, passive: bool, no_context: bool = False
+) -> Outgoing:
+    """A signed error Response: NoPassive when IsPassive finds no session, NoAuthnContext
+    (under Responder) when REFEDS MFA is asked of a person with no second factor, else
+    RequestDenied."""
     server = server_for(sp.entity_id, sp.metadata, sp.updated_at.timestamp())
-    status = STATUS_NO_PASSIVE if passive else STATUS_REQUEST_DENIED
+    # pysaml2 puts every error's status code under a top-level Responder.
+    if no_context:
+        info = (STATUS_NO_AUTHN_CONTEXT, "no second factor")
+    elif passive:
+        info = (STATUS_NO_PASSIVE, "passive")
+    else:
+        info = (STATUS_REQUEST_DENIED, "denied")
     response = server.create_error_response(
         pending.request_id,
         pending.acs_url,
-        (status, "passive" if passive else "denied"),
+        info,
         sign=True,
         sign_alg=SIG_RSA_SHA256,
         digest_alg=DIGEST_SHA256,

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -19,8 +20,11 @@ from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from seuil.accounts.forms import SignInForm
 from seuil.accounts.models import Account
 from seuil.accounts.services import sign_in as sign_in_service
-from seuil.accounts.sessions import end_session, open_session
+from seuil.accounts.sessions import end_session, open_session, second_step
 from seuil.core.http import client_ip
+from seuil.mfa.models import has_factor
+from seuil.mfa.session import satisfies_mfa
+from seuil.mfa.stepup import ask_for_second_factor
 from seuil.people.models import Status
 from seuil.saml import idp, metadata, session
 from seuil.saml.inbound import Refused, check
@@ -130,6 +134,11 @@ def resume(request: HttpRequest, key: str) -> HttpResponse:
                 ip=client_ip(request),
             )
             if result.account:
+                # A person with a second factor uses it next, then comes back here.
+                back = reverse("saml:continue", kwargs={"key": key})
+                pause = second_step(request, result.account, back)
+                if pause is not None:
+                    return pause
                 kept = session.take_all(request.session)
                 open_session(request, result.account)
                 session.restore(request.session, kept)
@@ -159,6 +168,15 @@ def resume(request: HttpRequest, key: str) -> HttpResponse:
     if not user.is_active:
         session.drop(request.session, key)
         return render(request, "saml/denied.html", {"closed": True}, status=403)
+    mfa = satisfies_mfa(request)
+    if not mfa and (pending.wants_mfa or (sp.service is not None and sp.service.require_mfa)):
+        if pending.is_passive or (pending.wants_mfa and not has_factor(user)):
+            # No page may be shown, or none would help: the SP hears why (NoPassive, or
+            # NoAuthnContext for a person with no second factor) and decides.
+            session.drop(request.session, key)
+            refusal = refuse(pending=pending, sp=sp, passive=True, no_context=not has_factor(user))
+            return _post_to(request, refusal)
+        return ask_for_second_factor(request, user, request.path)  # step-up, then back here
     if sp.service is None and settings.SEUIL_SAML_CONSENT:
         names = consent_needed(account=user, sp=sp)
         if names:
@@ -175,7 +193,9 @@ def resume(request: HttpRequest, key: str) -> HttpResponse:
         if isinstance(signed_in_at, int | float)
         else timezone.now()
     )
-    outgoing = respond(pending=pending, sp=sp, account=user, authenticated_at=authenticated_at)
+    outgoing = respond(
+        pending=pending, sp=sp, account=user, authenticated_at=authenticated_at, mfa=mfa
+    )
     session.drop(request.session, key)
     session.remember(
         request.session, sp=sp.entity_id, name_id=outgoing.name_id, name_format=outgoing.name_format
