@@ -78,7 +78,10 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
     no_bind = [login for login, pw in {**sample(activated), **sample(changed)}.items()
                if not directory.binds(login, pw)]  # fmt: skip
     say("sync_directory --full --dry-run")
-    full = seuil(env, "sync_directory", "--full", "--dry-run", check=False)
+    # In English, whatever the machine's locale: the summary is parsed below (commands speak
+    # French by default).
+    full = seuil({**env, "LC_ALL": "en_US.UTF-8"}, "sync_directory", "--full", "--dry-run",
+                 check=False)  # fmt: skip
     summary = next((line for line in full.splitlines() if line.startswith("Reconciled")), full)
     counts = {k: int(v) for v, k in re.findall(r"(\d+) (added|modified|deleted|unknown)", summary)}
     received = Counter(str(m["Message-ID"]) for m in rush.mailbox.messages)
