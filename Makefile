@@ -41,7 +41,7 @@ run: export SEUIL_BASE_URL ?= http://127.0.0.1:$(PORT)
 run: $(VENV)/.run static/vendor/zxcvbn.js .env
 	mkdir -p var
 	# A development signing key for OpenID Connect, made once; production brings its own.
-	[ -f "$$SEUIL_OIDC_KEY_FILE" ] || SEUIL_OIDC_KEY_FILE= $(BIN)/seuil oidc_key "$$SEUIL_OIDC_KEY_FILE"
+	[ -f "$$SEUIL_OIDC_KEY_FILE" ] || SEUIL_OIDC_KEY_FILE= SEUIL_SAML_KEY_DIR= $(BIN)/seuil oidc_key "$$SEUIL_OIDC_KEY_FILE"
 	# The SAML identity provider's development keys, made once likewise (docs/saml.md).
 	[ -f "$$SEUIL_SAML_KEY_DIR/signing-key.pem" ] || $(BIN)/seuil saml_keys "$$SEUIL_SAML_KEY_DIR"
 	# Migrates, loads the demo, serves seuil and its demo services; Ctrl-C stops them all.
