@@ -160,3 +160,26 @@ def test_every_command_states_its_rules_in_french_and_in_english(name: str) -> N
 def _unwrapped(text: str) -> str:
     """Without the whitespace argparse wraps with (it breaks lines after hyphens too)."""
     return "".join(text.split())
+
+
+def test_oidc_key_speaks_french_then_english(tmp_path: Path) -> None:
+    french = _seuil("fr_FR.UTF-8", tmp_path, "oidc_key", str(tmp_path / "fr.pem"))
+    assert french.returncode == 0, french.stderr
+    assert f"écrite dans {tmp_path / 'fr.pem'}" in french.stdout
+    again = _seuil("C.UTF-8", tmp_path, "oidc_key", str(tmp_path / "fr.pem"))
+    assert again.returncode == 1
+    assert f"impossible de créer {tmp_path / 'fr.pem'}" in again.stderr
+    english = _seuil("en_US.UTF-8", tmp_path, "oidc_key", str(tmp_path / "en.pem"))
+    assert english.returncode == 0, english.stderr
+    assert f"written to {tmp_path / 'en.pem'}" in english.stdout
+
+
+def test_saml_keys_speaks_french_then_english(tmp_path: Path) -> None:
+    french = _seuil("fr_FR.UTF-8", tmp_path, "saml_keys", str(tmp_path / "fr"))
+    assert french.returncode == 0, french.stderr
+    assert french.stdout.strip() == (
+        f"clés SAML de signature et de chiffrement écrites dans {tmp_path / 'fr'}"
+    )
+    english = _seuil("en_US.UTF-8", tmp_path, "saml_keys", str(tmp_path / "fr"))
+    assert english.returncode == 1
+    assert f"{tmp_path / 'fr'} already holds signing-key.pem" in english.stderr

@@ -33,7 +33,7 @@ def test_rotation_re_encrypts_under_the_first_key(settings: Any, jean: Person) -
     settings.SEUIL_MFA_KEYS = [NEW, OLD]
     out = StringIO()
     call_command("rotate_mfa_key", stdout=out)
-    assert out.getvalue().strip().endswith("re-encrypted 1 TOTP keys under the first key")
+    assert out.getvalue().strip().endswith("1 clé(s) TOTP rechiffrée(s) sous la première clé")
     settings.SEUIL_MFA_KEYS = [NEW]
     assert TotpDevice.objects.get(pk=device.pk).key == key
 

@@ -21,9 +21,9 @@ def test_it_writes_a_private_key_readable_by_its_owner_only_and_never_overwrites
     call_command("oidc_key", str(path), stdout=out)
     assert path.read_text().startswith("-----BEGIN PRIVATE KEY-----")
     assert path.stat().st_mode & 0o777 == 0o600
-    assert f"written to {path}" in out.getvalue()
+    assert f"écrite dans {path}" in out.getvalue()
     before = path.read_bytes()
-    with pytest.raises(CommandError, match="cannot create"):
+    with pytest.raises(CommandError, match="impossible de créer"):
         call_command("oidc_key", str(path), stdout=StringIO())
     assert path.read_bytes() == before
 

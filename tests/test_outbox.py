@@ -102,10 +102,12 @@ def test_a_failed_send_stays_queued_and_is_retried(
     settings.EMAIL_PORT = smtp_server.port
     out = StringIO()
     call_command("send_mail", stdout=out)
-    assert out.getvalue().strip() == "0 sent, 0 failed, 1 waiting", "not due before its delay"
+    assert out.getvalue().strip() == "0 envoyé(s), 0 en échec, 1 en attente", (
+        "not due before its delay"
+    )
     with time_machine.travel(timezone.now() + timedelta(minutes=2)):
         call_command("send_mail", stdout=out)
-    assert out.getvalue().splitlines()[-1] == "1 sent, 0 failed, 0 waiting"
+    assert out.getvalue().splitlines()[-1] == "1 envoyé(s), 0 en échec, 0 en attente"
     assert "Pour la confirmer" in text_of(smtp_server.wait_for(1)[0])
 
 
@@ -216,4 +218,4 @@ def test_a_dry_run_counts_and_sends_nothing(account: Any, settings: Any) -> None
     OutgoingMail.enqueue(confirm_email, to="jean@example.org", account=account)
     out = StringIO()
     call_command("send_mail", "--dry-run", stdout=out)
-    assert out.getvalue().strip() == "1 message(s) waiting (dry run: nothing sent)"
+    assert out.getvalue().strip() == "1 message(s) en attente (essai : rien n'a été envoyé)"

@@ -22,8 +22,14 @@ class Command(commands.Command):
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         pending = OutgoingMail.objects.pending()
         if dry_run:
-            self.stdout.write(f"{pending.count()} message(s) waiting (dry run: nothing sent)")
+            self.stdout.write(
+                _("%(count)s message(s) en attente (essai : rien n'a été envoyé)")
+                % {"count": pending.count()}
+            )
             return
         sent, failed = pending.send_due()
         waiting = pending.count()
-        self.stdout.write(f"{sent} sent, {failed} failed, {waiting} waiting")
+        self.stdout.write(
+            _("%(sent)s envoyé(s), %(failed)s en échec, %(waiting)s en attente")
+            % {"sent": sent, "failed": failed, "waiting": waiting}
+        )

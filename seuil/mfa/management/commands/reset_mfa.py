@@ -29,17 +29,23 @@ class Command(commands.Command):
     def handle(self, *args: Any, **options: Any) -> None:
         account = Account.objects.filter(login=options["login"].strip().lower()).first()
         if account is None:
-            raise CommandError(f"no account {options['login']!r}")
+            raise CommandError(_("aucun compte « %(login)s »") % {"login": options["login"]})
         if not options["reason"].strip():
-            raise CommandError("--reason must say why")
+            raise CommandError(_("--reason doit dire pourquoi"))
         count = (
             Passkey.objects.filter(account=account).count()
             + TotpDevice.objects.filter(account=account).count()
         )
         if options["dry_run"]:
-            self.stdout.write(f"would remove {count} second factors of {account.login}")
+            self.stdout.write(
+                _("essai : %(count)s second(s) facteur(s) de %(login)s seraient retirés")
+                % {"count": count, "login": account.login}
+            )
             return
         removed = services.reset_factors(
             account=account, operator=None, reason=options["reason"], ip=""
         )
-        self.stdout.write(f"removed {removed} second factors of {account.login}; notice queued")
+        self.stdout.write(
+            _("%(count)s second(s) facteur(s) de %(login)s retiré(s) ; avis mis en attente d'envoi")
+            % {"count": removed, "login": account.login}
+        )

@@ -33,13 +33,20 @@ class Command(commands.Command):
             for device in devices.iterator(chunk_size=500):
                 if crypto.decrypt(device.encrypted_key) is None:
                     raise CommandError(
-                        f"TOTP key {device.pk} opens with no key in use: nothing changed"
+                        _(
+                            "la clé TOTP %(pk)s ne s'ouvre avec aucune clé en service : "
+                            "rien n'a changé"
+                        )
+                        % {"pk": device.pk}
                     )
                 rotated = cipher.rotate(device.encrypted_key.encode("ascii")).decode("ascii")
                 if not options["dry_run"]:
                     TotpDevice.objects.filter(pk=device.pk).update(encrypted_key=rotated)
                 done += 1
                 if done % 1000 == 0:
-                    self.stdout.write(f"{done} keys…")
-        verb = "would re-encrypt" if options["dry_run"] else "re-encrypted"
-        self.stdout.write(f"{verb} {done} TOTP keys under the first key")
+                    self.stdout.write(_("%(count)s clés…") % {"count": done})
+        if options["dry_run"]:
+            said = _("essai : %(count)s clé(s) TOTP seraient rechiffrées sous la première clé")
+        else:
+            said = _("%(count)s clé(s) TOTP rechiffrée(s) sous la première clé")
+        self.stdout.write(said % {"count": done})

@@ -68,7 +68,10 @@ class Command(commands.Command):
             files[f"{use}-key.pem"], files[f"{use}-cert.pem"] = key, certificate
         taken = [name for name in files if (dir / name).exists()]
         if taken:
-            raise CommandError(f"{dir} already holds {', '.join(taken)}: nothing written")
+            raise CommandError(
+                _("%(dir)s contient déjà %(files)s : rien n'a été écrit")
+                % {"dir": dir, "files": ", ".join(taken)}
+            )
         if not dry_run:
             dir.mkdir(mode=0o700, parents=True, exist_ok=True)
             for name, content in files.items():
@@ -76,8 +79,14 @@ class Command(commands.Command):
                 try:
                     fd = os.open(dir / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
                 except OSError as error:
-                    raise CommandError(f"cannot create {dir / name}: {error.strerror}") from None
+                    raise CommandError(
+                        _("impossible de créer %(path)s : %(error)s")
+                        % {"path": dir / name, "error": error.strerror}
+                    ) from None
                 with os.fdopen(fd, "wb") as file:
                     file.write(content)
-        where = "not written (dry run)" if dry_run else f"written to {dir}"
-        self.stdout.write(f"SAML signing and encryption keys {where}")
+        if dry_run:
+            done = _("clés SAML de signature et de chiffrement non écrites (essai)")
+        else:
+            done = _("clés SAML de signature et de chiffrement écrites dans %(dir)s") % {"dir": dir}
+        self.stdout.write(done)

@@ -41,8 +41,17 @@ class Command(commands.Command):
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except OSError as error:
-                raise CommandError(f"cannot create {path}: {error.strerror}") from None
+                raise CommandError(
+                    _("impossible de créer %(path)s : %(error)s")
+                    % {"path": path, "error": error.strerror}
+                ) from None
             with os.fdopen(fd, "wb") as file:
                 file.write(pem)
-        where = "not written (dry run)" if dry_run else f"written to {path}"
-        self.stdout.write(f"OIDC signing key {kid} {where}")
+        if dry_run:
+            done = _("clé de signature OIDC %(kid)s non écrite (essai)") % {"kid": kid}
+        else:
+            done = _("clé de signature OIDC %(kid)s écrite dans %(path)s") % {
+                "kid": kid,
+                "path": path,
+            }
+        self.stdout.write(done)
