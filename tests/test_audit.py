@@ -109,7 +109,7 @@ def test_it_exports_json_lines(journey: str) -> None:
     call_command("export_audit", stdout=out, stderr=err)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert len(lines) == AuditEvent.objects.count()
-    assert err.getvalue().strip() == f"{len(lines)} event(s)"
+    assert err.getvalue().strip() == f"{len(lines)} événement(s)"
     assert set(lines[0]) == {"at", "action", "outcome", "actor", "account", "ip", "detail"}
     assert lines[0]["at"].endswith("+00:00")
     assert [line["at"] for line in lines] == sorted(line["at"] for line in lines)
@@ -125,8 +125,8 @@ def test_the_export_can_be_narrowed(journey: str) -> None:
     counted, err = StringIO(), StringIO()
     call_command("export_audit", "--dry-run", stdout=counted, stderr=err)
     assert counted.getvalue() == ""
-    assert "dry run" in err.getvalue()
-    with pytest.raises(CommandError, match="not a date"):
+    assert "(essai : rien n'a été écrit)" in err.getvalue()
+    with pytest.raises(CommandError, match="pas une date"):
         call_command("export_audit", "--since", "yesterday")
 
 

@@ -44,7 +44,7 @@ def test_it_stores_each_sp_of_a_signed_aggregate(federation: Path) -> None:
     federation.write_bytes(
         aggregate([make_sp(e).metadata for e in SPS], valid_until=iso(timedelta(days=9)))
     )
-    assert "3 SPs" in refresh()
+    assert "3 SP," in refresh()
     stored = ServiceProvider.objects.filter(federation__name="renater")
     assert sorted(stored.values_list("entity_id", flat=True)) == SPS
     assert Federation.objects.get().error == ""
@@ -58,7 +58,7 @@ def test_a_later_aggregate_removes_the_sps_that_left(federation: Path) -> None:
     federation.write_bytes(
         aggregate([make_sp(SPS[0]).metadata], valid_until=iso(timedelta(days=9)))
     )
-    assert "2 removed" in refresh()
+    assert "2 retiré(s)" in refresh()
     assert list(ServiceProvider.objects.values_list("entity_id", flat=True)) == [SPS[0]]
 
 
@@ -92,7 +92,7 @@ def test_a_refused_aggregate_keeps_the_last_good_copy(federation: Path, fault: s
         federation.unlink()
     else:
         federation.write_bytes(bad)
-    with pytest.raises(CommandError, match="1 failed"):
+    with pytest.raises(CommandError, match="1 en échec"):
         refresh()
     assert ServiceProvider.objects.count() == 3
     federation_row = Federation.objects.get()
@@ -110,8 +110,8 @@ def test_a_malformed_entity_is_skipped_and_the_others_work(federation: Path) -> 
         aggregate([broken, *(make_sp(e).metadata for e in SPS)], valid_until=iso(timedelta(days=9)))
     )
     output = refresh()
-    assert "3 SPs" in output
-    assert "skipped" in output
+    assert "3 SP," in output
+    assert "écarté" in output
     assert "broken.example.org" in output
     assert ServiceProvider.objects.count() == 3
     assert [m for m in checks.run_checks(databases=["default"]) if m.id == "seuil.saml.W003"]

@@ -15,7 +15,7 @@ def day(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise CommandError(f"not a date (YYYY-MM-DD): {text!r}") from None
+        raise CommandError(_("pas une date (AAAA-MM-JJ) : « %(text)s »") % {"text": text}) from None
 
 
 class Command(commands.Command):
@@ -55,7 +55,10 @@ class Command(commands.Command):
             count += 1
             if not dry_run:
                 self.stdout.write(json.dumps(_line(event), ensure_ascii=False))
-        self.stderr.write(f"{count} event(s)" + (" (dry run: nothing written)" if dry_run else ""))
+        said = _("%(count)s événement(s)") % {"count": count}
+        if dry_run:
+            said += _(" (essai : rien n'a été écrit)")
+        self.stderr.write(said)
 
 
 def _line(event: AuditEvent) -> dict[str, Any]:

@@ -25,24 +25,45 @@ class Command(commands.Command):
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         if not settings.SEUIL_SAML_FEDERATIONS:
-            self.stdout.write("SEUIL_SAML_FEDERATIONS is empty: no federation to refresh.")
+            self.stdout.write(
+                _("SEUIL_SAML_FEDERATIONS est vide : aucune fédération à rafraîchir.")
+            )
             return
         failed = []
         for name, url, certificate in settings.SEUIL_SAML_FEDERATIONS:
-            self.stdout.write(f"{name}: downloading {url}")
+            self.stdout.write(
+                _("%(name)s : téléchargement de %(url)s") % {"name": name, "url": url}
+            )
             outcome = refresh(name, url, certificate, dry_run=dry_run)
             for reason in outcome.skipped:
-                self.stderr.write(f"{name}: skipped {reason}")
+                self.stderr.write(
+                    _("%(name)s : écarté %(reason)s") % {"name": name, "reason": reason}
+                )
             if outcome.error:
                 failed.append(name)
-                self.stderr.write(f"{name}: refused ({outcome.error}); the last good copy stays")
+                self.stderr.write(
+                    _("%(name)s : refusée (%(error)s) ; la dernière bonne copie reste")
+                    % {"name": name, "error": outcome.error}
+                )
             else:
                 self.stdout.write(
-                    f"{name}: {outcome.stored} SPs, {outcome.removed} removed, "
-                    f"{len(outcome.skipped)} skipped"
+                    _("%(name)s : %(stored)s SP, %(removed)s retiré(s), %(skipped)s écarté(s)")
+                    % {
+                        "name": name,
+                        "stored": outcome.stored,
+                        "removed": outcome.removed,
+                        "skipped": len(outcome.skipped),
+                    }
                 )
-        verdict = f"{len(failed)} failed ({', '.join(failed)})" if failed else "all refreshed"
-        suffix = " (dry run: nothing written)" if dry_run else ""
         if failed:
-            raise CommandError(f"SAML federations: {verdict}{suffix}")
-        self.stdout.write(f"SAML federations: {verdict}{suffix}")
+            verdict = _("Fédérations SAML : %(count)s en échec (%(names)s)") % {
+                "count": len(failed),
+                "names": ", ".join(failed),
+            }
+        else:
+            verdict = _("Fédérations SAML : toutes rafraîchies")
+        if dry_run:
+            verdict += _(" (essai : rien n'a été écrit)")
+        if failed:
+            raise CommandError(verdict)
+        self.stdout.write(verdict)
