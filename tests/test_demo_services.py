@@ -69,6 +69,7 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
         "DATABASE_URL": f"sqlite:///{tmp_path / 'demo.sqlite3'}",
         "SEUIL_BASE_URL": f"http://127.0.0.1:{port}",
         "PYTHONUNBUFFERED": "1",
+        "LC_ALL": "C.UTF-8",  # the operator's language: French
     }
     environment.pop("SEUIL_REDIS_URL", None)
     process = subprocess.Popen(
@@ -101,7 +102,7 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
             raise
         reader.join(5)
     assert [n for n in range(3) if _listening(port + n)] == [], demo.printed()
-    assert "demo stopped: 3 servers" in demo.printed()
+    assert "démo arrêtée : 3 serveurs" in demo.printed()
 
 
 def _sign_in(page: Page, login: str) -> None:

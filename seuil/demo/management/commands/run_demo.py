@@ -37,14 +37,18 @@ class Command(commands.Command):
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         if not settings.DEBUG:
-            raise CommandError("run_demo only runs with SEUIL_DEBUG=true: it serves the demo")
+            raise CommandError(_("run_demo ne tourne qu'avec SEUIL_DEBUG=true : il sert la démo"))
         base = settings.SEUIL_BASE_URL
         parts = urlsplit(base)
         sites = demo_sites(base)
         if dry_run:
             for site in sites:
-                self.stdout.write(f"would serve {site.name} at {site.url}")
-            self.stdout.write(f"would serve seuil at {base}/ (dry run: nothing started)")
+                self.stdout.write(
+                    _("%(name)s serait servi à %(url)s") % {"name": site.name, "url": site.url}
+                )
+            self.stdout.write(
+                _("seuil serait servi à %(url)s/ (essai : rien n'a été démarré)") % {"url": base}
+            )
             return
         call_command("migrate", verbosity=0)
         call_command("load_demo", stdout=self.stdout)
@@ -91,7 +95,7 @@ class Command(commands.Command):
                 except subprocess.TimeoutExpired:
                     _signal_group(child, signal.SIGKILL)
                     child.wait()
-        self.stdout.write(f"demo stopped: {len(children)} servers")
+        self.stdout.write(_("démo arrêtée : %(count)s serveurs") % {"count": len(children)})
 
 
 def _signal_group(child: subprocess.Popen[bytes], signum: int) -> None:
