@@ -231,8 +231,18 @@ def table(plan: list["Fault"], hits: list[Any], outcomes: list[Any]) -> list[dic
             "errors": {k: v for k, v in kinds.items() if k not in ("answered", "refused")},
             "first success (s)": first,
             "recovered to full rate (s)": full,
+            # Where the latency goal is won or lost: each stretch's own median and p95.
+            "p50 (ms)": percentile([h.ms for h in inside if h.status > 0], 50),
+            "p95 (ms)": percentile([h.ms for h in inside if h.status > 0], 95),
         })  # fmt: skip
     return rows
+
+
+def percentile(values: list[float], rank: int) -> float | None:
+    """The rank-th percentile (1-99), or None for fewer than 20 values."""
+    if len(values) < 20:
+        return None
+    return round(statistics.quantiles(values, n=100)[rank - 1])
 
 
 def ended(hit: Any) -> float:
@@ -267,7 +277,7 @@ def show(report: dict[str, Any]) -> None:
           f" p95 outside the faults {report['p95 outside the faults (ms)']} ms;"
           f" load average {report['load average']}")  # fmt: skip
     print(f"{'fault':<17}{'lasted':>7}{'requests':>9}{'answered':>9}{'refused':>8}  "
-          f"{'errors':<28}{'1st ok':>7}{'full':>6}")  # fmt: skip
+          f"{'errors':<28}{'1st ok':>7}{'full':>6}{'p50 ms':>8}{'p95 ms':>8}")  # fmt: skip
     for row in report["table"]:
         errors = ", ".join(f"{k} {v}" for k, v in row["errors"].items()) or "-"
         first = "-" if row["first success (s)"] is None else f"{row['first success (s)']}"
@@ -276,8 +286,10 @@ def show(report: dict[str, Any]) -> None:
             if row["recovered to full rate (s)"] is None
             else f"{row['recovered to full rate (s)']}"
         )
+        p50, p95 = ("-" if row.get(k) is None else f"{row[k]}" for k in ("p50 (ms)", "p95 (ms)"))
         print(f"{row['fault']:<17}{row['lasting (s)']:>7}{row['attempted']:>9}{row['answered']:>9}"
-              f"{row['refused cleanly']:>8}  {errors:<28}{first:>7}{full:>6}")  # fmt: skip
+              f"{row['refused cleanly']:>8}  {errors:<28}{first:>7}{full:>6}"
+              f"{p50:>8}{p95:>8}")  # fmt: skip
     print()
     for name, result in report["verdicts"].items():
         print(f"{'PASS' if result['ok'] else 'FAIL'}  {name}: {result['found']}")

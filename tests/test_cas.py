@@ -1,5 +1,6 @@
 """The CAS 3.0 server, driven by python-cas as a service would drive it, over HTTP."""
 
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -13,7 +14,7 @@ import defusedxml.ElementTree as ET
 import pytest
 import requests
 from cas import CASClient
-from django.db import OperationalError
+from django.db import IntegrityError, OperationalError
 from django.db.models import F
 from django.test import Client
 
@@ -466,15 +467,33 @@ def test_spent_and_expired_tickets_are_deleted_within_minutes(app: Service, jean
 
 
 def test_a_database_failure_is_an_internal_error_in_xml_not_a_500(
-    client: Client, monkeypatch: pytest.MonkeyPatch
+    client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     def down(*args: object) -> None:
         raise OperationalError("the database is down")
 
     monkeypatch.setattr(ServiceTicket.objects, "consume", down)
-    response = client.get("/cas/p3/serviceValidate", {"ticket": "ST-x", "service": APP})
+    with caplog.at_level(logging.WARNING, logger="seuil.cas.views"):
+        response = client.get("/cas/p3/serviceValidate", {"ticket": "ST-x", "service": APP})
     assert response.status_code == 200
     assert failure_code(response.content) == "INTERNAL_ERROR"
+    # An outage is one warning line, not an error with a traceback (the rush counts those).
+    assert [(r.levelname, r.exc_info) for r in caplog.records] == [("WARNING", None)]
+    assert "database unavailable" in caplog.records[0].getMessage()
+
+
+def test_any_other_database_error_in_validation_is_logged_with_its_traceback(
+    client: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object) -> None:
+        raise IntegrityError("a constraint failed")
+
+    monkeypatch.setattr(ServiceTicket.objects, "consume", broken)
+    with caplog.at_level(logging.WARNING, logger="seuil.cas.views"):
+        response = client.get("/cas/p3/serviceValidate", {"ticket": "ST-x", "service": APP})
+    assert failure_code(response.content) == "INTERNAL_ERROR"
+    assert [r.levelname for r in caplog.records] == ["ERROR"]
+    assert caplog.records[0].exc_info is not None
 
 
 @pytest.mark.parametrize("path", ["..;/admin/", "%252e%252e/admin/"])

@@ -39,6 +39,7 @@ from seuil.cas.models import (
 )
 from seuil.cas.responses import Code
 from seuil.core.http import client_ip
+from seuil.core.outages import store_away
 from seuil.mfa.session import satisfies_mfa
 from seuil.mfa.stepup import ask_for_second_factor
 
@@ -205,8 +206,13 @@ def _answers_in_xml(view: Validator) -> Validator:
     def wrapped(request: HttpRequest) -> HttpResponse:
         try:
             return view(request)
-        except DatabaseError:
-            log.exception("CAS %s failed", request.path)
+        except DatabaseError as error:
+            # An unreachable database is an outage, logged as one line the way Outages does for
+            # pages (seuil.core.outages); any other database error is a fault worth a traceback.
+            if away := store_away(error):
+                log.warning("CAS %s: %s unavailable, answered INTERNAL_ERROR", request.path, away)
+            else:
+                log.exception("CAS %s failed", request.path)
             proxy = request.path.endswith("/proxy")
             return responses.failure(Code.INTERNAL_ERROR, "try again later", proxy=proxy)
 
