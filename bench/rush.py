@@ -231,6 +231,8 @@ class Rush:
         self.outcomes: list[tuple[float, str, str]] = []
         self.probe_results: list[str] = []
         self.cron_log: list[str] = []
+        # (second, journeys waiting for a free client): a backlog that grows is load above capacity.
+        self.backlog: list[tuple[float, int]] = []
 
     def close(self) -> None:
         for stop in (self.proxy.stop, *(h.stop for h in self.hosts), self.mailbox.stop,
@@ -317,6 +319,8 @@ class Rush:
             while sent < elapsed * rate:
                 tickets.put(self.state.now())
                 sent += 1
+            if not self.backlog or self.state.now() - self.backlog[-1][0] >= 1:
+                self.backlog.append((self.state.now(), tickets.qsize()))
             time.sleep(0.01)
         while not tickets.empty():  # the time is up: people not yet served stay home
             with contextlib.suppress(Empty):

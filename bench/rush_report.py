@@ -188,7 +188,28 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
         "table": rows,
         "verdicts": verdicts,
         "drain": [drained[-200:], pushed[-200:]],
+        "series": series(hits, rush.backlog),
+        "series (30 s)": series(hits, rush.backlog, step=30),
     }
+
+
+def series(hits: list[Any], backlog: list[tuple[float, int]], step: int = 10) -> list[Any]:
+    """Per `step` seconds: requests ended, answered, p50 and p95, and the most journeys waiting
+    for a free client: where the latency goal is lost, and whether the load outran the hosts."""
+    rows = []
+    last = max((ended(h) for h in hits), default=0.0)
+    for low in range(0, int(last) + 1, step):
+        inside = [h for h in hits if low <= ended(h) < low + step]
+        waiting = [n for t, n in backlog if low <= t < low + step]
+        rows.append({
+            "from (s)": low,
+            "requests": len(inside),
+            "answered": sum(1 for h in inside if 200 <= h.status < 400),
+            "p50 (ms)": percentile([h.ms for h in inside if h.status > 0], 50),
+            "p95 (ms)": percentile([h.ms for h in inside if h.status > 0], 95),
+            "waiting (max)": max(waiting, default=0),
+        })  # fmt: skip
+    return rows
 
 
 def scan_logs(rush: "Rush") -> dict[str, int]:
@@ -290,6 +311,12 @@ def show(report: dict[str, Any]) -> None:
         print(f"{row['fault']:<17}{row['lasting (s)']:>7}{row['attempted']:>9}{row['answered']:>9}"
               f"{row['refused cleanly']:>8}  {errors:<28}{first:>7}{full:>6}"
               f"{p50:>8}{p95:>8}")  # fmt: skip
+    print()
+    print("every 30 s:   from  req/s  p50 ms  p95 ms  waiting")
+    for row in report["series (30 s)"]:
+        p50, p95 = ("-" if row[k] is None else row[k] for k in ("p50 (ms)", "p95 (ms)"))
+        print(f"{row['from (s)']:>18}{row['requests'] / 30:>7.1f}{p50:>8}{p95:>8}"
+              f"{row['waiting (max)']:>9}")  # fmt: skip
     print()
     for name, result in report["verdicts"].items():
         print(f"{'PASS' if result['ok'] else 'FAIL'}  {name}: {result['found']}")
