@@ -80,11 +80,14 @@ messages: $(VENV)/.dev
 	$(BIN)/seuil makemessages -l en --no-location --ignore=.venv --ignore=node_modules --ignore=var --ignore=tests --ignore=bench
 	$(BIN)/seuil compilemessages --ignore=.venv --ignore=node_modules
 
-# Figures, not tests: the 100,000-person import, then activations and sign-ins over HTTP.
+# Figures, not tests: the 100,000-person import, then activations and sign-ins over HTTP, then
+# single sign-on (authorization, code exchange, CAS login and validation).
 bench: $(VENV)/.dev static/vendor/zxcvbn.js
 	$(BIN)/python bench/import_people.py
 	$(BIN)/python bench/load.py --databases postgresql --redis private --out var/bench/load-postgresql.json
 	$(BIN)/python bench/load.py --databases sqlite --out var/bench/load-sqlite.json
+	$(BIN)/python bench/sso.py --databases postgresql --redis private --out var/bench/sso-postgresql.json
+	$(BIN)/python bench/sso.py --databases sqlite --out var/bench/sso-sqlite.json
 
 # Two hosts under load while PostgreSQL, Redis, slapd and SMTP fail, and what was lost (issue 26).
 rush: $(VENV)/.dev static/vendor/zxcvbn.js

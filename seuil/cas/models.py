@@ -21,14 +21,18 @@ from django.utils.translation import gettext_lazy as _
 
 from seuil.mfa.session import cas_attributes
 from seuil.people.attributes import PUBLISHED, attributes_of
+from seuil.sso.chains import Sweep
+from seuil.sso.models import ServiceStatus
 
 # mod_auth_cas accepts only these after the prefix; an "_" sends browsers round in a loop.
 ALPHABET = string.ascii_letters + string.digits
 # The specification's advice for service and proxy tickets ("SHOULD expire within 5 minutes"),
 # tightened: a service validates within milliseconds of the browser's redirect.
 TICKET_LIFETIME = timedelta(seconds=10)
-# Consumed and expired tickets are deleted this long after their issue.
+# Consumed and expired tickets are deleted this long after their issue, by the sweep that a
+# ticket's issue makes at most once a minute in each worker (an expired ticket validates nothing).
 KEPT_FOR = timedelta(minutes=5)
+SWEEP = Sweep(timedelta(minutes=1))
 
 
 def new_ticket(prefix: str) -> str:
@@ -96,16 +100,36 @@ class Kind(models.TextChoices):
 
 
 class CasServiceQuerySet(models.QuerySet["CasService"]):
-    def for_url(self, url: str, kind: str = Kind.SERVICE) -> "CasService | None":
-        """The registration whose prefix covers the URL, the longest if several do."""
+    def for_url(
+        self, url: str, kind: str = Kind.SERVICE, *, status: str | None = None
+    ) -> "CasService | None":
+        """The registration whose prefix covers the URL, the longest if several do, with its
+        service. Only the prefixes that name the URL's host are read (each holds its host, in
+        any case); given the signed-in person's `status`, whether the service is for it comes
+        in the same statement (Service.admits reads it)."""
         if not url or len(url) > 2048:
             return None
-        found = [
-            entry
-            for entry in self.filter(kind=kind).select_related("service")
-            if covers(entry.prefix, url)
-        ]
-        return max(found, key=lambda entry: len(entry.prefix), default=None)
+        try:
+            host = urlsplit(url).hostname
+        except ValueError:
+            return None
+        if not host:
+            return None
+        found = self.filter(kind=kind).select_related("service").order_by()  # sorted below
+        if host.isascii():  # the database's case-insensitive match is ASCII's only (SQLite)
+            found = found.filter(prefix__icontains=host)
+        if status is not None:
+            statuses = ServiceStatus.objects.filter(
+                service=models.OuterRef("service"), status=status
+            )
+            found = found.annotate(is_for_status=models.Exists(statuses))
+        covering = [entry for entry in found if covers(entry.prefix, url)]
+        # The longest; of equal ones, the first in the model's order (kind, prefix).
+        best = min(covering, key=lambda entry: (-len(entry.prefix), entry.prefix), default=None)
+        if best is not None and status is not None:
+            best.service.status_asked = status
+            best.service.is_for_status = best.is_for_status  # type: ignore[attr-defined]
+        return best
 
     def replace_for(self, service: Any, *, kind: str, prefixes: list[str]) -> None:
         """Make `prefixes` the service's registered ones of that kind (register_service). Raises
@@ -168,7 +192,8 @@ class ServiceTicketQuerySet(models.QuerySet["ServiceTicket"]):
         """A new ticket for one service; the caller hands it on, only its digest is kept. The
         session's authentication methods join the attributes (seuil.mfa.session.cas_attributes)."""
         now = timezone.now()
-        self.filter(created_at__lt=now - KEPT_FOR).delete()
+        if SWEEP.due(now):
+            self.filter(created_at__lt=now - KEPT_FOR).delete()
         ticket = new_ticket("PT" if proxied else "ST")
         self.create(
             digest=digest(ticket),

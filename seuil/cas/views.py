@@ -119,7 +119,11 @@ def grant(
 def login(request: HttpRequest) -> HttpResponse:
     service_url = request.GET.get("service", "")
     renew = _set(request, "renew")
-    registration = CasService.objects.for_url(service_url) if service_url else None
+    # With the signed-in person's status, whether the service is for it comes in the same
+    # statement as the registration (Service.admits reads it).
+    person = getattr(request.user, "person", None)
+    status = person.status if person is not None else None
+    registration = CasService.objects.for_url(service_url, status=status) if service_url else None
     if service_url and registration is None:  # an error page, never a redirect
         return render(request, "cas/unknown_service.html", status=400)
     user = request.user

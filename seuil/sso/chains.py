@@ -1,10 +1,12 @@
-"""What each authorization code led to: the browser session that authorized it, and the family
-of refresh tokens it started. django-oauth-toolkit knows tokens by person and client only; this
-ties them to the sign-on they were issued under, so that they end with it (a sign-out, a password
-change, HR's lock), never outlive its absolute lifetime, and die with a replayed code."""
+"""What each authorization code led to: the browser session that authorized it, how its person
+proved who they are there (RFC 8176 methods, with their times: the ID tokens' acr and amr), and
+the family of refresh tokens it started. django-oauth-toolkit knows tokens by person and client
+only; this ties them to the sign-on they were issued under, so that they end with it (a
+sign-out, a password change, HR's lock), never outlive its absolute lifetime, die with a
+replayed code, and say on every refresh how the session's sign-in was made."""
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -20,13 +22,47 @@ def code_digest(code: str) -> str:
     return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+class Sweep:
+    """Housekeeping that deletes rows past their use at most once per `every` in a worker,
+    instead of once per row written: the rows it removes are refused anyway (an expired chain
+    refreshes nothing, an expired ticket validates nothing), so sweeping later changes what the
+    tables hold for a minute, never what they let through."""
+
+    def __init__(self, every: timedelta) -> None:
+        self.every = every
+        self.last: datetime | None = None
+
+    def due(self, now: datetime) -> bool:
+        if self.last is not None and timedelta(0) <= now - self.last < self.every:
+            return False
+        self.last = now
+        return True
+
+
+SWEEP = Sweep(timedelta(minutes=1))
+
+
 class ChainQuerySet(models.QuerySet["Chain"]):
-    def start(self, *, code: str, sign_on: str, signed_in_at: Any) -> "Chain":
-        """Record a new code; chains older than a session's lifetime go at the same time (no
-        token of theirs may live on)."""
+    def start(
+        self,
+        *,
+        code: str,
+        sign_on: str,
+        signed_in_at: Any,
+        methods: dict[str, float] | None = None,
+    ) -> "Chain":
+        """Record a new code; chains older than a session's lifetime go now and then (no token
+        of theirs may live on: validate_refresh_token refuses a chain past its lifetime)."""
         now = timezone.now()
-        self.filter(created_at__lt=now - lifetime()).delete()
-        return self.create(code=code, sign_on=sign_on, signed_in_at=signed_in_at, created_at=now)
+        if SWEEP.due(now):
+            self.filter(created_at__lt=now - lifetime()).delete()
+        return self.create(
+            code=code,
+            sign_on=sign_on,
+            signed_in_at=signed_in_at,
+            methods=methods or {},
+            created_at=now,
+        )
 
     def revoke(self) -> int:
         """Every token these chains issued, and the codes not yet redeemed."""
@@ -46,6 +82,9 @@ class Chain(models.Model):
     code = models.CharField(max_length=64, unique=True)  # the code's digest
     sign_on = models.CharField(max_length=32, blank=True, db_index=True)
     signed_in_at = models.DateTimeField()
+    # How the session's person proved who they are ({"pwd": timestamp, "otp": timestamp}),
+    # for the acr and amr of every ID token of the chain, at the code's redemption and after.
+    methods = models.JSONField(default=dict, blank=True)
     family = models.UUIDField(null=True, blank=True, unique=True)
     created_at = models.DateTimeField(db_index=True)
 

@@ -18,7 +18,6 @@ from oauth2_provider.models import Application
 from seuil.accounts.models import Account
 from seuil.people.models import Status
 from seuil.sso.chains import Chain
-from seuil.sso.methods import CodeMethods  # noqa: F401 -- a model of this app
 from seuil.sso.redirects import check_redirect_uri
 from seuil.typography import french
 
@@ -121,13 +120,19 @@ class ServiceQuerySet(models.QuerySet["Service"]):
             order, "position", name
         )
 
-    def for_client(self, client_id: str) -> "Service | None":
-        return (
-            self.select_related("oidc_client")
-            .prefetch_related("statuses")
-            .filter(oidc_client__client_id=client_id)
-            .first()
-        )
+    def for_client(self, client_id: str, *, status: str | None = None) -> "Service | None":
+        """The service of an OpenID Connect client, with its client. Given the signed-in
+        person's `status`, whether the service is for it comes in the same statement
+        (`admits` reads it); else its statuses come in a second one."""
+        # A unique client: neither the model's ORDER BY nor first()'s.
+        found = self.select_related("oidc_client").filter(oidc_client__client_id=client_id)
+        if status is None:
+            return next(iter(found.prefetch_related("statuses").order_by()[:1]), None)
+        statuses = ServiceStatus.objects.filter(service=models.OuterRef("pk"), status=status)
+        service = next(iter(found.annotate(matches=models.Exists(statuses)).order_by()[:1]), None)
+        if service is not None:
+            service.status_asked, service.is_for_status = status, bool(service.matches)  # type: ignore[attr-defined]
+        return service
 
     @transaction.atomic
     def register(
@@ -251,6 +256,9 @@ class Service(models.Model):
     )
 
     objects: ClassVar[ServiceQuerySet] = ServiceQuerySet.as_manager()  # type: ignore[assignment]
+    # Set by ServiceQuerySet.for_client(status=…): whether the service is for that status.
+    status_asked: str | None = None
+    is_for_status: bool = False
 
     class Meta:
         verbose_name = _("service")
@@ -300,7 +308,11 @@ class Service(models.Model):
         or awaiting activation) and its person has one of the service's statuses. Operators
         without a person are for the admin, not for services."""
         person = getattr(account, "person", None)
-        return bool(account.is_active and person and person.status in self.status_codes())
+        if not (account.is_active and person):
+            return False
+        if self.status_asked == person.status:  # read with the service (for_client)
+            return self.is_for_status
+        return person.status in self.status_codes()
 
     def configure_client(
         self,
@@ -377,9 +389,10 @@ class Subject(models.Model):
     def of(cls, account: Account) -> str:
         """The account's `sub`, given at its first OIDC sign-in. Two hosts giving it at once:
         the unique constraint keeps one, and the loser reads it."""
-        found = cls.objects.filter(account=account).first()
-        if found:
-            return found.sub
+        try:  # read with the account where the caller joined it (select_related)
+            return str(account.oidc_subject.sub)
+        except cls.DoesNotExist:
+            pass
         try:
             with transaction.atomic():
                 return cls.objects.create(account=account, sub=secrets.token_urlsafe(32)).sub

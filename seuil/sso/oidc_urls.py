@@ -19,7 +19,7 @@ urlpatterns = [
     path("oidc/authorize/", refuse_nul(views.Authorize.as_view()), name="authorize"),
     # Called by the services' servers, authenticated by their secret: one busy service must not
     # spend its address's allowance of public POSTs.
-    path("oidc/token/", rate_limit_exempt(refuse_nul(dot.TokenView.as_view())), name="token"),
+    path("oidc/token/", rate_limit_exempt(refuse_nul(views.Token.as_view())), name="token"),
     path(
         "oidc/revoke/",
         rate_limit_exempt(refuse_nul(dot.RevokeTokenView.as_view())),

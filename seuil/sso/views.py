@@ -14,19 +14,23 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from oauth2_provider.exceptions import InvalidOIDCClientError, OAuthToolkitError
 from oauth2_provider.models import AccessToken, Application, RefreshToken
 from oauth2_provider.settings import oauth2_settings
+from oauth2_provider.signals import app_authorized
 from oauth2_provider.views import (
     AuthorizationView,
     ConnectDiscoveryInfoView,
     RPInitiatedLogoutView,
+    TokenView,
     UserInfoView,
 )
 from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
@@ -37,6 +41,7 @@ from seuil.accounts.views import signin
 from seuil.mfa.session import ACR_VALUES, REFEDS_MFA, satisfies_mfa
 from seuil.mfa.stepup import ask_for_second_factor
 from seuil.people.models import Status
+from seuil.sso.grants import KNOWN_CLIENT
 from seuil.sso.models import Service
 
 
@@ -167,12 +172,19 @@ class Authorize(AuthorizationView):  # type: ignore[misc]
         self.oauth2_data: dict[str, Any] = {}
         if not request.GET.get("redirect_uri"):  # OpenID Connect Core §3.1.2.1: required
             return render(request, "sso/refused.html", {"service": None}, status=400)
+        # The service and its client in one statement, whether it is for the signed-in
+        # person's status with them; the validator takes the client from here (KNOWN_CLIENT).
+        person = getattr(request.user, "person", None)
+        service = Service.objects.for_client(
+            request.GET.get("client_id", ""), status=person.status if person else None
+        )
+        if service is not None and service.oidc_client is not None:
+            request.META[KNOWN_CLIENT] = service.oidc_client
         try:
-            _, credentials = self.validate_authorization_request(request)
+            scopes, credentials = self.validate_authorization_request(request)
         except OAuthToolkitError as error:
             return self.error_response(error, application=None)  # type: ignore[no-any-return]
-        service = Service.objects.for_client(credentials["client_id"])
-        if service is None:
+        if service is None or service.oidc_client is None:
             return render(request, "sso/refused.html", {"service": None}, status=403)
         if not CODE_CHALLENGE.fullmatch(credentials.get("code_challenge") or ""):
             return self._refuse(
@@ -208,7 +220,24 @@ class Authorize(AuthorizationView):  # type: ignore[misc]
                 )
                 return self.error_response(refusal, application=service.oidc_client)  # type: ignore[no-any-return]
             return ask_for_second_factor(request, request.user, request.get_full_path())
+        if _plain(request, service):
+            return self._issue_code(request, scopes, credentials, service.oidc_client)
         return super().dispatch(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+    def _issue_code(
+        self, request: HttpRequest, scopes: list[str], credentials: dict[str, Any], client: Any
+    ) -> HttpResponse:
+        """What django-oauth-toolkit's get() does for a client that skips the consent screen,
+        on the request this dispatch validated: the code, and the redirect to the service."""
+        if isinstance(credentials.get("ui_locales"), list):
+            credentials["ui_locales"] = " ".join(credentials["ui_locales"])
+        try:
+            uri, _headers, _body, _status = self.create_authorization_response(
+                request=request, scopes=" ".join(scopes), credentials=credentials, allow=True
+            )
+        except OAuthToolkitError as error:
+            return self.error_response(error, client)  # type: ignore[no-any-return]
+        return self.redirect(uri, client)
 
     def _refuse(self, error: Any, credentials: dict[str, Any], service: Service) -> HttpResponse:
         refusal = OAuthToolkitError(error, redirect_uri=credentials["redirect_uri"])
@@ -234,6 +263,17 @@ class Authorize(AuthorizationView):  # type: ignore[misc]
             issuer = oauth2_settings.oauth2_authorization_server_issuer(self.request)
             redirect_to = urlunsplit(parts._replace(query=urlencode([*query, ("iss", issuer)])))
         return super().redirect(redirect_to, application)  # type: ignore[no-any-return]
+
+
+def _plain(request: HttpRequest, service: Service) -> bool:
+    """An authorization the Authorize view answers itself: a registered service's client, which
+    skips the consent screen, with none of what django-oauth-toolkit's get() handles besides
+    (prompt=create or login, RFC 8707 resources)."""
+    client = service.oidc_client
+    prompt = set(request.GET.get("prompt", "").split())
+    return bool(client and client.skip_authorization) and not (
+        prompt & {"create", "login"} or "resource" in request.GET
+    )
 
 
 def _wants_mfa(request: HttpRequest, service: Service) -> bool:
@@ -291,6 +331,32 @@ class Logout(RPInitiatedLogoutView):  # type: ignore[misc]
         if application is not None:
             _allow_redirects_to(response, application.post_logout_redirect_uris)
         return response  # type: ignore[no-any-return]
+
+
+@method_decorator(login_not_required, name="dispatch")  # services' servers, with a secret
+class Token(TokenView):  # type: ignore[misc]
+    """The token endpoint, in one transaction: spending the code, the ID token, the access and
+    refresh tokens and the chain's family are written together (one commit, not three), and a
+    second request with the same code waits for the first to commit before it revokes what
+    that one issued (seuil.sso.validator.validate_code)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with transaction.atomic():
+            return super().post(request, *args, **kwargs)  # type: ignore[no-any-return]
+
+    @method_decorator(sensitive_post_parameters("password", "client_secret"))
+    def authorization_flow_token_response(
+        self, request: HttpRequest, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        """django-oauth-toolkit reads the access token it has just written back, to send
+        `app_authorized`; nothing in seuil listens to it, so only when something does."""
+        if app_authorized.has_listeners():
+            return super().authorization_flow_token_response(request, *args, **kwargs)  # type: ignore[no-any-return]
+        _url, headers, body, status = self.create_token_response(request)
+        response = HttpResponse(content=body, status=status)
+        for name, value in headers.items():
+            response[name] = value
+        return response
 
 
 @method_decorator(login_not_required, name="dispatch")  # services' servers, with a token
