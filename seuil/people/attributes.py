@@ -161,8 +161,12 @@ def attributes_of(account: Any, today: date | None = None) -> dict[str, list[str
     affiliation."""
     today = today or institution_today()
     person = getattr(account, "person", None)
-    found = ((item.ldap, item.values(account, person, today)) for item in PUBLISHED)
-    return {name: values for name, values in found if values}
+    found = {}
+    for item in PUBLISHED:  # a loop, not a generator: it runs for each of 100,000 entries
+        values = item.values(account, person, today)
+        if values:
+            found[item.ldap] = values
+    return found
 
 
 def institution_today() -> date:
@@ -223,4 +227,8 @@ def _bounds(account: Any, person: Any, state: Substate) -> tuple[date | None, da
 
 
 def _day(value: date | None) -> str:
-    return f"{value:%Y%m%d}" if value else ""
+    if not value:
+        return ""
+    if value.year < 1000:  # strftime does not pad such a year; isoformat would
+        return f"{value:%Y%m%d}"
+    return value.isoformat().replace("-", "")  # the same digits as strftime, in C alone
