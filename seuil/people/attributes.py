@@ -57,6 +57,11 @@ def _number(kind: str) -> Callable[[Any, Any, date], list[str]]:
     return values
 
 
+def _scoped(affiliations: tuple[str, ...]) -> list[str]:
+    scope = settings.SEUIL_EPPN_SCOPE  # read once, not once a value: settings is a lazy object
+    return [f"{x}@{scope}" for x in affiliations]
+
+
 def _mailbox(account: Any) -> bool:
     """The mailbox is created when the account is taken possession of (Account.activate)."""
     return bool(account.mail) and account.activated_at is not None
@@ -129,7 +134,7 @@ PUBLISHED: tuple[Published, ...] = (
     Published(
         "eduPersonScopedAffiliation",
         ("person__status",),
-        lambda a, p, t: [f"{x}@{settings.SEUIL_EPPN_SCOPE}" for x in _affiliations(p)],
+        lambda a, p, t: _scoped(_affiliations(p)),
         "eduperson_scoped_affiliation",
         "eduperson_scoped_affiliation",
         many=True,
