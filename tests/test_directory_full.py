@@ -4,6 +4,7 @@ sees a changed attribute or hash, a missing entry, an extra entry, an attribute 
 be there, whatever the order of the values or the case of the attributes' names.
 """
 
+import gc
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -214,3 +215,44 @@ def test_a_full_reconciliation_costs_one_query_and_one_search_a_page(
     assert searches == [searched()] * 3, "one search a page, for seuil's attributes"
     # A page's accounts in one query, then the logins of every person once, for those missing.
     assert len(queries) == 3 + 1, [q["sql"] for q in queries]
+
+
+def test_reading_the_branch_makes_no_cyclic_garbage_per_entry(
+    directory: Sandbox, make_person: Callable[..., Person]
+) -> None:
+    """The cycle collector is paused while the branch is read (reconcile._collector_paused):
+    which holds only while what an entry is read and compared with leaves no reference cycle."""
+    for _ in range(40):
+        make_person()
+    conn = client.connect()
+    gc.collect()
+    gc.disable()
+    try:
+        report = reconcile.reconcile(conn, dry_run=True)
+        garbage = gc.collect()
+    finally:
+        gc.enable()
+        conn.unbind_s()
+    assert report.unchanged == 40
+    assert garbage < 40, "cyclic garbage for each entry: the collector cannot stay paused"
+
+
+def test_the_collector_runs_again_after_a_reconciliation(
+    directory: Sandbox, make_person: Callable[..., Person]
+) -> None:
+    make_person()
+    conn = client.connect()
+
+    def down(*args: Any, **kwargs: Any) -> int:
+        raise ldap.SERVER_DOWN({"desc": "Can't contact LDAP server"})
+
+    try:
+        reconcile.reconcile(conn, dry_run=True)
+        assert gc.isenabled()
+        conn.search_ext = down
+        with pytest.raises(ldap.SERVER_DOWN):
+            reconcile.reconcile(conn, dry_run=True)
+        assert gc.isenabled(), "back on when the directory fails too"
+    finally:
+        gc.enable()
+        conn.unbind_s()
