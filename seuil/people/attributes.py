@@ -156,7 +156,8 @@ PUBLISHED: tuple[Published, ...] = (
         lambda a, p, t: [x] if (x := _ascii_address(a.recovery_email)) else [],
         cas=False,
     ),
-    Published("supannRessourceEtatDate", STATE, _etat_values),
+    # Its {MAIL} value is there once the mailbox exists (_mailbox: mail, activated_at).
+    Published("supannRessourceEtatDate", (*STATE, "mail"), _etat_values),
 )
 
 
