@@ -88,6 +88,8 @@ bench: $(VENV)/.dev static/vendor/zxcvbn.js
 	$(BIN)/python bench/load.py --databases sqlite --out var/bench/load-sqlite.json
 	$(BIN)/python bench/sso.py --databases postgresql --redis private --out var/bench/sso-postgresql.json
 	$(BIN)/python bench/sso.py --databases sqlite --out var/bench/sso-sqlite.json
+	$(BIN)/python bench/directory.py --postgres $(SEUIL_TEST_POSTGRES_URL)
+	$(BIN)/python bench/directory.py
 
 # Two hosts under load while PostgreSQL, Redis, slapd and SMTP fail, and what was lost (issue 26).
 rush: $(VENV)/.dev static/vendor/zxcvbn.js

@@ -1,7 +1,8 @@
 """The connection to the directory, with python-ldap (OpenLDAP's libldap)."""
 
+import contextlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,23 +62,39 @@ def connect(timeout: float = TIMEOUT) -> LDAPObject:
     return conn
 
 
-def people(conn: LDAPObject, filterstr: str, page: int = 1000) -> Iterator[list[tuple[str, Entry]]]:
-    """The entries right under the people branch matching a filter, a page at a time."""
+def people(
+    conn: LDAPObject, filterstr: str, page: int = 1000, attrs: Sequence[str] = ("*",)
+) -> Iterator[list[tuple[str, Entry]]]:
+    """The entries right under the people branch matching a filter, a page at a time, with the
+    attributes asked for. The next page is asked for as soon as this one's cookie is known,
+    before this one is handed over: the directory reads it while seuil compares this one."""
     control = SimplePagedResultsControl(True, size=page, cookie="")
-    while True:
-        msgid = conn.search_ext(
+    attrlist = list(attrs)
+
+    def ask() -> int:
+        msgid: int = conn.search_ext(
             settings.SEUIL_LDAP_PEOPLE_DN,
             ldap.SCOPE_ONELEVEL,
             filterstr,
-            ["*"],
-            serverctrls=[control],
+            attrlist,
+            serverctrls=[control],  # encoded now: the cookie may change afterwards
         )
-        _type, results, _msgid, controls = conn.result3(msgid, timeout=conn.timeout)
-        yield [(dn, attrs) for dn, attrs in results if dn]
-        cookies = [c.cookie for c in controls if c.controlType == control.controlType]
-        if not cookies or not cookies[0]:
-            return
-        control.cookie = cookies[0]
+        return msgid
+
+    pending: int | None = ask()
+    try:
+        while pending is not None:
+            _type, results, _msgid, controls = conn.result3(pending, timeout=conn.timeout)
+            pending = None
+            cookies = [c.cookie for c in controls if c.controlType == control.controlType]
+            if cookies and cookies[0]:
+                control.cookie = cookies[0]
+                pending = ask()
+            yield [(dn, attrs) for dn, attrs in results if dn]
+    finally:
+        if pending is not None:  # the caller stopped early: the server may drop that page
+            with contextlib.suppress(ldap.LDAPError):
+                conn.abandon_ext(pending)
 
 
 @dataclass

@@ -22,7 +22,28 @@ OBJECT_CLASSES = ("inetOrgPerson", "eduPerson", "supannPerson")
 # What seuil owns in an entry: the published attributes and the password. Anything else there
 # (an institution's own attributes and classes) is left alone.
 def managed() -> tuple[str, ...]:
-    return (*(item.ldap for item in PUBLISHED), "userPassword")
+    return _managed()[0]
+
+
+def searched() -> list[str]:
+    """What seuil asks the directory for: the attributes it manages and the object classes,
+    not the institution's own attributes, which it would only skip."""
+    return [*managed(), "objectClass"]
+
+
+# managed() is asked for once per entry compared: made again only when PUBLISHED is another
+# declaration (tests/test_published.py declares one more attribute), never for each entry.
+_MANAGED: list[Any] = [None, ((), ())]
+
+
+def _managed() -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """The managed names, and each one with its lower-case form."""
+    declared, names = _MANAGED
+    if declared is not PUBLISHED:
+        found = (*(item.ldap for item in PUBLISHED), "userPassword")
+        names = (found, tuple((name, name.lower()) for name in found))
+        _MANAGED[:] = [PUBLISHED, names]
+    return names  # type: ignore[no-any-return]
 
 
 _DJANGO_ARGON2 = "argon2$argon2"
@@ -60,36 +81,50 @@ def password_of(account: Any, today: date | None = None) -> str | None:
     return "{ARGON2}" + str(account.password).removeprefix("argon2")
 
 
-def entry_of(account: Any) -> Entry | None:
-    """The entry the directory should hold for this account; None when it should hold none
-    (an operator, or a person whose data was purged)."""
+def entry_of(account: Any, today: date | None = None) -> Entry | None:
+    """The entry the directory should hold for this account on a day (today by default); None
+    when it should hold none (an operator, or a person whose data was purged)."""
     if getattr(account, "person", None) is None or account.purged_at is not None:
         return None
-    today = institution_today()
+    today = today or institution_today()
     values = attributes_of(account, today)
     password = password_of(account, today)
     if password is not None:
         values["userPassword"] = [password]
-    entry = {name: [v.encode() for v in vs] for name, vs in values.items()}
-    entry["objectClass"] = [name.encode() for name in OBJECT_CLASSES]
+    entry = {name: list(map(str.encode, vs)) for name, vs in values.items()}
+    entry["objectClass"] = list(_CLASSES)
     return entry
+
+
+_CLASSES = tuple(name.encode() for name in OBJECT_CLASSES)
+_CLASSES_LOWER = tuple((name, name.lower()) for name in _CLASSES)
 
 
 def changes(current: Entry, desired: Entry) -> list[tuple[int, str, list[bytes] | None]]:
     """The modifications that make `current` hold `desired` for the attributes seuil manages;
-    empty when they already agree. Attribute names compare without case, as LDAP's do."""
+    empty when they already agree. Attribute names compare without case, as LDAP's do; values
+    compare as the directory holds them (bytes), in any order.
+
+    An entry that agrees is nearly always the very same mapping: the directory names the
+    attributes it is asked for as the schema spells them, as PUBLISHED does, and keeps the
+    values in the order seuil wrote them. One comparison of the two mappings settles it (the
+    same names, the same values in the same order, hence nothing to add, replace or delete);
+    anything else is compared name by name."""
+    if current == desired:
+        return []
     have = {name.lower(): values for name, values in current.items()}
     mods: list[tuple[int, str, list[bytes] | None]] = []
-    classes = {v.lower() for v in have.get("objectclass", [])}
-    missing = [c.encode() for c in OBJECT_CLASSES if c.lower().encode() not in classes]
+    classes = {v.lower() for v in have.get("objectclass", ())}
+    missing = [name for name, lower in _CLASSES_LOWER if lower not in classes]
     if missing:
         mods.append((ldap.MOD_ADD, "objectClass", missing))
-    for name in managed():
+    for name, lower in _managed()[1]:
         wanted = desired.get(name)
-        present = have.get(name.lower())
+        present = have.get(lower)
         if wanted is None:
             if present:
                 mods.append((ldap.MOD_DELETE, name, None))
-        elif present is None or sorted(present) != sorted(wanted):
+        # Equal lists are equal sorted: sorting is only for values in another order.
+        elif present is None or (present != wanted and sorted(present) != sorted(wanted)):
             mods.append((ldap.MOD_REPLACE, name, wanted))
     return mods

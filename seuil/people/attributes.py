@@ -57,6 +57,11 @@ def _number(kind: str) -> Callable[[Any, Any, date], list[str]]:
     return values
 
 
+def _scoped(affiliations: tuple[str, ...]) -> list[str]:
+    scope = settings.SEUIL_EPPN_SCOPE  # read once, not once a value: settings is a lazy object
+    return [f"{x}@{scope}" for x in affiliations]
+
+
 def _mailbox(account: Any) -> bool:
     """The mailbox is created when the account is taken possession of (Account.activate)."""
     return bool(account.mail) and account.activated_at is not None
@@ -129,7 +134,7 @@ PUBLISHED: tuple[Published, ...] = (
     Published(
         "eduPersonScopedAffiliation",
         ("person__status",),
-        lambda a, p, t: [f"{x}@{settings.SEUIL_EPPN_SCOPE}" for x in _affiliations(p)],
+        lambda a, p, t: _scoped(_affiliations(p)),
         "eduperson_scoped_affiliation",
         "eduperson_scoped_affiliation",
         many=True,
@@ -151,7 +156,8 @@ PUBLISHED: tuple[Published, ...] = (
         lambda a, p, t: [x] if (x := _ascii_address(a.recovery_email)) else [],
         cas=False,
     ),
-    Published("supannRessourceEtatDate", STATE, _etat_values),
+    # Its {MAIL} value is there once the mailbox exists (_mailbox: mail, activated_at).
+    Published("supannRessourceEtatDate", (*STATE, "mail"), _etat_values),
 )
 
 
@@ -161,8 +167,12 @@ def attributes_of(account: Any, today: date | None = None) -> dict[str, list[str
     affiliation."""
     today = today or institution_today()
     person = getattr(account, "person", None)
-    found = ((item.ldap, item.values(account, person, today)) for item in PUBLISHED)
-    return {name: values for name, values in found if values}
+    found = {}
+    for item in PUBLISHED:  # a loop, not a generator: it runs for each of 100,000 entries
+        values = item.values(account, person, today)
+        if values:
+            found[item.ldap] = values
+    return found
 
 
 def institution_today() -> date:
@@ -223,4 +233,8 @@ def _bounds(account: Any, person: Any, state: Substate) -> tuple[date | None, da
 
 
 def _day(value: date | None) -> str:
-    return f"{value:%Y%m%d}" if value else ""
+    if not value:
+        return ""
+    if value.year < 1000:  # strftime does not pad such a year; isoformat would
+        return f"{value:%Y%m%d}"
+    return value.isoformat().replace("-", "")  # the same digits as strftime, in C alone
