@@ -22,6 +22,7 @@ import pstats
 import statistics
 import tempfile
 from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from throwaway import SIGNING_KEY, fresh_database
@@ -69,7 +70,7 @@ def counted() -> Iterator[dict[str, int]]:
     from django.test.utils import CaptureQueriesContext
 
     found = {"statements": 0, "redis": 0, "calls": 0}
-    original = redis.connection.AbstractConnection.send_packed_command
+    original: Callable[..., None] = redis.connection.AbstractConnection.send_packed_command
 
     def sent(self: Any, command: Any, check_health: bool = True) -> None:
         found["redis"] += 1
@@ -144,16 +145,16 @@ def run(args: argparse.Namespace) -> None:
         return result
 
     for n, (login, sesame) in enumerate(people[: 2 * count + 2]):
-        warm = n < 2  # first imports, renders and the script's loading are not counted
-        step = (lambda name, op: op()) if warm else measure
+        # The first two are not counted: imports, first renders, the script's loading.
+        step = measure if n >= 2 else (lambda _name, operation: operation())
         token = step("activation page", page(ACTIVATE))
         form = activation(login, sesame)
-        step("activation POST", lambda form=form, token=token: post(ACTIVATE, form, str(token)))
+        step("activation POST", partial(post, ACTIVATE, form, str(token)))
         if n % 2:
             continue
         token = step("sign-in page", page(SIGN_IN))
         data = {"login": login, "password": PASSWORD}
-        step("sign-in POST", lambda data=data, token=token: post(SIGN_IN, data, str(token)))
+        step("sign-in POST", partial(post, SIGN_IN, data, str(token)))
     account = Account.objects.get(login=people[-1][0])
     device = TotpDevice.begin(account)
     TotpDevice.objects.filter(pk=device.pk).update(confirmed_at=timezone.now())

@@ -145,7 +145,7 @@ def insert_statement(instance: models.Model, *, using: str = "default") -> tuple
         if not (field.primary_key and getattr(instance, field.attname) is None)
     ]
     quote = connection.ops.quote_name
-    names = ", ".join(quote(field.column) for field in fields)
+    names = ", ".join(quote(str(field.column)) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
     params = [
         field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields

@@ -42,13 +42,13 @@ class TotpDeviceQuerySet(models.QuerySet["TotpDevice"]):
         table, moment = quote(meta.db_table), timezone.now()
         # Only the model's own table and column names are interpolated; values are parameters.
         read = (
-            f"SELECT {quote(meta.pk.column)}, {quote(_column('encrypted_key'))} FROM {table} "  # noqa: S608 # nosec B608
+            f"SELECT {quote(str(meta.pk.column))}, {quote(_column('encrypted_key'))} FROM {table} "  # noqa: S608 # nosec B608
             f"WHERE {quote(_column('account'))} = %s AND {quote(_column('confirmed_at'))} "
             "IS NOT NULL"
         )
         move = (
             f"UPDATE {table} SET {quote(_column('last_step'))} = %s, "  # noqa: S608 # nosec B608
-            f"{quote(_column('last_used_at'))} = %s WHERE {quote(meta.pk.column)} = %s "
+            f"{quote(_column('last_used_at'))} = %s WHERE {quote(str(meta.pk.column))} = %s "
             f"AND {quote(_column('last_step'))} < %s"
         )
         with connection.cursor() as cursor:
@@ -63,11 +63,13 @@ class TotpDeviceQuerySet(models.QuerySet["TotpDevice"]):
                 return False
             stamp = connection.ops.adapt_datetimefield_value(moment)
             cursor.execute(move, [step, stamp, pk, step])
-            return cursor.rowcount == 1
+            return bool(cursor.rowcount == 1)
 
 
 def _column(name: str) -> str:
-    return str(TotpDevice._meta.get_field(name).column)
+    field = TotpDevice._meta.get_field(name)
+    assert isinstance(field, models.Field)  # noqa: S101 -- a column, not a relation's other side
+    return str(field.column)
 
 
 class TotpDevice(models.Model):
@@ -236,7 +238,7 @@ class Passkey(models.Model):
 KNOWN = "seuil_has_second_factor"  # read with the account at sign-in (see MfaConfig.ready)
 
 
-def has_factor_expression() -> ExpressionWrapper:
+def has_factor_expression() -> ExpressionWrapper[Q]:
     """Whether an account (the outer query's) has a second factor that counts: a confirmed TOTP
     application or a passkey. Recovery codes alone do not: they are the way back, not a factor
     of their own."""

@@ -89,5 +89,5 @@ class SessionStore(cache.SessionStore):
         # The backend's own client and serialiser (tests/test_sessions_in_redis.py pins them):
         # Django's cache API has no "set if it exists".
         client = store._cache.get_client(key, write=True)
-        value = store._cache._serializer.dumps(data)
-        return bool(client.set(key, value, ex=timeout, xx=True))
+        value = store._cache._serializer.dumps(data)  # type: ignore[attr-defined]
+        return bool(client.set(key, value, ex=int(timeout), xx=True))

@@ -87,7 +87,7 @@ def count(
     whole account). `keys`: this network's counter, the account's, the account's networks."""
     account_count, account_wait = settings.SEUIL_LOCKOUT_ACCOUNT
     steps = [value for step in settings.SEUIL_LOCKOUT_STEPS for value in step]
-    args = [network, repr(now), forget_after, account_count, account_wait]
+    args: list[str | int] = [network, repr(now), forget_after, account_count, account_wait]
     args += [settings.SEUIL_LOCKOUT_NETWORKS, *steps]
     locked, failures, armed, ends, whole = _script(client)(keys=keys, args=args)
     until = ends.decode() if isinstance(ends, bytes) else str(ends)
