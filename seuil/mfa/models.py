@@ -11,8 +11,9 @@ from typing import ClassVar
 
 import pyotp
 from django.conf import settings
-from django.db import connections, models, transaction
-from django.db.models import Exists, ExpressionWrapper, F, OuterRef, Q
+from django.db import connection, connections, models, transaction
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -66,8 +67,8 @@ class TotpDeviceQuerySet(models.QuerySet["TotpDevice"]):
             return bool(cursor.rowcount == 1)
 
 
-def _column(name: str) -> str:
-    field = TotpDevice._meta.get_field(name)
+def _column(name: str, model: type[models.Model] | None = None) -> str:
+    field = (model or TotpDevice)._meta.get_field(name)
     assert isinstance(field, models.Field)  # noqa: S101 -- a column, not a relation's other side
     return str(field.column)
 
@@ -238,20 +239,34 @@ class Passkey(models.Model):
 KNOWN = "seuil_has_second_factor"  # read with the account at sign-in (see MfaConfig.ready)
 
 
-def has_factor_expression() -> ExpressionWrapper[Q]:
-    """Whether an account (the outer query's) has a second factor that counts: a confirmed TOTP
-    application or a passkey. Recovery codes alone do not: they are the way back, not a factor
-    of their own."""
-    outer = OuterRef("pk")
-    confirmed = TotpDevice.objects.filter(account=outer, confirmed_at__isnull=False)
-    either = Q(Exists(Passkey.objects.filter(account=outer))) | Q(Exists(confirmed))
-    return ExpressionWrapper(either, output_field=models.BooleanField())
+def has_factor_sql() -> RawSQL:
+    """Whether the account of the outer query has a second factor that counts, as SQL for the
+    sign-in's SELECT of the account. Written out: two Exists() subqueries cost the ORM more to
+    resolve and compile, on every sign-in, than the query they save."""
+    quote = connection.ops.quote_name
+    account = quote(Account._meta.db_table) + "." + quote(str(Account._meta.pk.column))
+    passkeys, devices = quote(Passkey._meta.db_table), quote(TotpDevice._meta.db_table)
+    owner, holder = quote(_column("account", Passkey)), quote(_column("account"))
+    confirmed = quote(_column("confirmed_at"))
+    # Only the models' own table and column names are interpolated; there are no values.
+    sql = (
+        f"EXISTS (SELECT 1 FROM {passkeys} WHERE {passkeys}.{owner} = {account}) "  # noqa: S608 # nosec B608
+        f"OR EXISTS (SELECT 1 FROM {devices} WHERE {devices}.{holder} = {account} "
+        f"AND {devices}.{confirmed} IS NOT NULL)"
+    )
+    return RawSQL(sql, (), output_field=models.BooleanField())  # noqa: S611
 
 
 def has_factor(account: Account) -> bool:
-    """Whether the account has a second factor that counts. Every sign-in asks: the password's
-    SELECT answers it already (seuil.accounts.models.SIGN_IN_FACTS); else one query."""
+    """Whether the account has a second factor that counts: a confirmed TOTP application or a
+    passkey. Recovery codes alone do not: they are the way back, not a factor of their own.
+    Every sign-in asks: the password's SELECT answers it already
+    (seuil.accounts.models.SIGN_IN_FACTS); else one query."""
     known = account.__dict__.get(KNOWN)
     if isinstance(known, bool):
         return known
-    return Account.objects.filter(pk=account.pk).filter(has_factor_expression()).exists()
+    return (
+        Account.objects.filter(pk=account.pk)
+        .filter(Q(passkeys__isnull=False) | Q(totp_device__confirmed_at__isnull=False))
+        .exists()
+    )
