@@ -453,7 +453,7 @@ MIDDLEWARE = [
     "seuil.mailer.after_response.defer_mail",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "seuil.security.csp.CSPMiddleware",  # django-csp's, the policy built once per process
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "seuil.typography.TypographyMiddleware",

@@ -116,8 +116,9 @@ def burst(
 
 
 def test_a_burst_of_wrong_passwords_cannot_outrun_the_lockout(
-    live_server: Any, make_person: Callable[..., Person], gate: Gate
+    lockout_backend: str, live_server: Any, make_person: Callable[..., Person], gate: Gate
 ) -> None:
+    """In the database and in Redis (one script, which Redis runs atomically)."""
     make_person(password=PASSWORD)
 
     def prepare(browser: httpx.Client, number: int) -> dict[str, str]:

@@ -5,14 +5,17 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from typing import Any
+from unittest import mock
 
 import pytest
 import redis
+from django.contrib.sessions.backends.base import UpdateError
 from django.contrib.sessions.models import Session
 from django.core.cache import cache
 from django.test import Client
 
 from seuil.people.models import Person
+from seuil.security import cache_sessions
 from tests.conftest import PASSWORD, TEST_REDIS, need_redis
 from tests.test_settings import BASE
 
@@ -84,3 +87,51 @@ def test_a_password_change_ends_the_other_sessions_in_redis(
     assert response["Location"] == "/mon-ent/"
     assert here.get("/mon-ent/").status_code == 200
     assert elsewhere.get("/mon-ent/").status_code == 302
+
+
+def test_a_sign_in_writes_its_session_in_one_round_trip_and_never_over_a_taken_key(
+    redis_sessions: redis.Redis, make_person: Callable[..., Person]
+) -> None:
+    """A new key is only chosen, then written once with its data (SET NX): a key already taken
+    is refused, and another drawn."""
+    other = cache_sessions.SessionStore()
+    other["owner"] = "someone else"
+    other.save()
+    taken = other.session_key
+    assert taken
+    make_person(password=PASSWORD)
+    client = Client()
+    with mock.patch.object(cache_sessions, "get_random_string", side_effect=[taken, "b" * 32]):
+        client.post(SIGN_IN, {"login": "jdupont", "password": PASSWORD})
+    assert client.cookies["sessionid"].value == "b" * 32
+    assert cache_sessions.SessionStore(taken)["owner"] == "someone else"
+    assert client.get("/mon-ent/").status_code == 200
+
+
+def test_a_session_ended_during_a_request_is_not_written_back(redis_sessions: redis.Redis) -> None:
+    """SET XX: a request still in flight when the session ends elsewhere (a sign-out, a password
+    reset) does not bring it back at its save."""
+    store = cache_sessions.SessionStore()
+    store["seen"] = 1
+    store.save()
+    key = store.session_key
+    in_flight = cache_sessions.SessionStore(key)
+    assert in_flight["seen"] == 1
+    in_flight["seen"] = 2
+    cache_sessions.SessionStore(key).delete()
+    with pytest.raises(UpdateError):
+        in_flight.save()
+    assert redis_sessions.dbsize() == 0
+    again = cache_sessions.SessionStore(key)
+    assert again.load() == {}
+
+
+def test_a_live_session_is_saved_in_place(redis_sessions: redis.Redis) -> None:
+    store = cache_sessions.SessionStore()
+    store["seen"] = 1
+    store.save()
+    later = cache_sessions.SessionStore(store.session_key)
+    later["seen"] = 2
+    later.save()
+    assert cache_sessions.SessionStore(store.session_key)["seen"] == 2
+    assert 0 < redis_sessions.ttl(redis_sessions.keys()[0]) <= later.get_expiry_age()

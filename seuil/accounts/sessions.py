@@ -102,13 +102,16 @@ def open_session(
     request.session[METHODS] = methods or {"pwd": now.timestamp()}
     key = request.session.session_key or ""
     kept = isinstance(previous, str) and same
-    if kept and SignOn.objects.filter(id=previous).update(session_key=key, signed_in_at=now):
-        request.session[SIGN_ON] = previous
-    else:
-        request.session[SIGN_ON] = SignOn.objects.open(account=account, session_key=key, at=now).id
-    AuditEvent.record(
+    audit = AuditEvent.new(
         Action.SIGN_IN, account=account, ip=client_ip(request), methods=sorted(methods or ["pwd"])
     )
+    if kept and SignOn.objects.filter(id=previous).update(session_key=key, signed_in_at=now):
+        request.session[SIGN_ON] = previous
+        Account.objects.filter(pk=account.pk).update(last_login=now)
+        audit.save(force_insert=True)
+    else:  # the sign-on, last_login and the audit row in one statement (PostgreSQL)
+        sign_on = SignOn.objects.open(account=account, session_key=key, at=now, audit=audit)
+        request.session[SIGN_ON] = sign_on.id
 
 
 def methods_used(request: HttpRequest) -> dict[str, float]:

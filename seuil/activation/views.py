@@ -1,4 +1,5 @@
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
@@ -30,10 +31,9 @@ def activate(request: HttpRequest, *, student: bool = False) -> HttpResponse:
     """Validation Personnel, or, for `student`, Validation Étudiant with a Sésame: the same form
     and rules, in the words of the office that handed the Sésame over."""
     proof = VERIFIED.read(request)
-    form = ActivationForm(
-        client_ip(request), proof, request.POST if request.method == "POST" else None
-    )
-    if request.method == "POST" and form.is_valid():
+    post = request.method == "POST"
+    form = ActivationForm(client_ip(request), proof, request.POST) if post else None
+    if form is not None and form.is_valid():
         data = form.cleaned_data
         activated = activate_account(
             grant=data["grant"],
@@ -56,19 +56,20 @@ def activate(request: HttpRequest, *, student: bool = False) -> HttpResponse:
             return redirect("activation:recap")
         form.add_error("sesame", WRONG_SESAME)  # a concurrent request used the Sésame first
         form.cleaned_data["grant"] = None
-    grant = form.cleaned_data.get("grant") if form.is_bound else None
+    grant = form.cleaned_data.get("grant") if form is not None else None
     if grant:  # refused for something else: keep the fact, never the secret
         VERIFIED.keep(request, pk=grant.pk, login=grant.account.login)
-    elif request.method == "POST":
+    elif post:
         VERIFIED.end(request)
-    context = {
-        "form": form,
-        "policy": browser_policy(Context()),
-        "verified": grant is not None,
-        "student": student,
-    }
-    show = render if proof else blank  # a verified Sésame changes the form
-    return show(request, "activation/form.html", context)
+
+    def context() -> dict[str, Any]:  # not made for the page kept blank (seuil.core.pages)
+        shown = form if form is not None else ActivationForm(client_ip(request), proof)
+        policy = browser_policy(Context())
+        return {"form": shown, "policy": policy, "verified": grant is not None, "student": student}
+
+    if proof:  # a verified Sésame changes the form
+        return render(request, "activation/form.html", context())
+    return blank(request, "activation/form.html", context)
 
 
 @login_not_required

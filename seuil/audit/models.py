@@ -27,6 +27,13 @@ class Action(models.TextChoices):
     UNLOCKED = "unlocked", _("déverrouillage par un opérateur")
     SELF_UNLOCKED = "self-unlocked", _("déverrouillage par le lien envoyé au titulaire")
     SAML_RELEASE = "saml-release", _("attributs transmis à un service SAML")
+    MFA_TOTP = "mfa-totp", _("code d'application d'authentification")
+    MFA_RECOVERY = "mfa-recovery-code", _("code de secours")
+    MFA_PASSKEY = "mfa-passkey", _("clé d'accès")
+    MFA_ADDED = "mfa-added", _("second facteur ajouté")
+    MFA_REMOVED = "mfa-removed", _("second facteur retiré")
+    MFA_CODES_RENEWED = "mfa-codes-renewed", _("codes de secours renouvelés")
+    MFA_RESET = "mfa-reset", _("seconds facteurs réinitialisés par l'informatique")
 
 
 class Outcome(models.TextChoices):
@@ -91,7 +98,24 @@ class AuditEvent(models.Model):
         **detail: Any,
     ) -> "AuditEvent":
         """Record an event; the actor defaults to the account's login."""
-        return cls.objects.create(
+        event = cls.new(action, outcome=outcome, account=account, actor=actor, ip=ip, **detail)
+        event.save(force_insert=True)
+        return event
+
+    @classmethod
+    def new(
+        cls,
+        action: str,
+        *,
+        outcome: str = Outcome.SUCCESS,
+        account: Any = None,
+        actor: str = "",
+        ip: str = "",
+        **detail: Any,
+    ) -> "AuditEvent":
+        """The event `record` would record, unsaved: for a caller that writes it together with
+        other rows, in one statement (seuil.accounts.models.SignOn's open)."""
+        return cls(
             action=action,
             outcome=outcome,
             account=account,

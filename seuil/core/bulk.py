@@ -131,3 +131,25 @@ def builder(model: type[M], *names: str, **fixed: Any) -> Callable[..., M]:
         return instance
 
     return build
+
+
+def insert_statement(instance: models.Model, *, using: str = "default") -> tuple[str, list[Any]]:
+    """One unsaved instance's INSERT, as SQL and parameters, to run alone or as a part of one
+    statement of several writes (PostgreSQL's WITH): what save() would send, without the ORM
+    compiling it. A primary key the database draws is not read back."""
+    meta = instance._meta
+    connection = connections[using]
+    fields = [
+        field
+        for field in meta.concrete_fields
+        if not (field.primary_key and getattr(instance, field.attname) is None)
+    ]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(str(field.column)) for field in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    params = [
+        field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields
+    ]
+    # Only a model's own table and column names are interpolated; the values are parameters.
+    sql = f"INSERT INTO {quote(meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608 # nosec B608
+    return sql, params

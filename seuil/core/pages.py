@@ -14,7 +14,7 @@ settings clear the copies through Django's `setting_changed`.
 """
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.contrib.messages import get_messages
@@ -32,15 +32,23 @@ LIMIT = 64  # pages per process: a few templates times the languages, with room 
 _pages: dict[tuple[str, str, str], str] = {}
 
 
-def blank(request: HttpRequest, template: str, context: Mapping[str, Any]) -> HttpResponse:
+def blank(
+    request: HttpRequest,
+    template: str,
+    context: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
+) -> HttpResponse:
     """`render(request, template, context)`, for a page that is the same for every anonymous
-    visitor but for its CSRF token (the caller says so: an unbound form, no per-person context)."""
+    visitor but for its CSRF token (the caller says so: an unbound form, no per-person context).
+    The context may be a function that makes it: called only when the page is rendered, not
+    for the copy kept (an unbound form and the password policy's texts cost a page's GET more
+    than the copy)."""
     if not _same_for_everyone(request):
-        return render(request, template, context)
+        return render(request, template, context() if callable(context) else context)
     key = (template, get_language() or "", request.path)
     page = _pages.get(key)
     if page is None:
-        page = render_to_string(template, {**context, "csrf_token": MARKER}, request)
+        made = context() if callable(context) else context
+        page = render_to_string(template, {**made, "csrf_token": MARKER}, request)
         if len(_pages) < LIMIT:
             _pages[key] = page
     return HttpResponse(page.replace(MARKER, get_token(request)))

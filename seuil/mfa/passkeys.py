@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from seuil.accounts.models import Account
 from seuil.accounts.sessions import record_method
-from seuil.audit.models import AuditEvent
+from seuil.audit.models import Action, AuditEvent
 from seuil.core.http import client_ip
 from seuil.mfa import services
 from seuil.mfa.forms import PasskeyNameForm
@@ -211,9 +211,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     )
     if passkey is None:
         return _refused(_("La clé d'accès n'a pas été acceptée."))
-    AuditEvent.record(
-        services.Audit.PASSKEY, account=account, ip=client_ip(request), name=passkey.name
-    )
+    AuditEvent.record(Action.MFA_PASSKEY, account=account, ip=client_ip(request), name=passkey.name)
     target = finish(request, account, passkey.method)
     return JsonResponse({"ok": True, "next": target})
 
@@ -228,7 +226,7 @@ def check_assertion(
             return None
         return verify_assertion(account=account, credential=credential, challenge=challenge)
 
-    return throttle.attempt(account.login, check, action=services.Audit.PASSKEY, ip=ip)
+    return throttle.attempt(account.login, check, action=Action.MFA_PASSKEY, ip=ip)
 
 
 def verify_assertion(

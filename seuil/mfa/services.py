@@ -6,23 +6,11 @@ from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
 from seuil.accounts.models import Account
-from seuil.audit.models import AuditEvent
+from seuil.audit.models import Action, AuditEvent
 from seuil.mailer.models import OutgoingMail
 from seuil.mfa import mails
 from seuil.mfa.models import Passkey, RecoveryCode, TotpDevice
 from seuil.security import throttle
-
-
-class Audit:
-    """The audit log's actions for second factors (recorded as plain strings, like "lockout")."""
-
-    TOTP = "mfa-totp"  # a TOTP code at sign-in or step-up
-    RECOVERY = "mfa-recovery-code"
-    PASSKEY = "mfa-passkey"
-    ADDED = "mfa-added"
-    REMOVED = "mfa-removed"
-    CODES_RENEWED = "mfa-codes-renewed"
-    RESET = "mfa-reset"
 
 
 def notify(account: Account, event: str, *, everywhere: bool = False, **context: str) -> None:
@@ -42,7 +30,7 @@ def check_totp(*, account: Account, code: str, ip: str) -> bool:
     def check() -> bool | None:
         return True if TotpDevice.objects.spend(account, code) else None
 
-    return throttle.attempt(account.login, check, action=Audit.TOTP, ip=ip) is not None
+    return throttle.attempt(account.login, check, action=Action.MFA_TOTP, ip=ip) is not None
 
 
 @sensitive_variables("code")
@@ -52,10 +40,10 @@ def check_recovery_code(*, account: Account, code: str, ip: str) -> bool:
     def check() -> bool | None:
         return True if RecoveryCode.objects.spend(account, code) else None
 
-    ok = throttle.attempt(account.login, check, action=Audit.RECOVERY, ip=ip) is not None
+    ok = throttle.attempt(account.login, check, action=Action.MFA_RECOVERY, ip=ip) is not None
     if ok:
         left = RecoveryCode.objects.unused().filter(account=account).count()
-        AuditEvent.record(Audit.RECOVERY, account=account, ip=ip, left=left)
+        AuditEvent.record(Action.MFA_RECOVERY, account=account, ip=ip, left=left)
     return ok
 
 
@@ -69,9 +57,9 @@ def confirm_totp(*, account: Account, code: str, ip: str) -> bool:
         return True if device is not None and device.spend(code) else None
 
     with transaction.atomic():
-        if throttle.attempt(account.login, check, action=Audit.TOTP, ip=ip) is None:
+        if throttle.attempt(account.login, check, action=Action.MFA_TOTP, ip=ip) is None:
             return False
-        AuditEvent.record(Audit.ADDED, account=account, ip=ip, factor="totp")
+        AuditEvent.record(Action.MFA_ADDED, account=account, ip=ip, factor="totp")
         notify(account, "totp-added")
     return True
 
@@ -79,7 +67,7 @@ def confirm_totp(*, account: Account, code: str, ip: str) -> bool:
 def remove_totp(*, account: Account, ip: str) -> None:
     with transaction.atomic():
         if TotpDevice.objects.filter(account=account).delete()[0]:
-            AuditEvent.record(Audit.REMOVED, account=account, ip=ip, factor="totp")
+            AuditEvent.record(Action.MFA_REMOVED, account=account, ip=ip, factor="totp")
             notify(account, "totp-removed")
         _drop_orphan_codes(account)
 
@@ -87,7 +75,7 @@ def remove_totp(*, account: Account, ip: str) -> None:
 def renew_codes(*, account: Account, ip: str) -> list[str]:
     with transaction.atomic():
         codes = RecoveryCode.objects.renew(account)
-        AuditEvent.record(Audit.CODES_RENEWED, account=account, ip=ip)
+        AuditEvent.record(Action.MFA_CODES_RENEWED, account=account, ip=ip)
         notify(account, "codes-renewed")
     return codes
 
@@ -96,7 +84,9 @@ def add_passkey(*, account: Account, passkey: Passkey, ip: str) -> None:
     with transaction.atomic():
         passkey.account = account
         passkey.save()
-        AuditEvent.record(Audit.ADDED, account=account, ip=ip, factor="passkey", name=passkey.name)
+        AuditEvent.record(
+            Action.MFA_ADDED, account=account, ip=ip, factor="passkey", name=passkey.name
+        )
         notify(account, "passkey-added", name=passkey.name)
 
 
@@ -107,7 +97,7 @@ def remove_passkey(*, account: Account, passkey_id: int, ip: str) -> bool:
             return False
         passkey.delete()
         AuditEvent.record(
-            Audit.REMOVED, account=account, ip=ip, factor="passkey", name=passkey.name
+            Action.MFA_REMOVED, account=account, ip=ip, factor="passkey", name=passkey.name
         )
         notify(account, "passkey-removed", name=passkey.name)
         _drop_orphan_codes(account)
@@ -153,7 +143,7 @@ def reset_factors(*, account: Account, operator: Account | None, reason: str, ip
         )
         RecoveryCode.objects.filter(account=account).delete()
         AuditEvent.record(
-            Audit.RESET,
+            Action.MFA_RESET,
             account=account,
             actor=operator.login if operator else "commande",
             ip=ip,

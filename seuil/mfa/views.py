@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from seuil.accounts.models import Account
 from seuil.accounts.sessions import record_method
 from seuil.accounts.views.signin import next_page
-from seuil.audit.models import AuditEvent
+from seuil.audit.models import Action, AuditEvent
 from seuil.core.http import client_ip
 from seuil.mfa import services
 from seuil.mfa.forms import CodeForm, PasskeyNameForm, RecoveryCodeForm
@@ -57,7 +57,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     ip = client_ip(request)
     if code_form.is_bound and code_form.is_valid():
         if services.check_totp(account=account, code=code_form.cleaned_data["code"], ip=ip):
-            AuditEvent.record(services.Audit.TOTP, account=account, ip=ip)
+            AuditEvent.record(Action.MFA_TOTP, account=account, ip=ip)
             return _signed_in(request, account, "otp")
         code_form.add_error("code", _("Ce code n'est pas le bon, ou il a déjà servi."))
     if recovery_form.is_bound and recovery_form.is_valid():

@@ -43,14 +43,11 @@ class rate_limit:  # lower case, as the settings name every middleware here
     def process_view(
         self, request: HttpRequest, view: Callable[..., Any], args: Any, kwargs: Any
     ) -> HttpResponse | None:
+        if request.method != "POST" or getattr(view, "rate_limit_exempt", False):
+            return None  # a page's GET loads neither the session nor the account for this
         operator = request.user.is_authenticated and request.user.is_staff
         address = client_ip(request)
-        if (
-            request.method == "POST"
-            and not operator
-            and not getattr(view, "rate_limit_exempt", False)
-            and not rate.ip_allowed(address)
-        ):
+        if not operator and not rate.ip_allowed(address):
             response = render(request, "429.html", status=429)
             response["Retry-After"] = str(rate.limit_for(address)[1])
             return response

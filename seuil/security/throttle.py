@@ -18,7 +18,6 @@ The counters live where every worker sees them: the database, or Redis when SEUI
 set. A lockout never blocks the e-mailed reset link.
 """
 
-import contextlib
 import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,8 +30,9 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
-from seuil.audit.models import AuditEvent, Outcome
+from seuil.audit.models import Action, AuditEvent, Outcome
 from seuil.core import keys
+from seuil.security import redis_count
 from seuil.security.models import Lockout
 from seuil.security.rate import _redis as _redis
 from seuil.security.rate import ip_allowed, purge_windows
@@ -136,7 +136,7 @@ def attempt(key: str, check: Callable[[], T | None], *, action: str, ip: str) ->
     )
     if verdict.armed and verdict.until:
         AuditEvent.record(
-            "lockout", outcome=Outcome.LOCKED, actor=actor, ip=ip, seconds=verdict.armed
+            Action.LOCKOUT, outcome=Outcome.LOCKED, actor=actor, ip=ip, seconds=verdict.armed
         )
         lock = Lock(
             normalise(key), "" if verdict.whole else network, verdict.until, verdict.failures
@@ -188,24 +188,14 @@ def _count(subj: str, network: str) -> Verdict:
     """Count the attempt before its check, atomically."""
     now = timezone.now()
     if settings.SEUIL_REDIS_URL:
-        from redis.exceptions import LockError  # loaded by _redis() already
-
-        r = _redis()
-        mutex = r.lock(f"seuil:lockout-mutex:{subj}", timeout=5, blocking_timeout=5)
-        if not mutex.acquire():
-            return Verdict(True, 0)  # fail closed: no secret is ever accepted uncounted
-        try:
-            r.sadd(_nets(subj), network)
-            r.expire(_nets(subj), FORGET_AFTER)
-            local, whole = _redis_get(_lock_key(subj, network)), _redis_get(_lock_key(subj))
-            verdict = _judge(local, whole, lambda: int(r.scard(_nets(subj))), now)
-            if not verdict.locked:
-                _redis_put(_lock_key(subj, network), local)
-                _redis_put(_lock_key(subj), whole)
-        finally:
-            with contextlib.suppress(LockError):  # expired: nothing to release
-                mutex.release()
-        return verdict
+        # One script, run atomically by Redis: the judgement of _judge, without a mutex.
+        names = [_lock_key(subj, network), _lock_key(subj), _nets(subj)]
+        forget = int(FORGET_AFTER.total_seconds())
+        locked, failures, armed, ends, everywhere = redis_count.count(
+            _redis(), names, network, now.timestamp(), forget
+        )
+        until = datetime.fromtimestamp(float(ends), tz=UTC) if ends else None
+        return Verdict(locked, failures, armed, until, everywhere)
     with transaction.atomic():
         found = locked_rows([f"{subj}@{network}", subj], now)
         local, whole = found[f"{subj}@{network}"], found[subj]  # this network's, the account's
@@ -220,24 +210,24 @@ def locked_rows(keys: list[str], now: datetime) -> dict[str, Counter]:
     """The counters of these keys, their rows created if need be and locked until the transaction
     ends, one after the other in key order, as a success's DELETE locks them: two transactions
     never wait for each other's rows in opposite orders. (Inserting and locking them all in two
-    statements deadlocked 50 concurrent activations on PostgreSQL.) One upsert per row, which
-    PostgreSQL guarantees to end in an insert or an update even when a success deletes the row
-    meanwhile (a get_or_create there was a 500), and which returns the row's counts."""
+    statements deadlocked 50 concurrent activations on PostgreSQL.) One upsert of the rows, in
+    key order: PostgreSQL inserts or locks the rows of a VALUES list one after the other, in its
+    order, and guarantees each to end in an insert or an update even when a success deletes the
+    row meanwhile (a get_or_create there was a 500); it returns the rows' counts. (One upsert
+    per row was one round trip more on every attempt.)"""
     t = connection.ops.quote_name(Lockout._meta.db_table)
-    # Only the model's own table name is interpolated; the key and time are parameters.
+    rows = ", ".join(["(%s, 0, NULL, %s)"] * len(keys))
+    # Only the model's own table name is interpolated; the keys and time are parameters.
     sql = (
         f'INSERT INTO {t} ("key", "failures", "locked_until", "last_failure_at") '  # noqa: S608 # nosec B608
-        f'VALUES (%s, 0, NULL, %s) ON CONFLICT ("key") DO UPDATE SET "failures" = {t}."failures" '
-        f'RETURNING "failures", "locked_until"'
+        f'VALUES {rows} ON CONFLICT ("key") DO UPDATE SET "failures" = {t}."failures" '
+        f'RETURNING "key", "failures", "locked_until"'
     )
     stamp = connection.ops.adapt_datetimefield_value(now)
-    counters = {}
     with connection.cursor() as cursor:
-        for key in sorted(keys):
-            cursor.execute(sql, [key, stamp])
-            failures, until = cursor.fetchone()
-            counters[key] = Counter(int(failures), _aware(until))
-    return counters
+        cursor.execute(sql, [value for key in sorted(keys) for value in (key, stamp)])
+        found = cursor.fetchall()
+    return {key: Counter(int(failures), _aware(until)) for key, failures, until in found}
 
 
 def store(counters: dict[str, Counter], now: datetime) -> None:
@@ -271,18 +261,23 @@ def _forget(subj: str, network: str) -> None:
     if settings.SEUIL_REDIS_URL:
         _redis().delete(_lock_key(subj, network), _lock_key(subj))
     else:
-        # One row per statement, outside any transaction: a DELETE of both rows locked them in
-        # its scan's order, and with a count holding one and waiting for the other, 50
-        # concurrent activations deadlocked on PostgreSQL.
+        # On PostgreSQL one row per statement, outside any transaction: a DELETE of both rows
+        # locked them in its scan's order, and with a count holding one and waiting for the
+        # other, 50 concurrent activations deadlocked. SQLite locks the whole database for a
+        # write: both in one statement.
         t = connection.ops.quote_name(Lockout._meta.db_table)
+        names = sorted([f"{subj}@{network}", subj])
+        batches = [names] if connection.vendor == "sqlite" else [[name] for name in names]
         with connection.cursor() as cursor:
-            for key in sorted([f"{subj}@{network}", subj]):
-                cursor.execute(f'DELETE FROM {t} WHERE "key" = %s', [key])  # noqa: S608 # nosec B608
+            for batch in batches:
+                marks = ", ".join(["%s"] * len(batch))
+                cursor.execute(f'DELETE FROM {t} WHERE "key" IN ({marks})', batch)  # noqa: S608 # nosec B608
 
 
 def _held_before_rotation(key: str, network: str) -> Verdict | None:
     """A lock still running under a fallback key (none without SEUIL_SECRET_KEY_FALLBACKS)."""
-    for old in subjects(key)[1:]:
+    for secret in keys.secrets()[1:]:  # the current key's subject is not computed twice
+        old = subject(key, secret)
         if _until(old, network) or _until(old, ""):
             return Verdict(True, 0)
     return None
@@ -401,12 +396,3 @@ def _redis_get(name: str) -> Counter:
     raw = state.get(b"until")
     until = datetime.fromtimestamp(float(raw), tz=UTC) if raw else None
     return Counter(int(state.get(b"failures", 0)), until)
-
-
-def _redis_put(name: str, counter: Counter) -> None:
-    pipe = _redis().pipeline()
-    pipe.hset(name, "failures", counter.failures)
-    if counter.until:
-        pipe.hset(name, "until", counter.until.timestamp())
-    pipe.expire(name, FORGET_AFTER)
-    pipe.execute()

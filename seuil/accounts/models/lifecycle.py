@@ -9,7 +9,7 @@ from typing import Any, Self, TypeVar
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -62,7 +62,11 @@ class LifecycleQuerySet(PublishedQuerySet[M]):
         )
         for state in {state for _account, state in changes}:
             group = [account.pk for account, new in changes if new == state]
-            self.filter(pk__in=group).update(state=state, state_since=today)
+            # The ids are known: recorded as they are, not read back by PublishedQuerySet's
+            # update (a SELECT more in every activation), in the same transaction.
+            with transaction.atomic(using=self.db, savepoint=False):
+                models.QuerySet.update(self.filter(pk__in=group), state=state, state_since=today)
+                AccountChange.objects.record(group, what=What.STATE)
         for account, state in changes:
             account.state, account.state_since = state, today
 

@@ -14,10 +14,11 @@ from importlib import import_module
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from seuil.core import hooks
+from seuil.core.bulk import insert_statement
 
 
 def _store(session_key: str) -> Any:
@@ -25,12 +26,36 @@ def _store(session_key: str) -> Any:
 
 
 class SignOnQuerySet(models.QuerySet["SignOn"]):
-    def open(self, *, account: Any, session_key: str, at: datetime) -> "SignOn":
-        """A new sign-on. Rows past the absolute lifetime, whose sessions are gone, are deleted by
+    def open(
+        self, *, account: Any, session_key: str, at: datetime, audit: models.Model | None = None
+    ) -> "SignOn":
+        """A new sign-on, the account's last_login and, given, the sign-in's audit row (an
+        unsaved AuditEvent): on PostgreSQL one statement (a WITH of three writes), where the
+        ORM sent three, each compiled, each a round trip and a commit; on SQLite, three plain
+        statements. Rows past the absolute lifetime, whose sessions are gone, are deleted by
         `forget_past` (the nightly run_lifecycle), not here: a sign-in writes one row."""
-        return self.create(
+        sign_on = self.model(
             id=secrets.token_hex(16), account=account, session_key=session_key, signed_in_at=at
         )
+        using = self.db
+        writes = [insert_statement(sign_on, using=using), _last_login(account, at, using)]
+        if audit is not None:
+            writes.append(insert_statement(audit, using=using))
+        connection = connections[using]
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                *parts, (last, params) = writes
+                clauses = ", ".join(f'"w{n}" AS ({sql})' for n, (sql, _) in enumerate(parts))
+                values = [value for _, part in parts for value in part]
+                cursor.execute(f"WITH {clauses} {last}", [*values, *params])
+            else:
+                for sql, params in writes:
+                    cursor.execute(sql, params)
+        account.last_login = at
+        for saved in (sign_on, audit):
+            if saved is not None:
+                saved._state.adding, saved._state.db = False, using
+        return sign_on
 
     def forget_past(self, now: datetime) -> int:
         return int(self.filter(signed_in_at__lt=now - lifetime()).delete()[0])
@@ -45,6 +70,20 @@ class SignOnQuerySet(models.QuerySet["SignOn"]):
         self.model.objects.filter(id__in=[row[0] for row in rows]).delete()
         transaction.on_commit(partial(_ended, rows, why, data), using=self.db, robust=True)
         return len(rows)
+
+
+def _last_login(account: Any, at: datetime, using: str) -> tuple[str, list[Any]]:
+    """The UPDATE of the account's last_login (not published: no AccountChange to record)."""
+    connection = connections[using]
+    field = account._meta.get_field("last_login")
+    quote = connection.ops.quote_name
+    pk = account._meta.pk
+    # Only the model's own table and column names are interpolated; the values are parameters.
+    sql = (
+        f"UPDATE {quote(account._meta.db_table)} SET {quote(field.column)} = %s "  # noqa: S608 # nosec B608
+        f"WHERE {quote(pk.column)} = %s"
+    )
+    return sql, [field.get_db_prep_save(at, connection), account.pk]
 
 
 def _ended(rows: list[tuple[str, int, str]], why: str, data: dict[str, Any] | None) -> None:

@@ -30,8 +30,8 @@ def next_page(request: HttpRequest) -> str:
 def sign_in(request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
     """The sign-in form; `extra_context` lets a caller title it (single sign-on names the
     service the person comes from)."""
-    form = SignInForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    form = SignInForm(request.POST) if request.method == "POST" else None
+    if form is not None and form.is_valid():
         data = form.cleaned_data
         result = sign_in_service(
             login=data["login"], password=data["password"], ip=client_ip(request)
@@ -39,6 +39,11 @@ def sign_in(request: HttpRequest, extra_context: dict[str, Any] | None = None) -
         if result.account:
             return password_accepted(request, result.account, next_page(request))
         form.add_error(None, result.refusal)
-    context = {"form": form, "next": next_page(request), **(extra_context or {})}
-    show = render if extra_context else blank  # a service's name makes the page its own
-    return show(request, "accounts/sign_in.html", context)
+
+    def context() -> dict[str, Any]:  # not made for the page kept blank (seuil.core.pages)
+        shown = form if form is not None else SignInForm()
+        return {"form": shown, "next": next_page(request), **(extra_context or {})}
+
+    if extra_context:  # a service's name makes the page its own
+        return render(request, "accounts/sign_in.html", context())
+    return blank(request, "accounts/sign_in.html", context)
