@@ -81,7 +81,9 @@ messages: $(VENV)/.dev
 	$(BIN)/seuil compilemessages --ignore=.venv --ignore=node_modules
 
 # Figures, not tests: the 100,000-person import, then activations and sign-ins over HTTP, then
-# single sign-on (authorization, code exchange, CAS login and validation).
+# single sign-on (authorization, code exchange, CAS login and validation), the directory's idle
+# full sync, the second factor's checks, SAML responses, and the statements and round trips of
+# each hot path (deterministic: they do not depend on the machine's load).
 bench: $(VENV)/.dev static/vendor/zxcvbn.js
 	$(BIN)/python bench/import_people.py
 	$(BIN)/python bench/load.py --databases postgresql --redis private --out var/bench/load-postgresql.json
@@ -90,6 +92,11 @@ bench: $(VENV)/.dev static/vendor/zxcvbn.js
 	$(BIN)/python bench/sso.py --databases sqlite --out var/bench/sso-sqlite.json
 	$(BIN)/python bench/directory.py --postgres $(SEUIL_TEST_POSTGRES_URL)
 	$(BIN)/python bench/directory.py
+	$(BIN)/python bench/mfa.py --postgres $(SEUIL_TEST_POSTGRES_URL) --rounds 3
+	$(BIN)/python bench/mfa.py --rounds 3
+	$(BIN)/python bench/saml.py --rounds 3
+	$(BIN)/python bench/round_trips.py --postgres $(SEUIL_TEST_POSTGRES_URL)
+	$(BIN)/python bench/round_trips.py
 
 # Two hosts under load while PostgreSQL, Redis, slapd and SMTP fail, and what was lost (issue 26).
 rush: $(VENV)/.dev static/vendor/zxcvbn.js
