@@ -254,7 +254,7 @@ def has_factor_sql() -> RawSQL:
         f"OR EXISTS (SELECT 1 FROM {devices} WHERE {devices}.{holder} = {account} "
         f"AND {devices}.{confirmed} IS NOT NULL)"
     )
-    return RawSQL(sql, (), output_field=models.BooleanField())  # noqa: S611
+    return RawSQL(sql, (), output_field=models.BooleanField())  # noqa: S611 # nosec B611 -- no values, names only
 
 
 def has_factor(account: Account) -> bool:

@@ -251,7 +251,7 @@ class Authorize(AuthorizationView):  # type: ignore[misc]
         signed_in = authentication(request.session)
         if signed_in is not None:
             credentials = {**credentials, "sign_on": signed_in.sign_on, "auth_time": signed_in.at}
-        # How the person proved who they are, for the ID token's acr and amr (seuil.sso.methods).
+        # How the person proved who they are, for the ID token's acr and amr (seuil.sso.chains).
         credentials = {**credentials, "seuil_methods": methods_used(request)}
         return super().create_authorization_response(request, scopes, credentials, allow)
 
