@@ -10,9 +10,9 @@
    processes started.
 2. `seuil saml_metadata` on a generated, signed aggregate of --sps SPs: wall time, CPU (the
    process and xmlsec1), and the process's peak RSS growth.
-3. A worker with the federation stored: finding one SP (the query a request makes), building its
-   pysaml2 server (first request of an SP in a worker), and the worker's RSS growth after it has
-   served 64 different SPs (its LRU of servers is full).
+3. A worker with the federation stored, in a process of its own: finding one SP (the query a
+   request makes), building its pysaml2 server (first request of an SP in a worker), and the
+   worker's RSS growth after it has served 64 different SPs (its LRU of servers is full).
 Goals (issue #23): ≤ 10 ms CPU per response, ≤ 60 s per refresh, ≤ 20 MiB per worker, ≤ 1 ms
 per lookup.
 """
@@ -247,9 +247,11 @@ def _met(met: bool) -> str:
 
 
 def worker(count: int) -> None:
+    """In a process of its own, as a worker starts: the refresh above allocated and freed far
+    more than a worker ever holds, which would hide a worker's growth inside the freed heap."""
     import random
 
-    from seuil.saml.idp import server_for
+    from seuil.saml.idp import _template, server_for
     from seuil.saml.models import ServiceProvider
 
     ids = [f"https://sp{n}.example.org/shibboleth" for n in range(count)]
@@ -260,6 +262,8 @@ def worker(count: int) -> None:
     lookup = (time.perf_counter() - started) / 1000 * 1000
     lookup_cpu = (time.process_time() - cpu_started) / 1000 * 1000
     rss0 = rss_mib()
+    _template()  # the IdP's keys and configuration, which any SAML request builds first
+    rss1 = rss_mib()
     built = []
     for entity_id in ids[:64]:
         sp = ServiceProvider.objects.get(entity_id=entity_id)
@@ -271,8 +275,17 @@ def worker(count: int) -> None:
         f"3. worker: one SP found in {lookup:.3f} ms wall, {lookup_cpu:.3f} ms CPU; goal ≤ 1 ms "
         f"met? {_met(lookup_cpu <= 1)}; its pysaml2 server built in "
         f"{statistics.median(built):.1f} ms (first request of an SP in a worker); RSS "
-        f"+{growth:.1f} MiB after 64 SPs (the LRU full); goal ≤ 20 MiB met? {_met(growth <= 20)}; "
+        f"{rss0:.0f} MiB, +{rss1 - rss0:.1f} MiB with the IdP's keys, +{growth:.1f} MiB in all after "
+        f"64 SPs (the LRU full); goal ≤ 20 MiB met? {_met(growth <= 20)}; "
         f"load average {os.getloadavg()[0]:.2f}"
+    )
+
+
+def _worker_process(folder: str, count: int) -> None:
+    import subprocess
+
+    subprocess.run(  # noqa: S603 -- this script, with its own arguments
+        [sys.executable, __file__, "--worker", folder, "--sps", str(count)], check=True
     )
 
 
@@ -281,13 +294,18 @@ def main() -> None:
     parser.add_argument("--responses", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sps", type=int, default=6000)
+    parser.add_argument("--worker", metavar="FOLDER", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:  # section 3, in its own process, on the database the others filled
+        setup(args.worker)
+        worker(args.sps)
+        return
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     with tempfile.TemporaryDirectory() as folder:
         setup(folder)
         responses(args.responses, args.rounds)
         refresh(args.sps, folder)
-        worker(args.sps)
+        _worker_process(folder, args.sps)
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -1,7 +1,8 @@
 """Shibboleth SP 3.4, the federation's own SP, signs a person in through seuil in Chromium: the
 sign-in page naming the service, the attributes it shows (REMOTE_USER is the eppn; the persistent
 ID and pairwise-id stable across sign-ins), the session shared with an OpenID Connect service,
-and SP-initiated single logout, after which the SP asks again."""
+and SP-initiated single logout, after which the SP asks again; and the back channel: HR's lock
+ends the SP's session through its SOAP SingleLogoutService, with no browser at seuil."""
 
 import re
 import time
