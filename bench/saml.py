@@ -275,8 +275,8 @@ def worker(count: int) -> None:
         f"3. worker: one SP found in {lookup:.3f} ms wall, {lookup_cpu:.3f} ms CPU; goal ≤ 1 ms "
         f"met? {_met(lookup_cpu <= 1)}; its pysaml2 server built in "
         f"{statistics.median(built):.1f} ms (first request of an SP in a worker); RSS "
-        f"{rss0:.0f} MiB, +{rss1 - rss0:.1f} MiB with the IdP's keys, +{growth:.1f} MiB in all after "
-        f"64 SPs (the LRU full); goal ≤ 20 MiB met? {_met(growth <= 20)}; "
+        f"{rss0:.0f} MiB, +{rss1 - rss0:.1f} MiB with the IdP's keys, +{growth:.1f} MiB in all "
+        f"after 64 SPs (the LRU full); goal ≤ 20 MiB met? {_met(growth <= 20)}; "
         f"load average {os.getloadavg()[0]:.2f}"
     )
 
@@ -284,7 +284,7 @@ def worker(count: int) -> None:
 def _worker_process(folder: str, count: int) -> None:
     import subprocess
 
-    subprocess.run(  # noqa: S603 -- this script, with its own arguments
+    subprocess.run(  # this script, with its own arguments
         [sys.executable, __file__, "--worker", folder, "--sps", str(count)], check=True
     )
 
