@@ -21,6 +21,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from functools import cache
+from threading import Event
 from urllib.parse import urlsplit
 
 from defusedxml import ElementTree
@@ -57,7 +58,7 @@ def session_ended(ended: EndedSession) -> None:
         return
     signed_in = signed_in_of(ended.data)
     if signed_in and queue(account_id=ended.account_id, signed_in=signed_in, why=ended.why):
-        _pool().submit(_drain_in_background)
+        _schedule()
 
 
 def key_of(entry: SignedIn, account_id: int) -> str:
@@ -124,8 +125,20 @@ def _pool() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=2, thread_name_prefix="saml-slo")
 
 
+_scheduled = Event()  # a drain is waiting in the pool: the rows queued since will be in it
+
+
+def _schedule() -> None:
+    """One drain waiting at a time: the nightly expiry ending thousands of sessions queues one
+    claim loop, not thousands."""
+    if not _scheduled.is_set():
+        _scheduled.set()
+        _pool().submit(_drain_in_background)
+
+
 def _drain_in_background() -> None:
     """In a thread of the pool, with its own database connection, closed after."""
+    _scheduled.clear()  # rows queued from now on need another drain
     try:
         drain()
     except Exception:
