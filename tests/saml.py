@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from django.test import Client
-from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
+from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, BINDING_SOAP
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
 from saml2.metadata import entity_descriptor
@@ -52,8 +52,10 @@ def make_sp(
     encrypt: bool = True,
     key: str = "sp",
     extra_entity_attributes: str = "",
+    soap_logout: str = "",
 ) -> SP:
-    """A pysaml2 SP trusting seuil's metadata; its own metadata is returned, not registered."""
+    """A pysaml2 SP trusting seuil's metadata; its own metadata is returned, not registered.
+    `soap_logout`: a SingleLogoutService with the SOAP binding at that URL."""
     acs = entity_id.rsplit("/", 1)[0] + "/Shibboleth.sso/SAML2/POST"
     key_file, cert_file = keypair(key)
     config: dict[str, Any] = {
@@ -73,7 +75,8 @@ def make_sp(
                         (
                             entity_id.rsplit("/", 1)[0] + "/Shibboleth.sso/SLO/Redirect",
                             BINDING_HTTP_REDIRECT,
-                        )
+                        ),
+                        *([(soap_logout, BINDING_SOAP)] if soap_logout else []),
                     ],
                 },
                 "authn_requests_signed": sign_requests,
@@ -211,3 +214,63 @@ def aggregate(entities: list[str], *, valid_until: str, key: str = "federation")
             capture_output=True, check=True,
         )  # fmt: skip
     return signed.stdout
+
+
+LOGOUT_RESPONSE = """<soap11:Envelope xmlns:soap11="http://schemas.xmlsoap.org/soap/envelope/">
+<soap11:Body><samlp:LogoutResponse xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol"
+ xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_answer" Version="2.0"
+ IssueInstant="2026-01-01T00:00:00Z" InResponseTo="{request_id}"><saml:Issuer>{issuer}</saml:Issuer>
+<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>
+</samlp:LogoutResponse></soap11:Body></soap11:Envelope>"""
+
+
+class SoapEndpoint:
+    """An SP's SingleLogoutService with the SOAP binding, on loopback: it keeps each body posted
+    to it and answers a LogoutResponse (Success) to it; `hang` makes it answer nothing until
+    closed."""
+
+    def __init__(self, issuer: str = "https://sp.example.org/shibboleth", *, hang: bool = False):
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.bodies: list[bytes] = []
+        self.holding, self.release = threading.Event(), threading.Event()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.bodies.append(body)
+                if hang:
+                    outer.holding.set()
+                    outer.release.wait(30)
+                    return
+                found = re.search(rb'<(?:\w+:)?LogoutRequest\b[^>]*?\sID="([^"]+)"', body)
+                request_id = found.group(1).decode() if found else ""
+                answer = LOGOUT_RESPONSE.format(request_id=request_id, issuer=issuer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/xml")
+                self.send_header("Content-Length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/Shibboleth.sso/SLO/SOAP"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def wait(self, count: int = 1, timeout: float = 10) -> list[bytes]:
+        import time
+
+        deadline = time.monotonic() + timeout
+        while len(self.bodies) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return self.bodies
+
+    def close(self) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()

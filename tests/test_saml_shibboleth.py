@@ -1,9 +1,11 @@
 """Shibboleth SP 3.4, the federation's own SP, signs a person in through seuil in Chromium: the
 sign-in page naming the service, the attributes it shows (REMOTE_USER is the eppn; the persistent
 ID and pairwise-id stable across sign-ins), the session shared with an OpenID Connect service,
-and SP-initiated single logout, after which the SP asks again."""
+and SP-initiated single logout, after which the SP asks again; and the back channel: HR's lock
+ends the SP's session through its SOAP SingleLogoutService, with no browser at seuil."""
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from io import StringIO
@@ -13,8 +15,10 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from seuil.audit.models import Action, AuditEvent, Outcome
 from seuil.people.models import Person
 from seuil.saml import idp, metadata
+from seuil.saml.models import BackChannelLogout
 from tests.apache import Apache
 from tests.conftest import PASSWORD
 from tests.saml import aggregate
@@ -110,3 +114,35 @@ def test_shibboleth_sp_signs_in_through_seuil_and_logs_out(
     expect(page.locator("body")).to_contain_text("Global Logout")  # Shibboleth: both ended
     page.goto(f"{library.url}/secure/whoami")
     expect(page.get_by_role("heading", name="Connexion à Bibliothèque")).to_be_visible()
+
+
+def test_a_locked_account_is_signed_out_of_shibboleth_over_soap(
+    page: Page, library: ShibbolethSP, jean: Person
+) -> None:
+    """No browser comes to seuil's sign-out page: HR locks the account, and Shibboleth SP's
+    session ends all the same, through its SOAP SingleLogoutService (/Shibboleth.sso/SLO/SOAP)."""
+    page.goto(f"{library.url}/secure/whoami")
+    sign_in(page, jean.account.login)
+    assert shown(page, library)["REMOTE_USER"] == f"{jean.account.login}@univ-montp3.fr"
+    page.goto(f"{library.url}/secure/whoami")  # the SP's own session: no trip to seuil
+    expect(page).to_have_url(f"{library.url}/secure/whoami")
+    expect(page.locator("body")).to_contain_text("REMOTE_USER=")
+
+    jean.account.lock("compte compromis")
+
+    event = told(library)
+    assert event.outcome == Outcome.SUCCESS, (event.detail, library.log()[-3000:])
+    assert event.detail["result"] == "urn:oasis:names:tc:SAML:2.0:status:Success"
+    page.goto(f"{library.url}/secure/whoami")
+    expect(page.get_by_role("heading", name="Connexion à Bibliothèque")).to_be_visible()
+
+
+def told(sp: ShibbolethSP) -> AuditEvent:
+    """The audit record of the SOAP logout to `sp`, once the background sending made it."""
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        found = AuditEvent.objects.filter(action=Action.SAML_LOGOUT).first()
+        if found is not None:
+            return found
+        time.sleep(0.1)
+    raise AssertionError(f"no SOAP logout recorded; {BackChannelLogout.objects.values()}")

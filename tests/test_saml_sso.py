@@ -2,6 +2,10 @@
 encrypted Response it accepts, the identifiers and attributes in it, and the session shared with
 OpenID Connect and CAS."""
 
+import re
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
 from defusedxml import ElementTree as ET
 from django.test import Client
@@ -125,3 +129,69 @@ def test_the_persistent_id_is_stable_and_differs_per_sp(jean: Person) -> None:
     assert ids[0] == ids[2] != ids[1]
     assert len(ids[0]) == 32
     assert jean.account.login not in ids[0]
+
+
+def test_the_encrypted_assertion_is_signed_and_bound_to_its_request(jean: Person) -> None:
+    sp = make_sp()
+    register(sp, service=local_service())
+    browser = signed_in()
+    request_id, carried = authn_request(sp)
+    _, fields = posted(send(browser, carried))
+    xml = response_xml(fields)
+    signatures = re.findall(r"<ds:Signature[ >]", xml)
+    assert len(signatures) == 1, "the Response's; the assertion's is encrypted with it"
+    result = sp.client.parse_authn_request_response(
+        fields["SAMLResponse"], BINDING_HTTP_POST, outstanding={request_id: "x"}
+    )
+    assertion = result.assertion
+    assert assertion.signature is not None  # pysaml2 verified it once decrypted
+    assert "rsa-sha256" in assertion.signature.signed_info.signature_method.algorithm
+    audiences = [a.text for r in assertion.conditions.audience_restriction for a in r.audience]
+    assert audiences == [sp.entity_id]
+    confirmation = assertion.subject.subject_confirmation[0].subject_confirmation_data
+    assert (confirmation.recipient, confirmation.in_response_to) == (sp.acs, request_id)
+    assert confirmation.not_on_or_after
+    assert assertion.conditions.not_on_or_after
+    assert assertion.authn_statement[0].session_index
+
+
+def test_a_response_starts_no_xmlsec1_process_and_reads_the_database_little(
+    jean: Person, monkeypatch: pytest.MonkeyPatch, django_assert_num_queries: Any
+) -> None:
+    """The hot path: an AuthnRequest checked and its signed, encrypted Response made, in the
+    worker (python-xmlsec), with a fixed number of SQL statements."""
+    import saml2.sigver
+    from django.utils import timezone
+
+    from seuil.saml.inbound import check
+    from seuil.saml.outbound import respond
+
+    sp = make_sp()
+    register(sp, service=local_service())
+    started: list[object] = []
+    real = saml2.sigver.Popen
+
+    def popen(*args: Any, **kwargs: Any) -> Any:
+        started.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(saml2.sigver, "Popen", popen)
+
+    def answer() -> str:
+        _, carried = authn_request(sp)
+        query = dict(parse_qsl(urlsplit(carried["__url__"]).query))
+        pending, found = check(
+            encoded=query["SAMLRequest"],
+            binding=BINDING_HTTP_REDIRECT,
+            relay_state=query["RelayState"],
+        )
+        outgoing = respond(
+            pending=pending, sp=found, account=jean.account, authenticated_at=timezone.now()
+        )
+        return outgoing.saml_response
+
+    answer()  # the worker's caches warm: its pysaml2 server for this SP, the parsed keys
+    # SP found; expired request IDs deleted; this one recorded; the persistent ID read.
+    with django_assert_num_queries(4):
+        assert answer()
+    assert started == [], "no xmlsec1 process: python-xmlsec signs and encrypts in the worker"

@@ -27,6 +27,7 @@ class Action(models.TextChoices):
     UNLOCKED = "unlocked", _("déverrouillage par un opérateur")
     SELF_UNLOCKED = "self-unlocked", _("déverrouillage par le lien envoyé au titulaire")
     SAML_RELEASE = "saml-release", _("attributs transmis à un service SAML")
+    SAML_LOGOUT = "saml-logout", _("déconnexion transmise à un service SAML")
     MFA_TOTP = "mfa-totp", _("code d'application d'authentification")
     MFA_RECOVERY = "mfa-recovery-code", _("code de secours")
     MFA_PASSKEY = "mfa-passkey", _("clé d'accès")

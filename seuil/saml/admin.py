@@ -7,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from seuil.saml.attributes import ALLOWABLE
-from seuil.saml.models import Federation, FederationRelease, ServiceProvider
+from seuil.saml.models import BackChannelLogout, Federation, FederationRelease, ServiceProvider
 
 
 @admin.register(Federation)
@@ -48,3 +48,21 @@ class FederationReleaseAdmin(admin.ModelAdmin[FederationRelease]):
     form = ReleaseForm
     list_display = ("entity_id", "reason")
     search_fields = ("entity_id",)
+
+
+@admin.register(BackChannelLogout)
+class BackChannelLogoutAdmin(admin.ModelAdmin[BackChannelLogout]):
+    """The SOAP logouts owed to SPs: sent, waiting for a retry, or given up, and why."""
+
+    list_display = ("created_at", "entity_id", "why", "state", "attempts", "done_at", "last_error")
+    list_filter = ("state", "why")
+    search_fields = ("=entity_id",)
+    exclude = ("name_id", "session_indexes", "key")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(
+        self, request: HttpRequest, obj: BackChannelLogout | None = None
+    ) -> bool:
+        return False

@@ -21,7 +21,6 @@ from saml2.config import IdPConfig
 from saml2.mdstore import MetadataStore
 from saml2.saml import NAME_FORMAT_URI, NAMEID_FORMAT_PERSISTENT, NAMEID_FORMAT_TRANSIENT
 from saml2.server import Server
-from saml2.sigver import get_pem_wrapped_unwrapped, make_temp, pre_encryption_part
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from seuil.saml.attributes import OID
@@ -111,37 +110,15 @@ class AsReleased(Policy):  # type: ignore[misc]
 
 
 class IdP(Server):  # type: ignore[misc]
-    """pysaml2's Server, encrypting with AES-256-GCM and RSA-OAEP instead of 3DES, and keeping
-    no copy of the assertions it makes (it would, in memory, for queries seuil does not serve)."""
+    """pysaml2's Server, keeping no copy of the assertions it makes (it would, in memory, for
+    queries seuil does not serve). It writes responses unsigned: seuil.saml.seal signs them and
+    encrypts their assertion with AES-256-GCM and RSA-OAEP (pysaml2 would use 3DES)."""
 
     def support_AssertionIDRequest(self) -> bool:
         return False
 
     def support_AuthnQuery(self) -> bool:
         return False
-
-    def _encrypt_assertion(
-        self, encrypt_cert: Any, sp_entity_id: str, response: Any, node_xpath: Any = None
-    ) -> Any:
-        certs = (
-            [(None, encrypt_cert)]
-            if encrypt_cert
-            else self.metadata.certs(sp_entity_id, "any", "encryption")
-        )
-        failure: Exception | None = None
-        for name, cert in certs:
-            wrapped, unwrapped = get_pem_wrapped_unwrapped(cert)
-            pem = make_temp(wrapped.encode("ascii"), decode=False, delete_tmpfiles=True)
-            template = pre_encryption_part(
-                msg_enc=AES256_GCM, key_enc=RSA_OAEP, key_name=name, encrypt_cert=unwrapped
-            )
-            try:
-                return self.sec.encrypt_assertion(
-                    response, pem.name, template, key_type="aes-256", node_xpath=node_xpath
-                )
-            except Exception as error:  # noqa: BLE001 - the next certificate may work
-                failure = error
-        raise failure or ValueError(f"no encryption certificate for {sp_entity_id}")
 
 
 _servers: "OrderedDict[tuple[str, float], IdP]" = OrderedDict()

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.request import LogoutRequest as CheckedLogoutRequest
-from saml2.s_utils import error_status_factory, success_status_factory
+from saml2.s_utils import UnsupportedBinding, error_status_factory, success_status_factory
 from saml2.saml import NameID
 from saml2.samlp import STATUS_UNKNOWN_PRINCIPAL
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
@@ -20,6 +20,7 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 from seuil.saml.idp import IdP, server_for
 from seuil.saml.inbound import ASSERTION, STRONG, Refused, issuer_of, parse, xml_of
 from seuil.saml.models import ServiceProvider
+from seuil.saml.session import SignedIn
 
 
 @dataclass
@@ -79,10 +80,19 @@ def _name_id_of(server: IdP, request: Any) -> str:
     return (element.text or "").strip() if element is not None else ""
 
 
+def logout_services(server: IdP, entity_id: str, binding: str) -> list[dict[str, Any]]:
+    """The SP's SingleLogoutServices with this binding; none (rather than pysaml2's
+    UnsupportedBinding) when it publishes some with other bindings only."""
+    try:
+        return list(server.metadata.single_logout_service(entity_id, binding, "spsso") or [])
+    except UnsupportedBinding:
+        return []
+
+
 def _endpoint(server: IdP, entity_id: str) -> tuple[str, str] | None:
     """The SP's SingleLogoutService, HTTP-Redirect first."""
     for binding in (BINDING_HTTP_REDIRECT, BINDING_HTTP_POST):
-        found = server.metadata.single_logout_service(entity_id, binding, "spsso") or []
+        found = logout_services(server, entity_id, binding)
         if found:
             endpoint = found[0]
             return binding, endpoint.get("response_location") or endpoint["location"]
@@ -124,32 +134,44 @@ def answer(incoming: Incoming, *, ended: bool, relay_state: str) -> Answer | Non
     return Answer(binding, destination, fields)
 
 
-def front_channel(signed_in: list[tuple[str, str, str]], *, skip: str = "") -> list[str]:
+def front_channel(signed_in: list[SignedIn], *, skip: str = "") -> list[str]:
     """Signed HTTP-Redirect LogoutRequests for the SPs this session signed in to (but `skip`),
     as URLs for the sign-out page's frames."""
     urls = []
-    rows = ServiceProvider.objects.filter(entity_id__in=[e for e, _, _ in signed_in if e != skip])
+    rows = ServiceProvider.objects.filter(
+        entity_id__in=[e.entity_id for e in signed_in if e.entity_id != skip]
+    )
     by_id = {sp.entity_id: sp for sp in rows}
-    for entity_id, value, name_format in signed_in:
-        sp = by_id.get(entity_id)
-        if sp is None or not value:
+    for entry in signed_in:
+        sp = by_id.get(entry.entity_id)
+        if sp is None or not entry.name_id:
             continue
         server = server_for(sp.entity_id, sp.metadata, sp.updated_at.timestamp())
-        found = server.metadata.single_logout_service(entity_id, BINDING_HTTP_REDIRECT, "spsso")
+        found = logout_services(server, sp.entity_id, BINDING_HTTP_REDIRECT)
         if not found:
             continue
         destination = found[0]["location"]
-        name_id = NameID(
-            format=name_format,
-            name_qualifier=settings.SEUIL_SAML_ENTITY_ID,
-            sp_name_qualifier=entity_id,
-            text=value,
-        )
         _, request = server.create_logout_request(
-            destination, entity_id, name_id=name_id, sign=False, expire=None
+            destination,
+            sp.entity_id,
+            name_id=name_id_of(entry),
+            session_indexes=list(entry.session_indexes) or None,
+            sign=False,
+            expire=None,
         )
         info = server.apply_binding(
             BINDING_HTTP_REDIRECT, str(request), destination, "", sign=True, sigalg=SIG_RSA_SHA256
         )
         urls.append(dict(info["headers"])["Location"])
     return urls
+
+
+def name_id_of(entry: SignedIn) -> NameID:
+    """The NameID exactly as the assertion gave it: Shibboleth SP matches a LogoutRequest's
+    NameID on its value, format and both qualifiers."""
+    return NameID(
+        format=entry.name_format,
+        name_qualifier=settings.SEUIL_SAML_ENTITY_ID,
+        sp_name_qualifier=entry.entity_id,
+        text=entry.name_id,
+    )

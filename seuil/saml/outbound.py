@@ -14,7 +14,12 @@ from saml2.saml import (
     NAMEID_FORMAT_TRANSIENT,
     NameID,
 )
-from saml2.samlp import STATUS_NO_AUTHN_CONTEXT, STATUS_NO_PASSIVE, STATUS_REQUEST_DENIED
+from saml2.samlp import (
+    STATUS_NO_AUTHN_CONTEXT,
+    STATUS_NO_PASSIVE,
+    STATUS_REQUEST_DENIED,
+    Response,
+)
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from seuil.accounts.models import Account
@@ -23,6 +28,7 @@ from seuil.saml import attributes
 from seuil.saml.idp import release_policy, server_for
 from seuil.saml.inbound import Pending
 from seuil.saml.models import FederationRelease, PersistentId, ServiceProvider
+from seuil.saml.seal import encryption_certificate, seal
 
 
 @dataclass
@@ -35,6 +41,7 @@ class Outgoing:
     name_id: str = ""
     name_format: str = ""
     released: tuple[str, ...] = ()
+    session_index: str = ""
 
 
 def released_names(sp: ServiceProvider) -> list[str]:
@@ -51,22 +58,23 @@ def released_names(sp: ServiceProvider) -> list[str]:
     )
 
 
-def identity_of(account: Account, sp: ServiceProvider) -> dict[str, list[str]]:
-    """The attributes, with the pairwise-id, and the subject-id where the SP asks for it."""
+def identity_of(
+    account: Account, sp: ServiceProvider, *, pairwise: str | None = None
+) -> dict[str, list[str]]:
+    """The attributes, with the pairwise-id (`pairwise`: the account's persistent identifier at
+    this SP, when the caller has read it already), and the subject-id where the SP asks for it."""
     scope = settings.SEUIL_EPPN_SCOPE
     identity = attributes.values_of(account, released_names(sp))
-    identity["pairwise-id"] = [f"{PersistentId.of(account, sp.entity_id)}@{scope}"]
+    pairwise = pairwise or PersistentId.of(account, sp.entity_id)
+    identity["pairwise-id"] = [f"{pairwise}@{scope}"]
     if sp.subject_id_req in {"subject-id", "any"}:
         identity["subject-id"] = [f"{PersistentId.of(account, '')}@{scope}"]
     return identity
 
 
 def _encode(xml: object) -> str:
-    return base64.b64encode(str(xml).encode("utf-8")).decode("ascii")
-
-
-def _encrypts(server: object, entity_id: str) -> bool:
-    return bool(server.metadata.certs(entity_id, "spsso", "encryption"))  # type: ignore[attr-defined]
+    data = xml if isinstance(xml, bytes) else str(xml).encode("utf-8")
+    return base64.b64encode(data).decode("ascii")
 
 
 def respond(
@@ -78,19 +86,21 @@ def respond(
     mfa: bool = False,
 ) -> Outgoing:
     """The assertion's AuthnContextClassRef is REFEDS MFA once the session has used a second
-    factor, PasswordProtectedTransport for a password alone."""
+    factor, PasswordProtectedTransport for a password alone. pysaml2 writes the Response and its
+    assertion (subject, conditions, attributes); seuil.saml.seal signs and encrypts them."""
     server = server_for(sp.entity_id, sp.metadata, sp.updated_at.timestamp())
+    persistent = PersistentId.of(account, sp.entity_id)
     if pending.transient:
         value, name_format = secrets.token_hex(20), NAMEID_FORMAT_TRANSIENT
     else:
-        value, name_format = PersistentId.of(account, sp.entity_id), NAMEID_FORMAT_PERSISTENT
+        value, name_format = persistent, NAMEID_FORMAT_PERSISTENT
     name_id = NameID(
         format=name_format,
         name_qualifier=settings.SEUIL_SAML_ENTITY_ID,
         sp_name_qualifier=sp.entity_id,
         text=value,
     )
-    identity = identity_of(account, sp)
+    identity = identity_of(account, sp, pairwise=persistent)
     response = server.create_authn_response(
         identity,
         in_response_to=pending.request_id,
@@ -101,21 +111,24 @@ def respond(
             "class_ref": REFEDS_MFA if mfa else AUTHN_PASSWORD_PROTECTED,
             "authn_instant": int(authenticated_at.timestamp()),
         },
-        sign_response=True,
-        sign_assertion=True,
-        encrypt_assertion=_encrypts(server, sp.entity_id),
-        encrypt_assertion_self_contained=True,
-        sign_alg=SIG_RSA_SHA256,
-        digest_alg=DIGEST_SHA256,
+        # Signed and encrypted below, on one tree, rather than by pysaml2 (three parses and
+        # serialisations, a temporary file per certificate).
+        sign_response=False,
+        sign_assertion=False,
+        encrypt_assertion=False,
         release_policy=release_policy(),
     )
+    if not isinstance(response, Response):  # pysaml2 answers an error as a list of lines
+        raise ValueError(f"pysaml2 made no Response: {response!r}"[:300])
+    sealed = seal(response, encrypt_to=encryption_certificate(server, sp.entity_id))
     return Outgoing(
         acs_url=pending.acs_url,
-        saml_response=_encode(response),
+        saml_response=_encode(sealed.xml),
         relay_state=pending.relay_state,
         name_id=value,
         name_format=name_format,
         released=tuple(sorted(identity)),
+        session_index=sealed.session_index,
     )
 
 

@@ -198,7 +198,11 @@ def resume(request: HttpRequest, key: str) -> HttpResponse:
     )
     session.drop(request.session, key)
     session.remember(
-        request.session, sp=sp.entity_id, name_id=outgoing.name_id, name_format=outgoing.name_format
+        request.session,
+        sp=sp.entity_id,
+        name_id=outgoing.name_id,
+        name_format=outgoing.name_format,
+        session_index=outgoing.session_index,
     )
     record_release(account=user, sp=sp, names=list(outgoing.released), ip=client_ip(request))
     return _post_to(request, outgoing)
@@ -234,14 +238,15 @@ def _slo(request: HttpRequest, binding: str) -> HttpResponse:
     except Refused as refusal:
         return _refused(request, refusal)
     signed_in = session.forget(request.session)
-    ended = (incoming.sp.entity_id, incoming.name_id) in {(e, v) for e, v, _ in signed_in}
+    ended = (incoming.sp.entity_id, incoming.name_id) in {
+        (e.entity_id, e.name_id) for e in signed_in
+    }
     frames: list[str] = []
     if ended:
         frames = front_channel(signed_in, skip=incoming.sp.entity_id)
         end_session(request)
     else:  # another session's NameID: this one goes on
-        for entity_id, value, name_format in signed_in:
-            session.remember(request.session, sp=entity_id, name_id=value, name_format=name_format)
+        session.put_back(request.session, signed_in)
     reply = answer(incoming, ended=ended, relay_state=relay_state)
     if reply is not None and reply.binding == BINDING_HTTP_REDIRECT and not frames:
         return redirect(reply.url)
