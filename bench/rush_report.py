@@ -281,8 +281,8 @@ def kind(status: int) -> str:
 
 def full_rate(posts_ok: list[float], end: float, until: float, baseline: float) -> float | None:
     """Seconds from the fault's end to the first 2-second bucket at 80 % of the rate before the
-    first fault."""
-    at = end
+    first fault; None when none came before the next fault or the last request."""
+    at, until = end, min(until, max(posts_ok, default=end))  # the last fault runs to the end
     while at + 2 <= until:
         count = sum(1 for t in posts_ok if at <= t < at + 2)
         if count >= 0.8 * baseline * 2:
