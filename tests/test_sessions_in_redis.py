@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from seuil.people.models import Person
-from seuil.security import cache_sessions
+from seuil.security import cache_sessions, sessions
 from tests.conftest import PASSWORD, TEST_REDIS, need_redis
 from tests.test_settings import BASE
 
@@ -101,7 +101,7 @@ def test_a_sign_in_writes_its_session_in_one_round_trip_and_never_over_a_taken_k
     assert taken
     make_person(password=PASSWORD)
     client = Client()
-    with mock.patch.object(cache_sessions, "get_random_string", side_effect=[taken, "b" * 32]):
+    with mock.patch.object(sessions, "get_random_string", side_effect=[taken, "b" * 32]):
         client.post(SIGN_IN, {"login": "jdupont", "password": PASSWORD})
     assert client.cookies["sessionid"].value == "b" * 32
     assert cache_sessions.SessionStore(taken)["owner"] == "someone else"

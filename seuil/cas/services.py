@@ -4,7 +4,6 @@ Both are plain HTTP requests with short timeouts, that never follow a redirect.
 """
 
 import logging
-import ssl
 import urllib.error
 import urllib.request
 import uuid
@@ -17,24 +16,12 @@ from urllib.parse import urlencode, urlsplit
 from django.conf import settings
 
 from seuil.cas.models import ProxyGrantingTicket
-from seuil.core.http import is_loopback_host
+from seuil.core.http import back_channel_opener, is_loopback_host
 
 log = logging.getLogger(__name__)
 
 CALLBACK_TIMEOUT = 5  # seconds; the validation that asked for a PGT waits for it
 LOGOUT_TIMEOUT = 3  # seconds per service; nobody waits for these
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None  # a 3xx is an answer, not an invitation elsewhere
-
-
-@cache
-def _opener() -> urllib.request.OpenerDirector:
-    # The system's certificate authorities, and the host name checked against the certificate.
-    https = urllib.request.HTTPSHandler(context=ssl.create_default_context())
-    return urllib.request.build_opener(https, _NoRedirect())
 
 
 def callback_allowed(url: str) -> bool:
@@ -60,7 +47,7 @@ def deliver_pgt(url: str, *, pgt: str, iou: str) -> bool:
     separator = "&" if urlsplit(url).query else ("" if url.endswith("?") else "?")
     target = f"{url}{separator}{urlencode({'pgtIou': iou, 'pgtId': pgt})}"
     try:
-        with _opener().open(target, timeout=CALLBACK_TIMEOUT) as answer:
+        with back_channel_opener().open(target, timeout=CALLBACK_TIMEOUT) as answer:
             return bool(answer.status == 200)
     except (urllib.error.URLError, OSError, ValueError) as error:
         log.info("CAS proxy callback %s refused the PGT: %s", url, error)
@@ -89,7 +76,7 @@ def _send_logout(service: str, ticket: str) -> None:
         headers={"Content-Type": "application/x-www-form-urlencoded"},
     )
     try:
-        with _opener().open(request, timeout=LOGOUT_TIMEOUT):
+        with back_channel_opener().open(request, timeout=LOGOUT_TIMEOUT):
             pass
     except urllib.error.HTTPError:
         pass  # it answered: whatever it says, the request reached it

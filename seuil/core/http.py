@@ -1,7 +1,10 @@
 """The client's address, as seen through the proxies the institution trusts; whether a host
-named in a URL is this machine."""
+named in a URL is this machine; the opener of calls from seuil to services."""
 
 import ipaddress
+import ssl
+import urllib.request
+from functools import cache
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -51,3 +54,17 @@ def is_loopback_host(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None  # a 3xx is an answer, not an invitation elsewhere
+
+
+@cache
+def back_channel_opener() -> urllib.request.OpenerDirector:
+    """For seuil's own calls to services (CAS single logout and proxy callbacks, SAML SOAP
+    logout): the system's certificate authorities with the host name checked against the
+    certificate, and no redirect followed."""
+    https = urllib.request.HTTPSHandler(context=ssl.create_default_context())
+    return urllib.request.build_opener(https, _NoRedirect())

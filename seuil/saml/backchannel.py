@@ -16,7 +16,6 @@ institution's to vet), the registered URL for the institution's own services, as
 
 import hashlib
 import logging
-import ssl
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +30,7 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 from seuil.accounts.models import Account
 from seuil.audit.models import Action, AuditEvent, Outcome
 from seuil.core.hooks import EndedSession
+from seuil.core.http import back_channel_opener
 from seuil.saml.idp import enabled, server_for
 from seuil.saml.logout import logout_services, name_id_of
 from seuil.saml.models import BackChannelLogout, ServiceProvider
@@ -220,7 +220,7 @@ def send(sp: ServiceProvider, endpoint: str, row: BackChannelLogout) -> str:
         },
     )
     try:
-        with _opener().open(request, timeout=TIMEOUT) as answer:
+        with back_channel_opener().open(request, timeout=TIMEOUT) as answer:
             content = answer.read(MAX_ANSWER + 1)
     except urllib.error.HTTPError as error:
         raise Unanswered(f"HTTP {error.code}") from None
@@ -254,15 +254,3 @@ def status_of(content: bytes, request_id: str) -> str:
         raise Unanswered("a LogoutResponse to another request")
     code = response.find(f"{{{PROTOCOL}}}Status/{{{PROTOCOL}}}StatusCode")
     return (code.get("Value") or "") if code is not None else ""
-
-
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None  # a 3xx is an answer, not an invitation elsewhere
-
-
-@cache
-def _opener() -> urllib.request.OpenerDirector:
-    # The system's certificate authorities, and the host name checked against the certificate.
-    https = urllib.request.HTTPSHandler(context=ssl.create_default_context())
-    return urllib.request.build_opener(https, _NoRedirect())

@@ -21,16 +21,14 @@ taken for "no session" when Redis is unreachable.
 from typing import Any
 
 from django.contrib.sessions.backends import cache
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
+from django.contrib.sessions.backends.base import CreateError, UpdateError
 from django.core.cache.backends.redis import RedisCache
-from django.utils.crypto import get_random_string
 
 from seuil.core.outages import store_away
+from seuil.security.sessions import KeyChosenAtCreate
 
 
-class SessionStore(cache.SessionStore):
-    _unsaved = False  # a key chosen, not yet written
-
+class SessionStore(KeyChosenAtCreate, cache.SessionStore):
     def load(self) -> dict[str, Any]:
         try:
             data = self._cache.get(self.cache_key)  # type: ignore[attr-defined]  # not in the stubs
@@ -43,13 +41,6 @@ class SessionStore(cache.SessionStore):
         self._session_key = None
         return {}
 
-    def create(self) -> None:
-        self._session_key = get_random_string(32, VALID_KEY_CHARS)
-        self._unsaved = True
-        self.modified = True
-        if not hasattr(self, "_session_cache"):  # as after Django's create(): nothing to load
-            self._session_cache: dict[str, Any] = {}
-
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             self.create()
@@ -60,7 +51,7 @@ class SessionStore(cache.SessionStore):
             return
         if self._unsaved:
             while not self._add():
-                self._session_key = get_random_string(32, VALID_KEY_CHARS)
+                self._draw_key()
             self._unsaved = False
             return
         if not self._replace():

@@ -16,7 +16,12 @@ import contextlib
 from typing import Any
 
 from django.contrib.sessions.backends import db
-from django.contrib.sessions.backends.base import VALID_KEY_CHARS, CreateError, UpdateError
+from django.contrib.sessions.backends.base import (
+    VALID_KEY_CHARS,
+    CreateError,
+    SessionBase,
+    UpdateError,
+)
 from django.db import (
     DatabaseError,
     IntegrityError,
@@ -29,16 +34,25 @@ from django.db import (
 from django.utils.crypto import get_random_string
 
 
-class SessionStore(db.SessionStore):
-    _unsaved = False  # a key chosen, its row not yet inserted
+class KeyChosenAtCreate(SessionBase):
+    """A new session only chooses its key; the store writes it once, with its data, when the
+    response saves it (this store and security/cache_sessions.py)."""
+
+    _unsaved = False  # a key chosen, not yet written
 
     def create(self) -> None:
-        self._session_key = get_random_string(32, VALID_KEY_CHARS)
+        self._draw_key()
         self._unsaved = True
         self.modified = True
         if not hasattr(self, "_session_cache"):  # as after Django's create(): nothing to load
             self._session_cache: dict[str, Any] = {}
 
+    def _draw_key(self) -> None:
+        """A new key, at creation and again when the store finds the drawn one taken."""
+        self._session_key = get_random_string(32, VALID_KEY_CHARS)
+
+
+class SessionStore(KeyChosenAtCreate, db.SessionStore):
     def save(self, must_create: bool = False) -> None:
         if self.session_key is None:
             self.create()
@@ -49,7 +63,7 @@ class SessionStore(db.SessionStore):
             try:
                 self._write(insert=True)
             except CreateError:
-                self._session_key = get_random_string(32, VALID_KEY_CHARS)
+                self._draw_key()
                 continue
             self._unsaved = False
             return
