@@ -93,25 +93,33 @@ PORT_BAND = 1000
 _given: set[int] = set()
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A port of this worker's band that nobody listens on now."""
+def free_port(host: str = "127.0.0.1", *, run: int = 1) -> int:
+    """A port of this worker's band that nobody listens on now; with `run`, the first of that
+    many such ports in a row (the demo serves on three)."""
     number = 0 if WORKER == "main" else 1 + int(WORKER.removeprefix("gw"))
     if len(_given) > PORT_BAND // 2:
         _given.clear()
     first = 20_000 + number * PORT_BAND
-    start = random.randrange(PORT_BAND)  # runs of other checkouts on the machine share the bands
-    for offset in range(PORT_BAND):
-        port = first + (start + offset) % PORT_BAND
-        if port in _given:  # two servers asked for in a row must not get one port
+    start = random.randrange(PORT_BAND - run + 1)  # other checkouts' runs share the bands
+    for offset in range(PORT_BAND - run + 1):
+        port = first + (start + offset) % (PORT_BAND - run + 1)
+        ports = range(port, port + run)
+        if any(p in _given for p in ports):  # two servers asked for in a row get two ports
             continue
-        with socket.socket() as probe:
-            try:
-                probe.bind((host, port))
-            except OSError:
-                continue
-        _given.add(port)
+        if not all(_bindable(host, p) for p in ports):
+            continue
+        _given.update(ports)
         return port
-    raise RuntimeError(f"no free port in {first}-{first + PORT_BAND - 1}")
+    raise RuntimeError(f"no {run} free port(s) in {first}-{first + PORT_BAND - 1}")
+
+
+def _bindable(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
 
 
 def redis_for(worker: str, url: str) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, free_port
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,19 +45,11 @@ def _listening(port: int) -> bool:
         return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _three_free_ports() -> int:
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            port = int(probe.getsockname()[1])
-        if port < 65000 and not any(_listening(port + n) for n in range(3)):
-            return port
-    raise RuntimeError("no three free ports in a row")
-
-
 @pytest.fixture
 def demo(tmp_path: Path) -> Iterator[Demo]:
-    port = _three_free_ports()
+    # Below the kernel's ephemeral ports: an outgoing connection of another test could take
+    # one of three ports drawn from them while the demo migrates (CI saw it once).
+    port = free_port(run=3)
     environment = {
         **os.environ,
         "SEUIL_ENV_FILE": "",  # never the checkout's .env
