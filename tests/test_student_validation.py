@@ -8,10 +8,13 @@ from typing import Any
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
 from django.utils import timezone
 
 from seuil.accounts.models import Account
+from seuil.activation.models import StudentCode
 from seuil.people.models import Person
 from tests.conftest import PASSWORD
 
@@ -87,6 +90,56 @@ def test_five_wrong_codes_void_it(client: Client, zoe: Person, sent: str) -> Non
 
     throttle.reset(zoe.account.login)  # the account lockout aside, the code itself is spent
     assert "Code incorrect ou expiré" in client.post(URL + "code/", {"code": sent}).content.decode()
+
+
+def test_a_new_code_revokes_the_previous_one_without_using_it(
+    client: Client, zoe: Person, sent: str
+) -> None:
+    client.post(URL, {"number": "22600001", "birth_date": "12/05/1980"})
+    first, second = StudentCode.objects.filter(account=zoe.account).order_by("created_at")
+    assert (first.revoked_at is not None, first.used_at) == (True, None), "used means activated"
+    assert (second.revoked_at, second.used_at) == (None, None)
+    assert "Code incorrect ou expiré" in client.post(URL + "code/", {"code": sent}).content.decode()
+
+
+def test_a_code_revoked_after_it_was_proven_activates_nothing(
+    client: Client, zoe: Person, sent: str
+) -> None:
+    assert client.post(URL + "code/", {"code": sent})["Location"] == URL + "activation/"
+    Client().post(URL, {"number": "22600001", "birth_date": "12/05/1980"})  # a second tab
+    response = client.post(URL + "activation/", {"password1": PASSWORD, "password2": PASSWORD,
+                                                  "personal_email": "zoe.bronte@example.org", "charter": "on"})  # fmt: skip
+    assert response["Location"] == URL
+    account = Account.objects.get(pk=zoe.account.pk)
+    assert (account.activated_at, account.has_usable_password()) == (None, False)
+    assert not StudentCode.objects.filter(account=account, used_at__isnull=False).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_codes_voided_before_revoked_at_existed_are_told_from_used_ones(
+    make_person: Callable[..., Person],
+) -> None:
+    executor = MigrationExecutor(connection)
+    executor.migrate([("activation", "0004_studentcode")])
+    old = executor.loader.project_state([("activation", "0004_studentcode")]).apps
+    Code = old.get_model("activation", "StudentCode")
+    now = timezone.now()
+    voided, spent = make_person(status="etudiant"), make_person(status="etudiant")
+    later = {"expires_at": now + timedelta(minutes=30), "digest": "x"}
+    # How 0004's issue() voided: the old code's used_at a few microseconds after the new one.
+    Code.objects.create(account_id=voided.account.pk, created_at=now - timedelta(minutes=3),
+                        used_at=now + timedelta(microseconds=40), **later)  # fmt: skip
+    Code.objects.create(account_id=voided.account.pk, created_at=now, **later)
+    Code.objects.create(account_id=spent.account.pk, created_at=now - timedelta(minutes=3),
+                        used_at=now, **later)  # fmt: skip
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    rows = StudentCode.objects.order_by("account_id", "created_at")
+    assert [(c.account_id, c.used_at is not None, c.revoked_at is not None) for c in rows] == [
+        (voided.account.pk, False, True),
+        (voided.account.pk, False, False),
+        (spent.account.pk, True, False),
+    ]
 
 
 def test_a_code_lives_thirty_minutes(client: Client, sent: str) -> None:

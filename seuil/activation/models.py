@@ -205,7 +205,10 @@ def code_matches(account_pk: int, code: str, stored: str) -> bool:
 class StudentCodeQuerySet(models.QuerySet["StudentCode"]):
     def live(self) -> "StudentCodeQuerySet":
         return self.filter(
-            used_at__isnull=True, expires_at__gt=timezone.now(), failures__lt=CODE_TRIES
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            failures__lt=CODE_TRIES,
         )
 
     @sensitive_variables()
@@ -232,6 +235,9 @@ class StudentCode(models.Model):
     expires_at = models.DateTimeField(_("expire le"))
     failures = models.PositiveSmallIntegerField(_("essais erronés"), default=0)
     used_at = models.DateTimeField(_("utilisé le"), null=True, blank=True)
+    # Voided by a newer code: kept apart from used_at, which only an activation sets, so that
+    # "used" always means an account was activated with it.
+    revoked_at = models.DateTimeField(_("révoqué le"), null=True, blank=True)
 
     objects: ClassVar[StudentCodeQuerySet] = StudentCodeQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -248,7 +254,7 @@ class StudentCode(models.Model):
         `code()` when the mail leaves."""
         now = timezone.now()
         with transaction.atomic():
-            cls.objects.live().filter(account=account).update(used_at=timezone.now())
+            cls.objects.live().filter(account=account).update(revoked_at=now)
             code = cls(
                 account=account, created_at=now, expires_at=now + timedelta(minutes=CODE_MINUTES)
             )
@@ -273,8 +279,8 @@ class StudentCode(models.Model):
     def consume(self) -> bool:
         """Use the code up, unless a concurrent request already did: exactly one wins."""
         return (
-            StudentCode.objects.filter(pk=self.pk, used_at__isnull=True).update(
-                used_at=timezone.now()
-            )
+            StudentCode.objects.filter(
+                pk=self.pk, used_at__isnull=True, revoked_at__isnull=True
+            ).update(used_at=timezone.now())
             == 1
         )
