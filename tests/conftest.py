@@ -2,7 +2,8 @@
 
 `make test` runs the suite on SQLite, then the tests that use the database (the django_db marker
 or a database fixture; pytest-django refuses a query from any other) again on a throw-away
-PostgreSQL database at SEUIL_TEST_POSTGRES_URL; each in parallel under pytest-xdist, every worker
+PostgreSQL database at SEUIL_TEST_POSTGRES_URL (the browser tests aside: they run once, on
+SQLite); each in parallel under pytest-xdist, every worker
 with its own databases, Redis database and ports. `pytest -v` says on each line where a test ran.
 The `postgres` marker flags the tests whose point is what PostgreSQL does differently (concurrent
 writers, SKIP LOCKED); `-m postgres` selects them.
@@ -271,6 +272,10 @@ def uses_the_database(item: pytest.Item) -> bool:
     return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
 
 
+def runs_again_on_postgresql(item: pytest.Item) -> bool:
+    return uses_the_database(item) and item.get_closest_marker("browser") is None
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     engine = "PostgreSQL" if on_postgres() else "SQLite"
     runs = "the tests that use the database" if on_postgres() else "every test"
@@ -281,10 +286,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if not on_postgres():
         return
     # PostgreSQL runs what differs on it: the tests that use the database. The others ran on
-    # the SQLite pass, and would only run again on the same code.
-    kept = [item for item in items if uses_the_database(item)]
+    # the SQLite pass, and would only run again on the same code; so did the browser's, whose
+    # point is what Chromium shows and does, above the queries every other test runs on both.
+    kept = [item for item in items if runs_again_on_postgresql(item)]
     if len(kept) < len(items):
-        config.hook.pytest_deselected(items=[i for i in items if not uses_the_database(i)])
+        config.hook.pytest_deselected(items=[i for i in items if not runs_again_on_postgresql(i)])
         items[:] = kept
     database = settings.DATABASES["default"]
     try:

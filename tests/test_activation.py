@@ -54,7 +54,9 @@ def test_the_form_speaks_english_when_the_browser_asks(client: Client) -> None:
     assert ">Submit<" in page or ">Validate<" in page
 
 
-def test_it_activates_an_account(client: Client, staff: tuple[Person, str]) -> None:
+def test_it_activates_an_account(client: Client, staff: tuple[Person, str], settings: Any) -> None:
+    # The production costs (the suite runs with the cheapest the settings accept: pyproject.toml).
+    settings.SEUIL_ARGON2_MEMORY_KIB, settings.SEUIL_ARGON2_TIME_COST = 19_456, 2
     person, sesame = staff
     response = client.post(
         ACTIVATION_URL, activation_form("elefevre", sesame), REMOTE_ADDR="192.0.2.7"

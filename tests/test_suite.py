@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from seuil.people.models import Person
-from tests.conftest import ENV_FILE, redis_for, uses_the_database
+from tests.conftest import ENV_FILE, redis_for, runs_again_on_postgresql, uses_the_database
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -33,6 +33,16 @@ def test_a_live_server_test_uses_the_database(
     assert not Person.objects.exists()
 
 
+@pytest.mark.browser
+def test_a_browser_test_runs_once_on_sqlite(
+    request: pytest.FixtureRequest, live_server: object
+) -> None:
+    """What Chromium shows does not change with the database; the queries beneath are the other
+    tests', which PostgreSQL runs again."""
+    assert uses_the_database(request.node)
+    assert not runs_again_on_postgresql(request.node)
+
+
 def test_each_worker_flushes_a_redis_database_of_its_own() -> None:
     assert redis_for("main", "redis://127.0.0.1:6379/8") == "redis://127.0.0.1:6379/8"
     workers = [redis_for(f"gw{n}", "redis://127.0.0.1:6379/8") for n in range(4)]
@@ -52,7 +62,8 @@ def test_a_run_leaves_nothing_in_the_temporary_folder(tmp_path: Path) -> None:
     env.pop("DATABASE_URL", None)
     env.pop("PYTEST_XDIST_WORKER", None)
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+        # --no-migrations: the run's folder is the point here, not the schema's history.
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-migrations",
          "tests/test_suite.py::test_a_test_with_the_marker_uses_the_database"],
         cwd=ROOT, env=env, capture_output=True, text=True, check=False,
     )  # fmt: skip
