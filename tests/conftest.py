@@ -218,7 +218,60 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
         settings.DATABASES["default"]["OPTIONS"]["timeout"] = 120
 
 
+def _one_ssl_context_for_httpx() -> None:
+    """httpx builds an SSL context for every Client, loading the system's certificates (27 ms of
+    CPU), even for the plain-HTTP servers tests talk to, and the tests make thousands of
+    clients: the default one is built once. A change of httpx's internals fails here, loudly."""
+    from httpx._transports import default
+
+    build = default.create_ssl_context  # type: ignore[attr-defined]
+    shared = build()
+
+    def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+        if verify is True and cert is None and trust_env:
+            return shared
+        return build(verify=verify, cert=cert, trust_env=trust_env)
+
+    default.create_ssl_context = create_ssl_context  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """pytest-django's, and before it drops this worker's PostgreSQL database, the connections
+    that threads of the tests left open there, which would make the DROP fail and leave the
+    database on the server."""
+    yield
+    if not on_postgres():
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
+def _each_saml_key_parsed_once() -> None:
+    """pysaml2 parses an entity's private key from its file for every client and server it
+    builds (twice each), and OpenSSL's check of an RSA key costs 120 ms; the SAML tests build
+    an SP client, or seuil's IdP afresh, in most tests. A worker parses each file once."""
+    from saml2 import sigver
+
+    parse = sigver.import_rsa_key_from_file
+    parsed: dict[tuple[str, int, int], Any] = {}
+
+    def import_rsa_key_from_file(filename: str) -> Any:
+        facts = os.stat(filename)
+        key = (str(Path(filename).resolve()), facts.st_mtime_ns, facts.st_size)
+        if key not in parsed:
+            parsed[key] = parse(filename)
+        return parsed[key]
+
+    sigver.import_rsa_key_from_file = import_rsa_key_from_file
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _one_ssl_context_for_httpx()
+    _each_saml_key_parsed_once()
     _sweep_killed_runs()
     RUN_DIR.mkdir(exist_ok=True)
     config.add_cleanup(lambda: shutil.rmtree(RUN_DIR, ignore_errors=True))
