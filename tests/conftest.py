@@ -10,6 +10,7 @@ writers, SKIP LOCKED); `-m postgres` selects them.
 A test whose component is missing skips loudly, or fails when SEUIL_REQUIRE_ALL=1 (as on CI).
 """
 
+import contextlib
 import importlib
 import os
 import random
@@ -45,6 +46,7 @@ from seuil.cas.models import CasService, Kind
 from seuil.people.models import Person
 from seuil.security import throttle
 from seuil.sso.models import Service
+from tests import databases
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -178,6 +180,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _quietly(drop: Callable[[str], None], name: str) -> None:
+    with contextlib.suppress(psycopg.Error):  # PostgreSQL unreachable: there is nothing to drop
+        drop(name)
+
+
 def _sweep_killed_runs() -> None:
     for folder in Path(tempfile.gettempdir()).glob("seuil-tests-*"):
         pid = folder.name.removeprefix("seuil-tests-")
@@ -235,19 +242,39 @@ def _one_ssl_context_for_httpx() -> None:
     default.create_ssl_context = create_ssl_context  # type: ignore[attr-defined]
 
 
+# settings' NAME before pytest-django writes the test database's over it.
+DATABASE_NAME = settings.DATABASES["default"]["NAME"]
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """pytest-django's, and before it drops this worker's PostgreSQL database, the connections
-    that threads of the tests left open there, which would make the DROP fail and leave the
-    database on the server."""
+def django_db_keepdb(request: pytest.FixtureRequest, django_db_modify_db_settings: None) -> bool:
+    """pytest-django's --reuse-db, or True for a worker whose database is already a copy of the
+    run's migrated template (tests/databases.py): pytest-django keeps it, and django_db_setup
+    below drops it."""
+    reused: bool = request.config.getvalue("reuse_db")
+    return reused or databases.clone_template(TEST_DATABASE)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    django_db_setup: None,
+    django_db_blocker: Any,
+    django_db_keepdb: bool,
+    request: pytest.FixtureRequest,
+) -> Iterator[None]:
+    """pytest-django's; at the end, the connections that threads of the tests left open on this
+    worker's PostgreSQL database are closed (they would make the DROP fail and leave it on the
+    server), and a database copied from the template is dropped."""
     yield
-    if not on_postgres():
-        return
-    with django_db_blocker.unblock(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
+    with django_db_blocker.unblock():
+        if on_postgres():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+        if django_db_keepdb and not request.config.getvalue("reuse_db"):
+            connection.creation.destroy_test_db(DATABASE_NAME, verbosity=0, keepdb=False)
 
 
 def _each_saml_key_parsed_once() -> None:
@@ -273,6 +300,11 @@ def pytest_configure(config: pytest.Config) -> None:
     _one_ssl_context_for_httpx()
     _each_saml_key_parsed_once()
     _sweep_killed_runs()
+    if not hasattr(config, "workerinput"):  # the controller, or a run without workers
+        with contextlib.suppress(psycopg.Error):
+            databases.sweep_killed_runs(_alive)
+        template = databases.template_name(os.getpid())
+        config.add_cleanup(lambda: _quietly(databases.drop_template, template))
     RUN_DIR.mkdir(exist_ok=True)
     config.add_cleanup(lambda: shutil.rmtree(RUN_DIR, ignore_errors=True))
     # Whatever the tests and the code they run put in the temporary folder goes there too.

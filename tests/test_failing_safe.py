@@ -255,6 +255,32 @@ def test_mail_after_the_response_waits_quietly_when_the_database_went_away(
     assert "database away" in records[0].getMessage()
 
 
+def test_mail_sent_at_the_commit_waits_quietly_when_the_database_went_away(
+    jean: Person,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Outside a request's deferral (a task run after a response queues a mail, or a command),
+    the mail leaves at the commit: the database going away then is a warning, the row waits."""
+    from seuil.mailer import models
+    from seuil.mailer.kinds import KINDS
+
+    def database_gone(self: Any) -> Any:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(models.OutgoingMailQuerySet, "send_due", database_gone)
+    with caplog.at_level(logging.INFO), django_capture_on_commit_callbacks(execute=True):
+        row = models.OutgoingMail.enqueue(
+            KINDS["recovery.reset_link"], to="jean@example.org", account=jean.account
+        )
+    assert [
+        (r.levelno, r.exc_info) for r in caplog.records if r.name.startswith(("seuil", "django"))
+    ] == [(logging.WARNING, None)]
+    assert f"mail [{row.pk}] waits for send_mail (database away)" in caplog.text
+    assert models.OutgoingMail.objects.get(pk=row.pk).state == "pending"
+
+
 def test_a_mail_delivered_as_the_database_went_is_not_sent_again(
     smtp_server: Any, jean: Person, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ from django.db import InterfaceError, OperationalError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from seuil.core.outages import store_away
 from seuil.core.queue import QueueItem, QueueQuerySet, QueueState
 from seuil.mailer.after_response import after_response_gathered
 from seuil.mailer.kinds import KINDS, Kind
@@ -160,5 +161,13 @@ class OutgoingMail(QueueItem):
 
 
 def _send_now(pks: list[int]) -> None:
-    """Send these queued messages (those one request queued, after its response)."""
-    OutgoingMail.objects.filter(pk__in=pks).send_due()
+    """Send these queued messages (those one request queued, after its response, or a command
+    at its commit). If the database went away meanwhile, they wait in the outbox for `seuil
+    send_mail`: an outage is one warning line, not an error with a traceback (which on_commit
+    would log where the request's own handler cannot see it)."""
+    try:
+        OutgoingMail.objects.filter(pk__in=pks).send_due()
+    except Exception as error:
+        if not (away := store_away(error)):
+            raise
+        logger.warning("mail %s waits for send_mail (%s away)", pks, away)
