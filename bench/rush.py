@@ -41,6 +41,7 @@ import contextlib
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import threading
@@ -53,7 +54,17 @@ from queue import Empty, Queue
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import rush_journeys as journeys
-from rush_stack import ROOT, Directory, Host, Mailbox, Postgres, Proxy, Redis, folder
+from rush_stack import (
+    ROOT,
+    Directory,
+    Host,
+    Mailbox,
+    Postgres,
+    Proxy,
+    Redis,
+    cpu_by_process,
+    folder,
+)
 from throwaway import SIGNING_KEY
 
 CORES = os.cpu_count() or 1
@@ -233,6 +244,9 @@ class Rush:
         self.cron_log: list[str] = []
         # (second, journeys waiting for a free client): a backlog that grows is load above capacity.
         self.backlog: list[tuple[float, int]] = []
+        # (second, {pid: (role, CPU seconds)}): which part of the rush the cores went to.
+        self.cpu: list[tuple[float, dict[int, tuple[str, float]]]] = []
+        self.wall_started = time.time()
 
     def close(self) -> None:
         for stop in (self.proxy.stop, *(h.stop for h in self.hosts), self.mailbox.stop,
@@ -321,6 +335,7 @@ class Rush:
                 sent += 1
             if not self.backlog or self.state.now() - self.backlog[-1][0] >= 1:
                 self.backlog.append((self.state.now(), tickets.qsize()))
+                self.cpu.append((self.state.now(), cpu_by_process()))
             time.sleep(0.01)
         while not tickets.empty():  # the time is up: people not yet served stay home
             with contextlib.suppress(Empty):
@@ -354,6 +369,8 @@ def main() -> None:
     )
     import rush_report
 
+    # A TERM (a timeout, an operator) ends the run as Ctrl-C does: its servers stop with it.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with folder() as base:
         print(f"rush: {options.seconds:.0f} s, faults: {', '.join(chosen)}; load {load_average()}")
         rush = Rush(options, base)
@@ -365,6 +382,7 @@ def main() -> None:
             print(f"capacity {measured:.1f} journeys/s; the rush at {rate:.1f}/s")
             plan = schedule(chosen, options.seconds)
             rush.state.started = time.monotonic()
+            rush.wall_started = time.time()  # the access logs' clock, for seuil's own times
             rush.rush(rate, options.seconds, plan)
             say("rush over; checking")
             report = rush_report.judge(rush, plan, measured, rate)

@@ -154,6 +154,11 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
         if h.status > 0 and not any(f.start - 1 <= h.at <= f.end + 10 for f in plan)
     ]
     p95 = statistics.quantiles(quiet, n=20)[18] if len(quiet) > 20 else 0.0
+    served = _served(rush)
+    inside_quiet = [
+        ms for at, ms in served if not any(f.start - 1 <= at <= f.end + 10 for f in plan)
+    ]
+    seuil_p95 = statistics.quantiles(inside_quiet, n=20)[18] if len(inside_quiet) > 20 else 0.0
     # The goals of §4 that are figures, not correctness: printed, but they do not fail the run
     # (a loaded CI machine must not fail a change for its neighbours' load).
     goals = {
@@ -183,19 +188,46 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
         "capacity (journeys/s)": round(capacity, 2),
         "rate (journeys/s)": round(rate, 2),
         "p95 outside the faults (ms)": round(p95, 1),
+        "p95 inside gunicorn outside the faults (ms)": round(seuil_p95, 1),
         "journeys": dict(Counter(f"{name}: {outcome}" for _, name, outcome in rush.outcomes)),
         "journey errors": dict(state.errors),
         "table": rows,
         "verdicts": verdicts,
         "drain": [drained[-200:], pushed[-200:]],
-        "series": series(hits, rush.backlog),
-        "series (30 s)": series(hits, rush.backlog, step=30),
+        "series": series(hits, rush.backlog, rush.cpu, served),
+        "series (30 s)": series(hits, rush.backlog, rush.cpu, served, step=30),
     }
 
 
-def series(hits: list[Any], backlog: list[tuple[float, int]], step: int = 10) -> list[Any]:
-    """Per `step` seconds: requests ended, answered, p50 and p95, and the most journeys waiting
-    for a free client: where the latency goal is lost, and whether the load outran the hosts."""
+def _served(rush: "Rush") -> list[tuple[float, int]]:
+    """(second of the rush, ms inside gunicorn) of every request the hosts logged."""
+    from rush_stack import server_times
+
+    return [
+        (at - rush.wall_started, ms)
+        for host in rush.hosts
+        if host.access.exists()
+        for at, ms in server_times(host.access)
+    ]
+
+
+def series(
+    hits: list[Any],
+    backlog: list[tuple[float, int]],
+    cpu: list[Any],
+    served: list[tuple[float, int]],
+    step: int = 10,
+) -> list[Any]:
+    """Per `step` seconds: requests ended, answered, p50 and p95, the most journeys waiting
+    for a free client, and the cores each part used (seuil's gunicorn, PostgreSQL, Redis, the
+    clients…): where the latency goal is lost, and whether seuil or its load generator ran out
+    of CPU."""
+    from rush_stack import cores_between
+
+    def sample_at(moment: float) -> tuple[float, dict[int, Any]] | None:
+        before = [c for c in cpu if c[0] <= moment]
+        return before[-1] if before else (cpu[0] if cpu else None)
+
     rows = []
     last = max((ended(h) for h in hits), default=0.0)
     for low in range(0, int(last) + 1, step):
@@ -208,8 +240,17 @@ def series(hits: list[Any], backlog: list[tuple[float, int]], step: int = 10) ->
             "p50 (ms)": percentile([h.ms for h in inside if h.status > 0], 50),
             "p95 (ms)": percentile([h.ms for h in inside if h.status > 0], 95),
             "waiting (max)": max(waiting, default=0),
+            "gunicorn p95 (ms)": percentile([ms for at, ms in served if low <= at < low + step],
+                                            95),
+            "cores": _cores(sample_at(low), sample_at(low + step), cores_between),
         })  # fmt: skip
     return rows
+
+
+def _cores(start: Any, end: Any, between: Any) -> dict[str, float]:
+    if start is None or end is None or end[0] <= start[0]:
+        return {}
+    return dict(between(start[1], end[1], end[0] - start[0]))
 
 
 def scan_logs(rush: "Rush") -> dict[str, int]:
@@ -295,7 +336,8 @@ def show(report: dict[str, Any]) -> None:
     print()
     print(f"capacity {report['capacity (journeys/s)']} journeys/s;"
           f" rush at {report['rate (journeys/s)']}/s;"
-          f" p95 outside the faults {report['p95 outside the faults (ms)']} ms;"
+          f" p95 outside the faults {report['p95 outside the faults (ms)']} ms"
+          f" (inside gunicorn {report['p95 inside gunicorn outside the faults (ms)']} ms);"
           f" load average {report['load average']}")  # fmt: skip
     print(f"{'fault':<17}{'lasted':>7}{'requests':>9}{'answered':>9}{'refused':>8}  "
           f"{'errors':<28}{'1st ok':>7}{'full':>6}{'p50 ms':>8}{'p95 ms':>8}")  # fmt: skip
@@ -312,11 +354,15 @@ def show(report: dict[str, Any]) -> None:
               f"{row['refused cleanly']:>8}  {errors:<28}{first:>7}{full:>6}"
               f"{p50:>8}{p95:>8}")  # fmt: skip
     print()
-    print("every 30 s:   from  req/s  p50 ms  p95 ms  waiting")
+    parts = ("seuil", "postgres", "redis", "clients", "proxy")
+    print("every 30 s:   from  req/s  p50 ms  p95 ms  waiting  seuil p95  cores: "
+          + " ".join(f"{p:>8}" for p in parts))  # fmt: skip
     for row in report["series (30 s)"]:
         p50, p95 = ("-" if row[k] is None else row[k] for k in ("p50 (ms)", "p95 (ms)"))
+        cores = " ".join(f"{row['cores'].get(p, 0.0):>8.2f}" for p in parts)
+        own = "-" if row["gunicorn p95 (ms)"] is None else row["gunicorn p95 (ms)"]
         print(f"{row['from (s)']:>18}{row['requests'] / 30:>7.1f}{p50:>8}{p95:>8}"
-              f"{row['waiting (max)']:>9}")  # fmt: skip
+              f"{row['waiting (max)']:>9}{own:>11}        {cores}")  # fmt: skip
     print()
     for name, result in report["verdicts"].items():
         print(f"{'PASS' if result['ok'] else 'FAIL'}  {name}: {result['found']}")

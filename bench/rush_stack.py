@@ -7,6 +7,7 @@ touches nothing else on the machine.
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -15,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -217,6 +219,9 @@ class Host:
         self.name, self.env, self.workers = name, env, workers
         self.port = free_port()
         self.log = folder / f"{name}.log"
+        # Each request's time inside gunicorn, as seuil measured it: beside the clients' own
+        # figure, it tells seuil's latency from the load generator's.
+        self.access = folder / f"{name}-access.log"
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -224,7 +229,8 @@ class Host:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "gunicorn", "seuil.wsgi:application",
                  "--workers", str(self.workers), "--bind", f"127.0.0.1:{self.port}",
-                 "--timeout", "30", "--graceful-timeout", "5", "--log-level", "warning"],
+                 "--timeout", "30", "--graceful-timeout", "5", "--log-level", "warning",
+                 "--access-logfile", str(self.access), "--access-logformat", "%(t)s %(M)s %(s)s"],
                 env=self.env, stdout=log, stderr=log, start_new_session=True,
             )  # fmt: skip
         base = f"http://127.0.0.1:{self.port}"
@@ -284,3 +290,58 @@ def folder() -> Any:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+# Who burns the two cores: every process of the machine by its part in the rush, from /proc.
+ROLES = (
+    ("seuil", "gunicorn seuil.wsgi"),
+    ("proxy", "rush_proxy.py"),
+    ("postgres", "postgres"),
+    ("redis", "redis-server"),
+    ("slapd", "slapd"),
+    ("cron", "-m seuil "),
+)
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_process() -> dict[int, tuple[str, float]]:
+    """{pid: (role, CPU seconds so far)} for the processes of the rush; the load generator is
+    this process ("clients": its journeys' threads, the mailbox's parsing)."""
+    found: dict[int, tuple[str, float]] = {}
+    me = os.getpid()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            pid = int(entry.name)
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            role = "clients" if pid == me else next((r for r, m in ROLES if m in command), "")
+            if role:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                found[pid] = (role, (int(fields[11]) + int(fields[12])) / TICKS)
+    return found
+
+
+def cores_between(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]], seconds: float
+) -> dict[str, float]:
+    """Cores each role used between two samples (a process that ended between them is left out:
+    a killed worker's last second)."""
+    used: dict[str, float] = {}
+    for pid, (role, total) in after.items():
+        start = before[pid][1] if pid in before else 0.0  # started within the window
+        used[role] = used.get(role, 0.0) + max(0.0, total - start)
+    return {role: round(value / seconds, 2) for role, value in sorted(used.items())}
+
+
+ACCESS = re.compile(r"\[(\d+/\w+/\d+:\d+:\d+:\d+ [+-]\d+)\] (\d+) (\d+)")
+
+
+def server_times(log: Path) -> list[tuple[float, int]]:
+    """(wall-clock second the request ended, its milliseconds inside gunicorn) per request."""
+    found = []
+    for line in log.read_text(errors="replace").splitlines():
+        if match := ACCESS.match(line):
+            stamp = datetime.strptime(match.group(1), "%d/%b/%Y:%H:%M:%S %z").timestamp()
+            found.append((stamp + 0.5, int(match.group(2))))  # the log gives whole seconds
+    return found

@@ -1,0 +1,34 @@
+"""bench/rush.py's CPU accounting: which part of the rush each core-second went to."""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+import rush_stack
+
+
+def test_the_load_generator_is_counted_as_the_clients_and_a_busy_child_by_its_role() -> None:
+    spin = "import time; t = time.time()\nwhile time.time() - t < 3: pass"
+    busy = subprocess.Popen([sys.executable, "-c", spin, "redis-server"])  # its role, by name
+    try:
+        before = rush_stack.cpu_by_process()
+        time.sleep(1)
+        after = rush_stack.cpu_by_process()
+    finally:
+        busy.kill()
+        busy.wait()
+    assert after[busy.pid][0] == "redis"
+    assert (
+        after[next(iter(p for p, (role, _) in after.items() if role == "clients"))][0] == "clients"
+    )
+    cores = rush_stack.cores_between(before, after, 1.0)
+    assert 0.5 < cores["redis"] <= 1.1, cores
+
+
+def test_a_process_gone_between_two_samples_is_left_out_and_a_new_one_counts_whole() -> None:
+    before = {1: ("seuil", 10.0), 2: ("seuil", 5.0), 3: ("postgres", 1.0)}
+    after = {1: ("seuil", 12.0), 3: ("postgres", 1.5), 4: ("seuil", 1.0)}
+    assert rush_stack.cores_between(before, after, 2.0) == {"postgres": 0.25, "seuil": 1.5}
