@@ -217,6 +217,29 @@ def test_an_outage_is_recognised_through_the_errors_raised_from_it() -> None:
     assert store_away(None) == ""
 
 
+def test_a_password_change_whose_session_cannot_be_saved_changes_nothing(
+    quiet_client: Client, jean: Person, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis gone between the password's update and the session's new key: the page says to
+    come back (503), so the password must be the one the person still has (the rush once
+    found a 503 over a changed password)."""
+    from django.contrib.sessions.backends.base import SessionBase
+
+    quiet_client.post(SIGN_IN, {"login": jean.account.login, "password": PASSWORD})
+
+    def redis_gone(self: SessionBase, *args: Any, **kwargs: Any) -> None:
+        raise redis.ConnectionError("Connection refused")
+
+    monkeypatch.setattr(type(quiet_client.session), "save", redis_gone)
+    new = "Nouveau2Mot9"
+    answer = quiet_client.post(
+        "/gestion-de-compte/changer-mon-mot-de-passe/",
+        {"current_password": PASSWORD, "password1": new, "password2": new},
+    )
+    assert_unavailable(answer)
+    assert Account.objects.get(pk=jean.account.pk).check_password(PASSWORD)
+
+
 def test_a_mail_keeps_its_message_id_from_one_attempt_to_the_next(
     smtp_server: Any, jean: Person
 ) -> None:

@@ -88,7 +88,8 @@ def reset_password(*, account: Account, password: str, via: str, ip: str) -> boo
         SignOn.objects.filter(account=account).end(why="password-reset")
         AuditEvent.record(Action.PASSWORD_RESET, account=account, ip=ip, via=via)
         notify(account, "password-reset")
-    throttle.reset(account.login)
+        # Inside: Redis being away then resets nothing, rather than answer 503 over a reset.
+        throttle.reset(account.login)
     return True
 
 

@@ -101,6 +101,7 @@ def reset(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         ANSWERED.end(request)
         LINKED.end(request)
+        request.session.save()  # before the reset: a session store away then resets nothing
         if not reset_password(
             account=account, password=form.cleaned_data["password1"], via=via, ip=client_ip(request)
         ):  # a concurrent request spent the grant first

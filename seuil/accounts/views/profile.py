@@ -1,6 +1,7 @@
 """A signed-in person's own account: the password, and how to recover it."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -30,13 +31,17 @@ def change_password(request: HttpRequest) -> HttpResponse:
         client_ip(request), account, request.POST if request.method == "POST" else None
     )
     if request.method == "POST" and form.is_valid():
-        services.change_password(
-            account=account,
-            password=form.cleaned_data["password1"],
-            ip=client_ip(request),
-            keep=request.session.get(SIGN_ON, ""),
-        )
-        keep_session(request, account)
+        # One transaction with the session's new key written to its store: Redis being away
+        # then changes nothing and answers 503, instead of a 503 over a changed password.
+        with transaction.atomic():
+            services.change_password(
+                account=account,
+                password=form.cleaned_data["password1"],
+                ip=client_ip(request),
+                keep=request.session.get(SIGN_ON, ""),
+            )
+            keep_session(request, account)
+            request.session.save()
         messages.success(
             request, _("Votre mot de passe est changé. Vos autres sessions sont fermées.")
         )
