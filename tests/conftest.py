@@ -47,6 +47,7 @@ from seuil.people.models import Person
 from seuil.security import throttle
 from seuil.sso.models import Service
 from tests import databases
+from tests.databases import on_postgres
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -161,10 +162,6 @@ def lockout_backend(throttle_backend: str, settings: Any) -> str:
     return throttle_backend
 
 
-def on_postgres() -> bool:
-    return bool(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"))
-
-
 # Everything a run writes to the temporary folder lives in one folder of its own, removed when the
 # run ends; a run that was killed leaves its folder, which the next run removes.
 RUN_DIR = Path(tempfile.gettempdir()) / f"seuil-tests-{os.getpid()}"
@@ -208,11 +205,7 @@ TEST_DATABASE = _test_database()
 def database_url() -> str:
     """DATABASE_URL for a command in a subprocess to use the test's own database (what a test
     committed with transaction=True is there)."""
-    db = connection.settings_dict
-    if not on_postgres():
-        return f"sqlite:///{db['NAME']}"
-    password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-    return f"postgresql://{db['USER']}{password}@{db['HOST']}:{db['PORT'] or 5432}/{db['NAME']}"
+    return databases.url_of(connection.settings_dict["NAME"])
 
 
 @pytest.fixture(scope="session")

@@ -29,13 +29,13 @@ SYSTEM_TMP = Path(tempfile.gettempdir())
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _on_postgres() -> bool:
+def on_postgres() -> bool:
     return bool(settings.DATABASES["default"]["ENGINE"].endswith("postgresql"))
 
 
 def template_name(controller: int) -> str:
     """The template of the run whose controller has this pid."""
-    if _on_postgres():
+    if on_postgres():
         return f"test_{settings.DATABASES['default']['NAME']}_template_{controller}"
     return str(SYSTEM_TMP / f"seuil-tests-{controller}" / "template.sqlite3")
 
@@ -53,8 +53,9 @@ def _maintenance() -> psycopg.Connection[Any]:
     )
 
 
-def _url(name: str) -> str:
-    if not _on_postgres():
+def url_of(name: str) -> str:
+    """DATABASE_URL for a command in a subprocess to use the database `name`."""
+    if not on_postgres():
         return f"sqlite:///{name}"
     db = settings.DATABASES["default"]
     password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
@@ -73,7 +74,7 @@ def _run_lock(controller: int) -> Iterator[None]:
 
 
 def _exists(template: str) -> bool:
-    if not _on_postgres():
+    if not on_postgres():
         return Path(template).is_file()
     with _maintenance() as db:
         found = db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [template])
@@ -81,13 +82,13 @@ def _exists(template: str) -> bool:
 
 
 def _migrate(template: str) -> None:
-    if _on_postgres():
+    if on_postgres():
         with _maintenance() as db:
             db.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(template)))
     done = subprocess.run(
         [sys.executable, "-m", "seuil", "migrate", "--verbosity", "0"],
         cwd=ROOT,
-        env={**os.environ, "SEUIL_ENV_FILE": "", "DATABASE_URL": _url(template)},
+        env={**os.environ, "SEUIL_ENV_FILE": "", "DATABASE_URL": url_of(template)},
         capture_output=True,
         text=True,
         check=False,
@@ -106,7 +107,7 @@ def clone_template(test_database: str) -> bool:
     with _run_lock(controller):
         if not _exists(template):
             _migrate(template)
-        if _on_postgres():
+        if on_postgres():
             with _maintenance() as db:
                 db.execute(
                     sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(test_database))
@@ -123,7 +124,7 @@ def clone_template(test_database: str) -> bool:
 
 
 def drop_template(template: str) -> None:
-    if not _on_postgres():
+    if not on_postgres():
         Path(template).unlink(missing_ok=True)
         return
     with _maintenance() as db:
@@ -134,7 +135,7 @@ def drop_template(template: str) -> None:
 
 def sweep_killed_runs(alive: Callable[[int], bool]) -> None:
     """Drop the PostgreSQL databases (templates and workers') of runs that were killed."""
-    if not _on_postgres():
+    if not on_postgres():
         return
     prefix = f"test_{settings.DATABASES['default']['NAME']}_"
     with _maintenance() as db:

@@ -24,7 +24,8 @@ from seuil.cas.models import CasService, Kind, ProxyGrantingTicket, ServiceTicke
 from seuil.people.models import Person
 from seuil.sso.models import Service
 from tests.cas import register_cas
-from tests.conftest import PASSWORD, on_postgres
+from tests.conftest import PASSWORD
+from tests.databases import on_postgres
 
 pytestmark = pytest.mark.django_db(transaction=True)
 APP = "http://app.example/moodle/"

@@ -20,7 +20,8 @@ from django.db import connection
 
 from seuil.people.models import Person
 from tests.cas import register_cas
-from tests.conftest import PASSWORD, TEST_REDIS, free_port, need_redis, on_postgres
+from tests.conftest import PASSWORD, TEST_REDIS, free_port, need_redis
+from tests.databases import on_postgres
 from tests.sso import Browser, code_of, register_client
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

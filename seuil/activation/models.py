@@ -203,13 +203,12 @@ def code_matches(account_pk: int, code: str, stored: str) -> bool:
 
 
 class StudentCodeQuerySet(models.QuerySet["StudentCode"]):
+    def unspent(self) -> "StudentCodeQuerySet":
+        """Neither used by an activation nor revoked by a newer code."""
+        return self.filter(used_at__isnull=True, revoked_at__isnull=True)
+
     def live(self) -> "StudentCodeQuerySet":
-        return self.filter(
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-            expires_at__gt=timezone.now(),
-            failures__lt=CODE_TRIES,
-        )
+        return self.unspent().filter(expires_at__gt=timezone.now(), failures__lt=CODE_TRIES)
 
     @sensitive_variables()
     def verify(self, account: Account, code: str) -> "StudentCode | None":
@@ -278,9 +277,4 @@ class StudentCode(models.Model):
 
     def consume(self) -> bool:
         """Use the code up, unless a concurrent request already did: exactly one wins."""
-        return (
-            StudentCode.objects.filter(
-                pk=self.pk, used_at__isnull=True, revoked_at__isnull=True
-            ).update(used_at=timezone.now())
-            == 1
-        )
+        return StudentCode.objects.unspent().filter(pk=self.pk).update(used_at=timezone.now()) == 1

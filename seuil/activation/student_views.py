@@ -113,5 +113,4 @@ def _verified_code(request: HttpRequest) -> StudentCode | None:
     if "code" not in state:
         return None
     codes = StudentCode.objects.select_related("account", "account__person")
-    live = {"used_at__isnull": True, "revoked_at__isnull": True}
-    return codes.filter(pk=state["code"], account_id=state["pk"], **live).first()
+    return codes.unspent().filter(pk=state["code"], account_id=state["pk"]).first()
