@@ -53,6 +53,10 @@ run: $(VENV)/.run static/vendor/zxcvbn.js .env
 .env:
 	umask 077 && $(PYTHON) -c 'import secrets; print("# Written by make run, for development only: seuil reads it in this checkout.\n# Production reads only the environment. Delete this file to get a new key.\nSEUIL_DEBUG=true\nSEUIL_SECRET_KEY=" + secrets.token_urlsafe(50) + "\nSEUIL_EMAIL_BACKEND=console\nSEUIL_SECURE_COOKIES=false")' > $@
 
+# Python keeps what it compiles (and pytest its rewritten tests) in __pycache__: on a machine
+# whose environment says PYTHONDONTWRITEBYTECODE, every worker and every command a test starts
+# would compile seuil, Django and the tests again (4 s of each worker's 9 s collection).
+test: export PYTHONDONTWRITEBYTECODE =
 test: export SEUIL_ENV_FILE =
 test: export SEUIL_SECRET_KEY ?= make-test-only-secret-key-0123456789abcdefghijklmnop
 test: export SEUIL_OIDC_KEY_FILE ?= tests/data/oidc-test-key.pem

@@ -292,6 +292,7 @@ def _each_saml_key_parsed_once() -> None:
 def pytest_configure(config: pytest.Config) -> None:
     _one_ssl_context_for_httpx()
     _each_saml_key_parsed_once()
+    databases.flush_keeping_what_migrations_wrote()
     _sweep_killed_runs()
     if not hasattr(config, "workerinput"):  # the controller, or a run without workers
         with contextlib.suppress(psycopg.Error):

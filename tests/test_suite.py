@@ -4,6 +4,7 @@ run leaves behind."""
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,31 @@ def test_the_suite_runs_beside_the_env_that_make_run_writes() -> None:
     a test starts says SEUIL_ENV_FILE= to ignore it, and the suite runs beside one to show it."""
     assert ENV_FILE.is_file()
     assert "SEUIL_DEBUG=true" in ENV_FILE.read_text()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committing_tests_teardown_keeps_only_what_the_migrations_wrote(
+    make_person: Callable[..., Person],
+) -> None:
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+    from django.test import TransactionTestCase
+
+    make_person()
+    kept = {
+        "content types": list(ContentType.objects.order_by("pk").values_list("pk", "model")),
+        "permissions": list(Permission.objects.order_by("pk").values_list("pk", "codename")),
+    }
+    assert kept["permissions"], "the migrations made the permissions"
+    # What pytest-django calls after a committing test (a TransactionTestCase's teardown).
+    teardown = TransactionTestCase(methodName="__init__")
+    teardown._fixture_teardown()
+    assert Person.objects.count() == 0
+    assert {
+        "content types": list(ContentType.objects.order_by("pk").values_list("pk", "model")),
+        "permissions": list(Permission.objects.order_by("pk").values_list("pk", "codename")),
+    } == kept, "kept as they were, not written again with new keys"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM django_migrations")
+        assert cursor.fetchone()[0] > 0
