@@ -268,7 +268,9 @@ def test_issuing_a_letter_says_it_is_done_and_leaves_no_live_button(
     # The confirmation page's script is deferred: a click before it runs posts the form plainly
     # (a download and no status, the page's behaviour without JavaScript). CI's busy machine
     # clicked that early once; the heading says the new page is there, its load that the script ran.
-    expect(page.get_by_role("heading", name="Émettre un Sésame et imprimer la lettre")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Émettre un Sésame et imprimer la lettre")
+    ).to_be_visible()
     page.wait_for_load_state("load")
     with page.expect_download() as download:
         page.get_by_role("button", name="Émettre et imprimer la lettre").click()
