@@ -182,7 +182,7 @@ def flush_keeping_what_migrations_wrote() -> None:
     from django.test import TransactionTestCase
 
     def _fixture_teardown(self: TransactionTestCase) -> None:
-        for name in self._databases_names(include_mirrors=False):
+        for name in self._databases_names(include_mirrors=False):  # type: ignore[attr-defined]
             empty_tables(name)
 
-    TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[method-assign]
+    TransactionTestCase._fixture_teardown = _fixture_teardown  # type: ignore[attr-defined]

@@ -102,7 +102,7 @@ def test_a_committing_tests_teardown_keeps_only_what_the_migrations_wrote(
     assert kept["permissions"], "the migrations made the permissions"
     # What pytest-django calls after a committing test (a TransactionTestCase's teardown).
     teardown = TransactionTestCase(methodName="__init__")
-    teardown._fixture_teardown()
+    teardown._fixture_teardown()  # type: ignore[attr-defined]
     assert Person.objects.count() == 0
     assert {
         "content types": list(ContentType.objects.order_by("pk").values_list("pk", "model")),
