@@ -155,8 +155,14 @@ def server_env(
 def prepare(
     env: dict[str, str], state: journeys.State, staff: int, students: int, pool: int
 ) -> str:
+    # The static files do not need the database: they are gathered while it is migrated.
+    static = subprocess.Popen(
+        [sys.executable, "-m", "seuil", "collectstatic", "--no-input", "-v", "0"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
     seuil(env, "migrate", "-v", "0")
-    seuil(env, "collectstatic", "--no-input", "-v", "0")
+    if static.wait():
+        raise RuntimeError(f"seuil collectstatic: {static.communicate()[1][-2000:]}")
     done = subprocess.run(
         [sys.executable, "-c", PREPARE, str(ROOT / "bench"), str(staff), str(students), str(pool),
          journeys.REDIRECT, journeys.CAS_SERVICE, journeys.POOL_PASSWORD],

@@ -7,6 +7,7 @@ import statistics
 import subprocess
 import sys
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from rush_stack import ROOT
@@ -73,15 +74,16 @@ def judge(rush: "Rush", plan: list["Fault"], capacity: float, rate: float) -> di
     if done.returncode:
         raise RuntimeError(f"the checks failed to run: {done.stderr[-3000:]}")
     found = json.loads(done.stdout)
-    say("binding with the passwords")
-    directory = rush.directory
-    no_bind = [login for login, pw in {**sample(activated), **sample(changed)}.items()
-               if not directory.binds(login, pw)]  # fmt: skip
-    say("sync_directory --full --dry-run")
-    # In English, whatever the machine's locale: the summary is parsed below (commands speak
-    # French by default).
-    full = seuil({**env, "LC_ALL": "en_US.UTF-8"}, "sync_directory", "--full", "--dry-run",
-                 check=False)  # fmt: skip
+    say("binding with the passwords, and sync_directory --full --dry-run beside")
+    with ThreadPoolExecutor(4) as pool:
+        # In English, whatever the machine's locale: the summary is parsed below (commands speak
+        # French by default). It only reads, like the binds: the two need not wait for each other.
+        dry_run = pool.submit(seuil, {**env, "LC_ALL": "en_US.UTF-8"}, "sync_directory",
+                              "--full", "--dry-run", check=False)  # fmt: skip
+        pairs = list({**sample(activated), **sample(changed)}.items())
+        bound = pool.map(lambda pair: rush.directory.binds(*pair), pairs)
+        no_bind = [login for (login, _), ok in zip(pairs, bound, strict=True) if not ok]
+        full = dry_run.result()
     summary = next((line for line in full.splitlines() if line.startswith("Reconciled")), full)
     counts = {k: int(v) for v, k in re.findall(r"(\d+) (added|modified|deleted|unknown)", summary)}
     received = Counter(str(m["Message-ID"]) for m in rush.mailbox.messages)

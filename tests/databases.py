@@ -159,10 +159,12 @@ def empty_tables(database: str) -> None:
 
     Django's flush empties them all, then sends post_migrate so that contenttypes and auth write
     the same rows again: 125 ms of the 130 a flush takes on SQLite, after each of the suite's
-    hundreds of committing tests. Keeping those rows costs nothing and leaves them as they were.
+    hundreds of committing tests. And on PostgreSQL it empties them with TRUNCATE, which gives
+    each table new files: 250–330 ms for seuil's tables, against 11 ms for DELETE of the few rows
+    a test leaves. Django's foreign keys are checked at the commit (DEFERRABLE INITIALLY
+    DEFERRED), so the tables can be emptied in any order within one transaction.
     """
-    from django.core.management.color import no_style
-    from django.db import connections
+    from django.db import connections, transaction
 
     connection = connections[database]
     tables = [
@@ -172,8 +174,11 @@ def empty_tables(database: str) -> None:
         )
         if table not in KEPT_TABLES
     ]
-    statements = connection.ops.sql_flush(no_style(), tables, allow_cascade=False)
-    connection.ops.execute_sql_flush(statements)
+    with transaction.atomic(using=database), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for table in tables:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")  # noqa: S608
 
 
 def flush_keeping_what_migrations_wrote() -> None:
