@@ -53,10 +53,13 @@ def make_sp(
     key: str = "sp",
     extra_entity_attributes: str = "",
     soap_logout: str = "",
+    redirect_logout: bool = True,
 ) -> SP:
     """A pysaml2 SP trusting seuil's metadata; its own metadata is returned, not registered.
-    `soap_logout`: a SingleLogoutService with the SOAP binding at that URL."""
+    `soap_logout`: a SingleLogoutService with the SOAP binding at that URL; `redirect_logout`:
+    one with HTTP-Redirect, as Shibboleth SP publishes."""
     acs = entity_id.rsplit("/", 1)[0] + "/Shibboleth.sso/SAML2/POST"
+    redirect = entity_id.rsplit("/", 1)[0] + "/Shibboleth.sso/SLO/Redirect"
     key_file, cert_file = keypair(key)
     config: dict[str, Any] = {
         "entityid": entity_id,
@@ -72,10 +75,7 @@ def make_sp(
                 "endpoints": {
                     "assertion_consumer_service": [(acs, BINDING_HTTP_POST)],
                     "single_logout_service": [
-                        (
-                            entity_id.rsplit("/", 1)[0] + "/Shibboleth.sso/SLO/Redirect",
-                            BINDING_HTTP_REDIRECT,
-                        ),
+                        *([(redirect, BINDING_HTTP_REDIRECT)] if redirect_logout else []),
                         *([(soap_logout, BINDING_SOAP)] if soap_logout else []),
                     ],
                 },

@@ -95,6 +95,38 @@ def test_a_lock_sends_each_sp_a_signed_logout_naming_its_assertion(
     assert (event.outcome, event.detail["sp"]) == (Outcome.SUCCESS, sp.entity_id)
 
 
+def test_signing_out_tells_an_sp_with_only_a_soap_logout_over_the_back_channel(
+    jean: Person, endpoint: SoapEndpoint
+) -> None:
+    """No frame of the sign-out page can reach it; Shibboleth IdP calls such an SP over SOAP."""
+    sp = make_sp(soap_logout=endpoint.url, redirect_logout=False)
+    register(sp, service=local_service())
+    browser, session_index = signed_in_at(sp)
+
+    page = browser.post("/gestion-de-compte/se-deconnecter/")
+
+    assert page.status_code == 302, "no frame to show: the usual signed-out message"
+    [body] = endpoint.wait()
+    request = sp.client.parse_logout_request(body.decode(), BINDING_SOAP)
+    assert [index.text for index in request.message.session_index] == [session_index]
+    assert wait_for(BackChannelLogout, state=QueueState.DONE).why == "sign-out"
+    assert browser.get("/mon-ent/").status_code == 302, "signed out of seuil"
+
+
+def test_signing_out_gives_an_sp_with_a_redirect_logout_a_frame_and_no_soap_request(
+    jean: Person, endpoint: SoapEndpoint
+) -> None:
+    sp = make_sp(soap_logout=endpoint.url)
+    register(sp, service=local_service())
+    browser, _ = signed_in_at(sp)
+
+    page = browser.post("/gestion-de-compte/se-deconnecter/")
+
+    assert page.status_code == 200
+    assert "/Shibboleth.sso/SLO/Redirect?SAMLRequest=" in page.content.decode()
+    assert not BackChannelLogout.objects.exists(), "told once, in the frame"
+
+
 def wait_for(model: Any, **fields: Any) -> Any:
     for _ in range(500):
         found = model.objects.filter(**fields).first()

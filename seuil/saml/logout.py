@@ -134,21 +134,27 @@ def answer(incoming: Incoming, *, ended: bool, relay_state: str) -> Answer | Non
     return Answer(binding, destination, fields)
 
 
-def front_channel(signed_in: list[SignedIn], *, skip: str = "") -> list[str]:
+def front_channel(signed_in: list[SignedIn], *, skip: str = "") -> tuple[list[str], list[SignedIn]]:
     """Signed HTTP-Redirect LogoutRequests for the SPs this session signed in to (but `skip`),
-    as URLs for the sign-out page's frames."""
-    urls = []
+    as URLs for the sign-out page's frames; and the SPs no frame can tell (no Redirect
+    SingleLogoutService), which the caller leaves in the session for the back channel."""
+    urls: list[str] = []
+    untold: list[SignedIn] = []
     rows = ServiceProvider.objects.filter(
         entity_id__in=[e.entity_id for e in signed_in if e.entity_id != skip]
     )
     by_id = {sp.entity_id: sp for sp in rows}
     for entry in signed_in:
+        if entry.entity_id == skip:
+            continue
         sp = by_id.get(entry.entity_id)
         if sp is None or not entry.name_id:
+            untold.append(entry)
             continue
         server = server_for(sp.entity_id, sp.metadata, sp.updated_at.timestamp())
         found = logout_services(server, sp.entity_id, BINDING_HTTP_REDIRECT)
         if not found:
+            untold.append(entry)
             continue
         destination = found[0]["location"]
         _, request = server.create_logout_request(
@@ -163,7 +169,7 @@ def front_channel(signed_in: list[SignedIn], *, skip: str = "") -> list[str]:
             BINDING_HTTP_REDIRECT, str(request), destination, "", sign=True, sigalg=SIG_RSA_SHA256
         )
         urls.append(dict(info["headers"])["Location"])
-    return urls
+    return urls, untold
 
 
 def name_id_of(entry: SignedIn) -> NameID:

@@ -243,7 +243,8 @@ def _slo(request: HttpRequest, binding: str) -> HttpResponse:
     }
     frames: list[str] = []
     if ended:
-        frames = front_channel(signed_in, skip=incoming.sp.entity_id)
+        frames, untold = front_channel(signed_in, skip=incoming.sp.entity_id)
+        session.put_back(request.session, untold)  # the back channel tells them as it ends
         end_session(request)
     else:  # another session's NameID: this one goes on
         session.put_back(request.session, signed_in)
