@@ -64,11 +64,17 @@ test: $(VENV)/.dev static/vendor/zxcvbn.js
 	mkdir -p var
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
-	$(BIN)/mypy
+	# mypy, bandit and the migrations check run beside the SQLite pass, whose workers leave part
+	# of a core idle while they wait on browsers and servers; their output follows the pass's.
 	# bandit's "nosec encountered, but no failed test" on f-strings is its bug PyCQA/bandit#1204.
-	$(BIN)/bandit -c pyproject.toml -r seuil -ll -q
-	$(BIN)/seuil makemigrations --check --dry-run --verbosity 0
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
+	@echo "mypy, bandit, makemigrations --check: beside the first pass, in var/checks.log"
+	@( $(BIN)/mypy && $(BIN)/bandit -c pyproject.toml -r seuil -ll -q \
+	   && $(BIN)/seuil makemigrations --check --dry-run --verbosity 0 ) > var/checks.log 2>&1 & \
+	checks=$$!; \
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal; suite=$$?; \
+	wait $$checks; checked=$$?; \
+	echo "--- mypy, bandit, makemigrations --check (exit $$checked):"; cat var/checks.log; \
+	[ $$suite -eq 0 ] && [ $$checked -eq 0 ]
 	# PostgreSQL runs again the tests that use the database (tests/conftest.py).
 	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
