@@ -10,16 +10,20 @@ TEST_WORKERS ?= 4
 
 .PHONY: run test bench messages clean directory rush
 
+# uv installs the pinned packages into the venv (15 s from nothing, against pip's 40: a fresh
+# clone, CI's, pays it on every run); pip only brings uv.
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.run: $(BIN)/python pyproject.toml constraints.txt
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[demo]'
+$(BIN)/uv: $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -c constraints.txt uv
+
+$(VENV)/.run: $(BIN)/uv pyproject.toml constraints.txt
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -c constraints.txt -e '.[demo]'
 	touch $@
 
-$(VENV)/.dev: $(BIN)/python pyproject.toml constraints.txt
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+$(VENV)/.dev: $(BIN)/uv pyproject.toml constraints.txt
+	$(BIN)/uv pip install --python $(BIN)/python --quiet -c constraints.txt -e '.[dev]'
 	touch $@ $(VENV)/.run
 
 # The browser's zxcvbn, the same version the server's checks agree with (package-lock.json).
