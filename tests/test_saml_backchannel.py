@@ -57,6 +57,15 @@ def signed_in_at(sp: SP) -> tuple[Client, str]:
     return browser, result.assertion.authn_statement[0].session_index
 
 
+def signed_in_at_a_registered_sp(
+    endpoint: SoapEndpoint, *, redirect_logout: bool = True
+) -> tuple[SP, Client, str]:
+    """An institution's SP whose SOAP logout is `endpoint`, and a browser signed in to it."""
+    sp = make_sp(soap_logout=endpoint.url, redirect_logout=redirect_logout)
+    register(sp, service=local_service())
+    return sp, *signed_in_at(sp)
+
+
 def entry_for(sp: SP) -> list[Any]:
     """What a session holds of an SP it signed in to (seuil.saml.session.remember)."""
     return [sp.entity_id, "abc", "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent", ["_s1"]]
@@ -69,9 +78,7 @@ def ended(person: Person, *entries: list[Any], why: str = "lock") -> EndedSessio
 def test_a_lock_sends_each_sp_a_signed_logout_naming_its_assertion(
     jean: Person, endpoint: SoapEndpoint
 ) -> None:
-    sp = make_sp(soap_logout=endpoint.url)
-    register(sp, service=local_service())
-    _, session_index = signed_in_at(sp)
+    sp, _, session_index = signed_in_at_a_registered_sp(endpoint)
 
     jean.account.lock("compte compromis")
 
@@ -99,9 +106,7 @@ def test_signing_out_tells_an_sp_with_only_a_soap_logout_over_the_back_channel(
     jean: Person, endpoint: SoapEndpoint
 ) -> None:
     """No frame of the sign-out page can reach it; Shibboleth IdP calls such an SP over SOAP."""
-    sp = make_sp(soap_logout=endpoint.url, redirect_logout=False)
-    register(sp, service=local_service())
-    browser, session_index = signed_in_at(sp)
+    sp, browser, session_index = signed_in_at_a_registered_sp(endpoint, redirect_logout=False)
 
     page = browser.post("/gestion-de-compte/se-deconnecter/")
 
@@ -116,9 +121,7 @@ def test_signing_out_tells_an_sp_with_only_a_soap_logout_over_the_back_channel(
 def test_signing_out_gives_an_sp_with_a_redirect_logout_a_frame_and_no_soap_request(
     jean: Person, endpoint: SoapEndpoint
 ) -> None:
-    sp = make_sp(soap_logout=endpoint.url)
-    register(sp, service=local_service())
-    browser, _ = signed_in_at(sp)
+    _, browser, _ = signed_in_at_a_registered_sp(endpoint)
 
     page = browser.post("/gestion-de-compte/se-deconnecter/")
 
