@@ -114,7 +114,7 @@ bench: $(VENV)/.dev static/vendor/zxcvbn.js
 
 # Two hosts under load while PostgreSQL, Redis, slapd and SMTP fail, and what was lost (issue 26).
 rush: $(VENV)/.dev static/vendor/zxcvbn.js
-	SEUIL_ENV_FILE= $(BIN)/python bench/rush.py
+	PYTHONDONTWRITEBYTECODE= SEUIL_ENV_FILE= $(BIN)/python bench/rush.py
 
 clean:
 	rm -rf $(VENV) var .mypy_cache .pytest_cache .ruff_cache

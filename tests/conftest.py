@@ -46,7 +46,7 @@ from seuil.cas.models import CasService, Kind
 from seuil.people.models import Person
 from seuil.security import throttle
 from seuil.sso.models import Service
-from tests import databases
+from tests import databases, teardown
 from tests.databases import on_postgres
 
 if TYPE_CHECKING:
@@ -292,7 +292,7 @@ def _each_saml_key_parsed_once() -> None:
 def pytest_configure(config: pytest.Config) -> None:
     _one_ssl_context_for_httpx()
     _each_saml_key_parsed_once()
-    databases.flush_keeping_what_migrations_wrote()
+    teardown.flush_keeping_what_migrations_wrote()
     _sweep_killed_runs()
     if not hasattr(config, "workerinput"):  # the controller, or a run without workers
         with contextlib.suppress(psycopg.Error):

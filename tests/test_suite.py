@@ -85,29 +85,31 @@ def test_the_suite_runs_beside_the_env_that_make_run_writes() -> None:
     assert "SEUIL_DEBUG=true" in ENV_FILE.read_text()
 
 
+def what_migrations_wrote() -> dict[str, list[tuple[int, str]]]:
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
+    return {
+        "content types": list(ContentType.objects.order_by("pk").values_list("pk", "model")),
+        "permissions": list(Permission.objects.order_by("pk").values_list("pk", "codename")),
+    }
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_committing_tests_teardown_keeps_only_what_the_migrations_wrote(
     make_person: Callable[..., Person],
 ) -> None:
-    from django.contrib.auth.models import Permission
-    from django.contrib.contenttypes.models import ContentType
     from django.db import connection
     from django.test import TransactionTestCase
 
     make_person()
-    kept = {
-        "content types": list(ContentType.objects.order_by("pk").values_list("pk", "model")),
-        "permissions": list(Permission.objects.order_by("pk").values_list("pk", "codename")),
-    }
+    kept = what_migrations_wrote()
     assert kept["permissions"], "the migrations made the permissions"
     # What pytest-django calls after a committing test (a TransactionTestCase's teardown).
     teardown = TransactionTestCase(methodName="__init__")
     teardown._fixture_teardown()  # type: ignore[attr-defined]
     assert Person.objects.count() == 0
-    assert {
-        "content types": list(ContentType.objects.order_by("pk").values_list("pk", "model")),
-        "permissions": list(Permission.objects.order_by("pk").values_list("pk", "codename")),
-    } == kept, "kept as they were, not written again with new keys"
+    assert what_migrations_wrote() == kept, "kept as they were, not written again with new keys"
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM django_migrations")
         assert cursor.fetchone()[0] > 0

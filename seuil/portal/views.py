@@ -9,9 +9,7 @@ from django.views.decorators.http import require_POST
 
 from seuil.accounts.sessions import end_session
 from seuil.saml.idp import enabled as saml_enabled
-from seuil.saml.logout import front_channel as saml_front_channel
-from seuil.saml.session import forget as saml_forget
-from seuil.saml.session import put_back as saml_put_back
+from seuil.saml.logout import sign_out_frames as saml_sign_out_frames
 from seuil.saml.views import logged_out_page as saml_logged_out_page
 from seuil.sso.models import Service
 
@@ -43,10 +41,7 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     """Signing out of seuil signs out of every SSO service of the session; SAML SPs are told
     front-channel, in frames of the page that says so, and those with only a SOAP
     SingleLogoutService over the back channel, as the session ends."""
-    frames: list[str] = []
-    if saml_enabled():
-        frames, untold = saml_front_channel(saml_forget(request.session))
-        saml_put_back(request.session, untold)
+    frames = saml_sign_out_frames(request.session) if saml_enabled() else []
     end_session(request)
     if frames:
         return saml_logged_out_page(request, frames, None)

@@ -9,6 +9,7 @@ from typing import Any
 
 from defusedxml import ElementTree
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.utils.translation import gettext_lazy as _
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.request import LogoutRequest as CheckedLogoutRequest
@@ -20,7 +21,7 @@ from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 from seuil.saml.idp import IdP, server_for
 from seuil.saml.inbound import ASSERTION, STRONG, Refused, issuer_of, parse, xml_of
 from seuil.saml.models import ServiceProvider
-from seuil.saml.session import SignedIn
+from seuil.saml.session import SignedIn, forget, put_back
 
 
 @dataclass
@@ -134,10 +135,18 @@ def answer(incoming: Incoming, *, ended: bool, relay_state: str) -> Answer | Non
     return Answer(binding, destination, fields)
 
 
-def front_channel(signed_in: list[SignedIn], *, skip: str = "") -> tuple[list[str], list[SignedIn]]:
-    """Signed HTTP-Redirect LogoutRequests for the SPs this session signed in to (but `skip`),
-    as URLs for the sign-out page's frames; and the SPs no frame can tell (no Redirect
-    SingleLogoutService), which the caller leaves in the session for the back channel."""
+def sign_out_frames(session: SessionBase, *, skip: str = "") -> list[str]:
+    """For a session about to end: the URLs of signed HTTP-Redirect LogoutRequests, for the
+    sign-out page's frames, to the SPs it signed in to (but `skip`, the SP that asked). The SPs
+    no frame can reach (no Redirect SingleLogoutService) stay in the session, so that the back
+    channel tells them as it ends; the others leave it, told once."""
+    frames, untold = _front_channel(forget(session), skip=skip)
+    put_back(session, untold)
+    return frames
+
+
+def _front_channel(signed_in: list[SignedIn], *, skip: str) -> tuple[list[str], list[SignedIn]]:
+    """The frames' URLs, and the SPs of `signed_in` (but `skip`) that no frame can tell."""
     urls: list[str] = []
     untold: list[SignedIn] = []
     rows = ServiceProvider.objects.filter(

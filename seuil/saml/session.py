@@ -95,7 +95,8 @@ def forget(session: SessionBase) -> list[SignedIn]:
 
 
 def put_back(session: SessionBase, entries: list[SignedIn]) -> None:
-    """Keep these SPs in the session (a LogoutRequest for another session's NameID)."""
+    """Keep these SPs in the session (those a sign-out's frames cannot tell, for the back
+    channel to tell as the session ends)."""
     session[SPS] = [
         [e.entity_id, e.name_id, e.name_format, list(e.session_indexes)] for e in entries
     ]

@@ -28,7 +28,7 @@ from seuil.mfa.stepup import ask_for_second_factor
 from seuil.people.models import Status
 from seuil.saml import idp, metadata, session
 from seuil.saml.inbound import Refused, check
-from seuil.saml.logout import Answer, answer, check_logout, front_channel
+from seuil.saml.logout import Answer, answer, check_logout, sign_out_frames
 from seuil.saml.models import ServiceProvider
 from seuil.saml.outbound import Outgoing, refuse, respond
 from seuil.saml.services import consent_needed, record_consent, record_release
@@ -237,17 +237,13 @@ def _slo(request: HttpRequest, binding: str) -> HttpResponse:
         )
     except Refused as refusal:
         return _refused(request, refusal)
-    signed_in = session.forget(request.session)
     ended = (incoming.sp.entity_id, incoming.name_id) in {
-        (e.entity_id, e.name_id) for e in signed_in
-    }
+        (e.entity_id, e.name_id) for e in session.signed_in_of(request.session)
+    }  # else another session's NameID: this one goes on
     frames: list[str] = []
     if ended:
-        frames, untold = front_channel(signed_in, skip=incoming.sp.entity_id)
-        session.put_back(request.session, untold)  # the back channel tells them as it ends
+        frames = sign_out_frames(request.session, skip=incoming.sp.entity_id)
         end_session(request)
-    else:  # another session's NameID: this one goes on
-        session.put_back(request.session, signed_in)
     reply = answer(incoming, ended=ended, relay_state=relay_state)
     if reply is not None and reply.binding == BINDING_HTTP_REDIRECT and not frames:
         return redirect(reply.url)
