@@ -705,13 +705,30 @@ def text_of(message: EmailMessage) -> str:
 
 # --- A real browser ---------------------------------------------------------------------------
 
-CHROMIUM = Path(os.environ.get("SEUIL_CHROMIUM", "/usr/bin/chromium"))
+
+def _chromium() -> Path:
+    """SEUIL_CHROMIUM, else Debian's chromium-headless-shell, else its full chromium. The shell is
+    Chromium's own headless build, the one Playwright runs headless by default: the same engine,
+    the same DevTools (the virtual authenticator the passkey tests drive), without the full
+    browser's windowing layers, and 40 % less CPU for the 52 browser tests (`pytest -m browser`,
+    process accounting: 135 s of CPU against 82)."""
+    if chosen := os.environ.get("SEUIL_CHROMIUM"):
+        return Path(chosen)
+    shell = Path("/usr/bin/chromium-headless-shell")
+    return shell if shell.is_file() else Path("/usr/bin/chromium")
+
+
+CHROMIUM = _chromium()
 ARTIFACTS = Path(__file__).resolve().parent.parent / "var" / "test-artifacts"
 
 
 @pytest.fixture(scope="session")
 def browser() -> "Iterator[Browser]":
-    need("Chromium", CHROMIUM.is_file(), f"no browser at {CHROMIUM}; apt-get install chromium")
+    need(
+        "Chromium",
+        CHROMIUM.is_file(),
+        f"no browser at {CHROMIUM}; apt-get install chromium-headless-shell",
+    )
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API keeps an event loop in this thread; the tests' own ORM calls are
