@@ -11,7 +11,6 @@ A test whose component is missing skips loudly, or fails when SEUIL_REQUIRE_ALL=
 """
 
 import contextlib
-import importlib
 import os
 import random
 import re
@@ -557,18 +556,8 @@ OperatorKind = Literal["it", "hr", "limited"]
 
 
 def _rh_group() -> Group:
-    group = Group.objects.filter(name="RH").first()
-    if group is not None:
-        return group
-    # A committing test's flush removed the group the migrations made: make it again from the
-    # migration's own list, plus the permission the next migration grants.
-    made = importlib.import_module("seuil.activation.migrations.0002_rh_group")
-    group = Group.objects.create(name="RH")
-    for app_label, codename in [*made.PERMISSIONS, ("accounts", "lock_account")]:
-        group.permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    return group
+    # The migrations' group: a committing test's teardown keeps it (tests/teardown.py).
+    return Group.objects.get(name="RH")
 
 
 @pytest.fixture

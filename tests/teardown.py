@@ -7,7 +7,12 @@ from django.db import connections, transaction
 from django.test import TransactionTestCase
 
 # What the migrations write once and no test changes: a committing test's flush keeps them.
-KEPT_TABLES = frozenset({"django_content_type", "auth_permission", "django_migrations"})
+# The groups are the RH group and its permissions (seuil.activation's migrations), which HR's
+# accounts, `load_demo` and the permission tests need whichever test ran before on the worker.
+KEPT_TABLES = frozenset(
+    {"django_content_type", "auth_permission", "django_migrations", "auth_group",
+     "auth_group_permissions"}
+)  # fmt: skip
 
 
 def empty_tables(database: str) -> None:

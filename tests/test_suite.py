@@ -87,13 +87,17 @@ def test_the_suite_runs_beside_the_env_that_make_run_writes() -> None:
     assert "SEUIL_DEBUG=true" in ENV_FILE.read_text()
 
 
-def what_migrations_wrote() -> dict[str, list[tuple[int, str]]]:
-    from django.contrib.auth.models import Permission
+def what_migrations_wrote() -> dict[str, list[tuple[int, object]]]:
+    from django.contrib.auth.models import Group, Permission
     from django.contrib.contenttypes.models import ContentType
 
     return {
         "content types": list(ContentType.objects.order_by("pk").values_list("pk", "model")),
         "permissions": list(Permission.objects.order_by("pk").values_list("pk", "codename")),
+        "groups": list(Group.objects.order_by("pk").values_list("pk", "name")),
+        "groups' permissions": list(
+            Group.permissions.through.objects.order_by("pk").values_list("pk", "permission_id")
+        ),
     }
 
 
@@ -107,6 +111,7 @@ def test_a_committing_tests_teardown_keeps_only_what_the_migrations_wrote(
     make_person()
     kept = what_migrations_wrote()
     assert kept["permissions"], "the migrations made the permissions"
+    assert kept["groups"] == [(kept["groups"][0][0], "RH")], "and the RH group"
     # What pytest-django calls after a committing test (a TransactionTestCase's teardown).
     teardown = TransactionTestCase(methodName="__init__")
     teardown._fixture_teardown()  # type: ignore[attr-defined]
