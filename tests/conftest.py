@@ -45,7 +45,7 @@ from seuil.cas.models import CasService, Kind
 from seuil.people.models import Person
 from seuil.security import throttle
 from seuil.sso.models import Service
-from tests import databases, ordering, teardown
+from tests import databases, teardown
 from tests.databases import on_postgres
 
 if TYPE_CHECKING:
@@ -361,12 +361,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if on_postgres():
-        _only_what_differs_on_postgresql(config, items)
-    ordering.long_ones_first(config, items)
-
-
-def _only_what_differs_on_postgresql(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not on_postgres():
+        return
     # PostgreSQL runs what differs on it: the tests that use the database. The others ran on
     # the SQLite pass, and would only run again on the same code; so did the browser's, whose
     # point is what Chromium shows and does, above the queries every other test runs on both.

@@ -97,7 +97,6 @@ def test_forms_showing_their_errors_have_no_violation(audited: Page, people: Per
     assert found == []
 
 
-@pytest.mark.long
 def test_the_recap_portal_and_recovery_pages_have_no_violation(
     audited: Page, people: Person, tmp_path: Path
 ) -> None:

@@ -50,7 +50,6 @@ def test_the_deployment_check_is_clean_with_production_settings() -> None:
     assert "no issues" in result.stdout
 
 
-@pytest.mark.long
 def test_production_collects_its_static_files(tmp_path: Path) -> None:
     """whitenoise's manifest storage checks every file a script or sheet refers to."""
     env = {**PRODUCTION, "SEUIL_STATIC_ROOT": str(tmp_path)}

@@ -60,7 +60,6 @@ def test_run_lifecycle_and_register_service_speak_french_then_english() -> None:
         ("en_US.UTF-8", "SEUIL_LDAP_URL is not set"),
     ],
 )
-@pytest.mark.long
 def test_the_console_script_follows_lang(lang: str, expected: str, tmp_path: Path) -> None:
     environment = {
         **{k: v for k, v in os.environ.items() if not k.startswith(("LC_", "SEUIL_LDAP"))},

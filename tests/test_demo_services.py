@@ -103,7 +103,6 @@ def _sign_in(page: Page, login: str) -> None:
     page.get_by_role("button", name="Se connecter").click()
 
 
-@pytest.mark.long
 def test_the_demo_signs_in_to_its_oidc_and_cas_services_and_out(page: Page, demo: Demo) -> None:
     found = re.search(
         r"Identifiant: (\S+)\s+Mot de passe provisoire \(Sésame\): (\S+)", demo.printed()

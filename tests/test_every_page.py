@@ -25,7 +25,7 @@ from tests.conftest import PASSWORD, Inbox, need, text_of
 if TYPE_CHECKING:
     from playwright.sync_api import ViewportSize
 
-pytestmark = [pytest.mark.long, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = Path(__file__).resolve().parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 PHONE: "ViewportSize" = {"width": 390, "height": 844}

@@ -69,7 +69,6 @@ def test_excel_gets_semicolons_a_bom_and_crlf(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.long
 def test_a_reader_that_stops_early_gets_no_traceback(tmp_path: Path) -> None:
     """`seuil export_people | head` used to end in a BrokenPipeError traceback. The export is
     longer than a pipe holds (64 KiB), so the command is still writing when the reader goes."""

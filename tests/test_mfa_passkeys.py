@@ -66,7 +66,6 @@ def add_passkey(page: Page, site: str, name: str) -> None:
     page.get_by_role("button", name="Ajouter une clé d'accès").click()
 
 
-@pytest.mark.long
 def test_a_person_enrols_passkeys_signs_in_with_one_and_removes_one(
     page: Page, site: str, devtools: CDPSession, jean: Person
 ) -> None:

@@ -43,7 +43,6 @@ def settings_error(*command: str, **env: str) -> str:
     return result.stderr.strip().splitlines()[-1] if result.returncode else ""
 
 
-@pytest.mark.long
 def test_production_refuses_to_start_without_a_signing_key(tmp_path: Path) -> None:
     serve = [sys.executable, "-c", "import seuil.wsgi"]  # what gunicorn loads
     assert "SEUIL_OIDC_KEY_FILE is required" in settings_error(*serve)
@@ -66,7 +65,6 @@ def test_production_refuses_to_start_without_a_signing_key(tmp_path: Path) -> No
     assert settings_error(SEUIL_DEBUG="true") == ""
 
 
-@pytest.mark.long
 def test_the_documented_way_to_make_the_key_runs_on_a_production_configuration(
     tmp_path: Path,
 ) -> None:

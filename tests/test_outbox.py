@@ -135,7 +135,6 @@ class SlowBackend(BaseEmailBackend):
 
 
 @pytest.mark.postgres
-@pytest.mark.long
 def test_two_senders_at_once_never_send_a_message_twice(  # SKIP LOCKED on PostgreSQL
     make_person: Callable[..., Person], settings: Any
 ) -> None:

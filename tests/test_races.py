@@ -23,7 +23,6 @@ def token(page: httpx.Response) -> str:
     return csrf_token(page.text)
 
 
-@pytest.mark.long
 def test_fifty_simultaneous_submissions_of_one_sesame_activate_once(
     live_server: Any, make_person: Callable[..., Person], settings: Any
 ) -> None:
@@ -57,7 +56,6 @@ def test_fifty_simultaneous_submissions_of_one_sesame_activate_once(
     assert Account.objects.get(pk=account.pk).activated_at is not None
 
 
-@pytest.mark.long
 def test_two_hundred_simultaneous_registrations_of_homonyms_get_distinct_names(
     live_server: Any, admin_user: Account, settings: Any
 ) -> None:

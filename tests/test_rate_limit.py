@@ -109,7 +109,6 @@ def test_any_forwarded_header_gives_a_real_address(forwarded: str, remote: str) 
 
 
 @pytest.mark.django_db
-@pytest.mark.long
 def test_two_hundred_activations_from_one_campus_address_within_a_minute(
     client: Client, settings: Any, make_person: Callable[..., Person]
 ) -> None:

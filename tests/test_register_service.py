@@ -229,7 +229,6 @@ def test_sub_is_opaque_given_once_and_kept(make_person: Callable[..., Person]) -
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.long
 def test_the_four_status_columns_become_status_rows() -> None:
     executor = MigrationExecutor(connection)
     executor.migrate([("sso", "0001_initial"), ("portal", "0001_initial")])

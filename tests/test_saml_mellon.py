@@ -55,7 +55,6 @@ def shown(page: Page, sp: MellonSP) -> dict[str, str]:
 
 
 @pytest.mark.browser
-@pytest.mark.long
 def test_mellon_signs_in_through_seuil_and_logs_out(
     page: Page,
     archives: MellonSP,

@@ -136,7 +136,6 @@ def settings_seen(env_file: Path, **env: str) -> subprocess.CompletedProcess[str
     )  # fmt: skip
 
 
-@pytest.mark.long
 def test_make_runs_env_file_gives_every_terminal_the_servers_settings(tmp_path: Path) -> None:
     """A command in a new terminal used to crash for want of SEUIL_SECRET_KEY."""
     env_file = tmp_path / ".env"

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from seuil.people.models import Person
-from tests import ordering
 from tests.conftest import ENV_FILE, redis_for, runs_again_on_postgresql, uses_the_database
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -52,7 +51,6 @@ def test_each_worker_flushes_a_redis_database_of_its_own() -> None:
     assert redis_for("gw3", "redis://127.0.0.1:6379/11") == "redis://127.0.0.1:6379/15"
 
 
-@pytest.mark.long
 def test_a_run_leaves_nothing_in_the_temporary_folder(tmp_path: Path) -> None:
     """The SQLite file (and its -wal and -shm), the static folder: all in a folder of the run's,
     removed at its end; the folder of a run that was killed goes at the next run."""
@@ -120,24 +118,3 @@ def test_a_committing_tests_teardown_keeps_only_what_the_migrations_wrote(
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM django_migrations")
         assert cursor.fetchone()[0] > 0
-
-
-class _Item:
-    def __init__(self, name: str, long: bool) -> None:
-        self.name, self.long = name, long
-
-    def get_closest_marker(self, name: str) -> object | None:
-        return object() if name == "long" and self.long else None
-
-
-def test_each_worker_starts_its_share_with_a_long_test() -> None:
-    # 4 workers, 22 tests, the 4 long ones last: xdist deals 5, 5, 6, 6 (the rest divided by
-    # the workers left, in turn), and each share must begin with a long one.
-    items = [_Item(f"t{n}", long=n >= 18) for n in range(22)]
-    config = type("Config", (), {"workerinput": {"workercount": 4}})()
-    ordered = list(items)
-    ordering.long_ones_first(config, ordered)  # type: ignore[arg-type]
-    assert sorted(i.name for i in ordered) == sorted(i.name for i in items)
-    starts = [0, 5, 10, 16]
-    assert [ordered[s].name for s in starts] == ["t18", "t19", "t20", "t21"]
-    assert [i.name for i in ordered if not i.long] == [f"t{n}" for n in range(18)]

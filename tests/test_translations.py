@@ -29,7 +29,6 @@ def msgfmt() -> None:
 
 
 @pytest.mark.usefixtures("msgfmt")
-@pytest.mark.long
 def test_every_message_of_the_code_has_an_english_translation(tmp_path: Path) -> None:
     for folder in ("seuil", "templates", "locale"):
         shutil.copytree(

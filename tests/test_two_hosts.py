@@ -24,7 +24,7 @@ from tests.conftest import PASSWORD, TEST_REDIS, free_port, need_redis
 from tests.databases import on_postgres
 from tests.sso import Browser, code_of, register_client
 
-pytestmark = [pytest.mark.long, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
 # Not db 15, which other tests flush: a session wiped mid-test would prove nothing.
 REDIS = TEST_REDIS  # this worker's: the tests flush it

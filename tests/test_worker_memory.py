@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 # What a gunicorn worker does before its first request: load the application and its URLconf.
 # Then one import the probe must see, so that an empty answer cannot pass for a lean worker.
@@ -61,7 +59,6 @@ def started_worker_modules(probe: str = WORKER) -> tuple[set[str], set[str]]:
     return {n.split(".")[0] for n in started.split()}, {n.split(".")[0] for n in after.split()}
 
 
-@pytest.mark.long
 def test_a_worker_starts_without_the_libraries_of_rare_pages_and_commands() -> None:
     started, after_a_letter = started_worker_modules()
     assert {"django", "seuil"} <= started
