@@ -79,8 +79,17 @@ test: $(VENV)/.dev static/vendor/zxcvbn.js
 	wait $$checks; checked=$$?; \
 	echo "--- mypy, bandit, makemigrations --check (exit $$checked):"; cat var/checks.log; \
 	[ $$suite -eq 0 ] && [ $$checked -eq 0 ]
-	# PostgreSQL runs again the tests that use the database (tests/conftest.py).
-	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
+	# PostgreSQL runs again the tests that use the database (tests/conftest.py). Beside it, the
+	# short rush (bench/rush.py --ci: PostgreSQL crashed and Redis killed under load, on servers
+	# of its own) checks failing safe; it waits on the clock half the time, and the pass fills
+	# the core it leaves. Its output follows the pass's; a failed check fails the run.
+	@echo "bench/rush.py --ci: beside the PostgreSQL pass, in var/rush.log"
+	@$(BIN)/python bench/rush.py --ci > var/rush.log 2>&1 & \
+	rush=$$!; \
+	DATABASE_URL=$(SEUIL_TEST_POSTGRES_URL) $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal; \
+	suite=$$?; wait $$rush; rushed=$$?; \
+	echo "--- bench/rush.py --ci (exit $$rushed):"; cat var/rush.log; \
+	[ $$suite -eq 0 ] && [ $$rushed -eq 0 ]
 
 # A throwaway OpenLDAP (Debian's slapd) with seuil's schema, to try the provisioning; Ctrl-C ends it.
 directory: $(VENV)/.run
