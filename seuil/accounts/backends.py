@@ -7,6 +7,12 @@ from django.views.decorators.debug import sensitive_variables
 from seuil.accounts import services
 from seuil.accounts.models import Account
 from seuil.core.http import client_ip
+from seuil.core.prepared import PreparedRead
+
+# The signed-in account, read on every request of a session: compiled once per worker.
+SIGNED_IN = PreparedRead(
+    lambda pk: Account.objects.select_related("person").filter(pk=pk)[:1], -7_340_233
+)
 
 
 class AccountBackend(ModelBackend):
@@ -27,5 +33,6 @@ class AccountBackend(ModelBackend):
         )
 
     def get_user(self, user_id: Any) -> Account | None:
-        account = Account.objects.select_related("person").filter(pk=user_id).first()
+        # Django's middleware gives the key as the model's (pk.to_python): the SQL's value.
+        account = SIGNED_IN.first(Account._meta.pk.to_python(user_id))
         return account if account and account.is_active else None

@@ -23,6 +23,7 @@ from oauth2_provider.utils import jwk_from_pem
 from oauthlib.common import Request
 from oauthlib.oauth2.rfc6749 import errors
 
+from seuil.core.prepared import PreparedRead
 from seuil.sso.chains import Chain, code_digest
 from seuil.sso.models import ServiceStatus
 
@@ -34,33 +35,46 @@ KNOWN_CLIENT = "seuil.oidc_client"
 RELATED = ("user__person", "user__oidc_subject", "application__service")
 
 
-def grant_of(code: str) -> Grant | None:
-    """The grant of a code in clear, with what a token request needs, in one statement."""
+def _grant(digest: str) -> "models.QuerySet[Grant]":
     chain = Chain.objects.filter(code=OuterRef("code"))
-    found = (
+    found: models.QuerySet[Grant] = (
         Grant.objects.select_related(*RELATED)
         .annotate(
             seuil_signed_in_at=Subquery(chain.values("signed_in_at")[:1]),
             seuil_methods=Subquery(chain.values("methods")[:1], output_field=models.JSONField()),
         )
-        .filter(code=code_digest(code))
+        .filter(code=digest)[:1]  # the code is unique: no ORDER BY, as first() adds
     )
-    return next(iter(found[:1]), None)  # the code is unique: no ORDER BY, as first() adds
+    return found
+
+
+def _access_token(checksum: str) -> "models.QuerySet[AccessToken]":
+    statuses = ServiceStatus.objects.filter(
+        service__oidc_client=OuterRef("application_id"), status=OuterRef("user__person__status")
+    )
+    found: models.QuerySet[AccessToken] = (
+        AccessToken.objects.select_related(*RELATED)
+        .annotate(seuil_admitted=Exists(statuses))
+        .filter(token_checksum=checksum)[:1]
+    )
+    return found
+
+
+# Compiled once per worker (seuil.core.prepared): the SQL of these joins was most of the read.
+GRANT = PreparedRead(_grant, "seuil:prepared:code")
+ACCESS_TOKEN = PreparedRead(_access_token, "seuil:prepared:checksum")
+
+
+def grant_of(code: str) -> Grant | None:
+    """The grant of a code in clear, with what a token request needs, in one statement."""
+    return GRANT.first(code_digest(code))
 
 
 def access_token_of(token: str) -> AccessToken | None:
     """An access token, looked up as django-oauth-toolkit does (by its SHA-256), with what a
     userinfo request needs, in one statement: `seuil_admitted` says whether the token's
     service is for its person's status (Service.admits, less the account's state)."""
-    statuses = ServiceStatus.objects.filter(
-        service__oidc_client=OuterRef("application_id"), status=OuterRef("user__person__status")
-    )
-    found = (
-        AccessToken.objects.select_related(*RELATED)
-        .annotate(seuil_admitted=Exists(statuses))
-        .filter(token_checksum=hashlib.sha256(token.encode("utf-8")).hexdigest())
-    )
-    return next(iter(found[:1]), None)
+    return ACCESS_TOKEN.first(hashlib.sha256(token.encode("utf-8")).hexdigest())
 
 
 @lru_cache(maxsize=4)

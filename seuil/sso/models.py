@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from oauth2_provider.models import Application
 
 from seuil.accounts.models import Account
+from seuil.core.prepared import PreparedRead
 from seuil.people.models import Status
 from seuil.sso.chains import Chain
 from seuil.sso.redirects import check_redirect_uri
@@ -128,8 +129,7 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         found = self.select_related("oidc_client").filter(oidc_client__client_id=client_id)
         if status is None:
             return next(iter(found.prefetch_related("statuses").order_by()[:1]), None)
-        statuses = ServiceStatus.objects.filter(service=models.OuterRef("pk"), status=status)
-        service = next(iter(found.annotate(matches=models.Exists(statuses)).order_by()[:1]), None)
+        service = FOR_CLIENT.first(client_id, status)
         if service is not None:
             service.status_asked, service.is_for_status = status, bool(service.matches)  # type: ignore[attr-defined]
         return service
@@ -399,5 +399,18 @@ class Subject(models.Model):
         except IntegrityError:
             return str(cls.objects.get(account=account).sub)
 
+
+def _for_client(client_id: str, status: str) -> models.QuerySet[Service]:
+    statuses = ServiceStatus.objects.filter(service=models.OuterRef("pk"), status=status)
+    return (
+        Service.objects.select_related("oidc_client")
+        .filter(oidc_client__client_id=client_id)
+        .annotate(matches=models.Exists(statuses))
+        .order_by()[:1]  # a unique client: neither the model's ORDER BY nor first()'s
+    )
+
+
+# Every authorization request reads it: compiled once per worker (seuil.core.prepared).
+FOR_CLIENT = PreparedRead(_for_client, "seuil:prepared:client", "seuil:prepared:status")
 
 __all__ = ["Chain", "Claim", "Service", "ServiceStatus", "Subject", "Theme"]
