@@ -11,21 +11,26 @@ A test whose component is missing skips loudly, or fails when SEUIL_REQUIRE_ALL=
 """
 
 import contextlib
+import importlib.abc
+import importlib.machinery
+import importlib.util
 import os
 import random
 import re
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
 import hypothesis
@@ -272,9 +277,18 @@ def django_db_setup(
 def _each_saml_key_parsed_once() -> None:
     """pysaml2 parses an entity's private key from its file for every client and server it
     builds (twice each), and OpenSSL's check of an RSA key costs 120 ms; the SAML tests build
-    an SP client, or seuil's IdP afresh, in most tests. A worker parses each file once."""
-    from saml2 import sigver
+    an SP client, or seuil's IdP afresh, in most tests. A worker parses each file once.
 
+    Patched as saml2.sigver is first imported, not imported here: its schemas cost 0.4 s of CPU
+    in every pytest process, and xdist's controller and the run that test_suite starts never
+    use it (nor does seuil until SAML is first needed)."""
+    if "saml2.sigver" in sys.modules:
+        _parse_each_key_once(sys.modules["saml2.sigver"])
+    else:
+        sys.meta_path.insert(0, _PatchOnImport("saml2.sigver", _parse_each_key_once))
+
+
+def _parse_each_key_once(sigver: Any) -> None:  # saml2.sigver, untyped
     parse = sigver.import_rsa_key_from_file
     parsed: dict[tuple[str, int, int], Any] = {}
 
@@ -286,6 +300,32 @@ def _each_saml_key_parsed_once() -> None:
         return parsed[key]
 
     sigver.import_rsa_key_from_file = import_rsa_key_from_file
+
+
+class _PatchOnImport(importlib.abc.MetaPathFinder):
+    """Runs `then` on module `name` as soon as its import has run it, before anyone can use it;
+    finding and loading stay the usual finders'."""
+
+    def __init__(self, name: str, then: Callable[[ModuleType], None]) -> None:
+        self.name, self.then = name, then
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)
+        spec = importlib.util.find_spec(fullname)
+        if spec is None or spec.loader is None:
+            return spec
+        run, then = spec.loader.exec_module, self.then
+
+        def exec_module(module: ModuleType) -> None:
+            run(module)
+            then(module)
+
+        spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+        return spec
 
 
 def pytest_configure(config: pytest.Config) -> None:

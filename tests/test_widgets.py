@@ -22,6 +22,10 @@ WIDGETS = [
     forms.NumberInput,
     forms.URLInput,
 ]
+# One renderer of each for every example, as a form has its one default renderer: a new
+# DjangoTemplates built a template engine and read the widgets' templates again at each example
+# (~45% of these tests' time); what either writes does not depend on it being new.
+SEUIL, DJANGO = Renderer(), DjangoTemplates()
 TEXT = st.text(alphabet=st.sampled_from("aé <>&\"' :1"), max_size=8)
 ATTR = st.one_of(st.booleans(), TEXT, st.integers(), TEXT.map(mark_safe))
 
@@ -37,9 +41,7 @@ def test_each_input_is_written_as_django_writes_it(
     widget: type[forms.Widget], value: object, attrs: dict[str, object]
 ) -> None:
     field = widget(attrs=attrs)
-    assert field.render("f", value, renderer=Renderer()) == field.render(
-        "f", value, renderer=DjangoTemplates()
-    )
+    assert field.render("f", value, renderer=SEUIL) == field.render("f", value, renderer=DJANGO)
 
 
 CHOICES = st.lists(st.tuples(st.one_of(TEXT, st.integers()), TEXT), max_size=4)
@@ -57,9 +59,7 @@ def test_each_select_is_written_as_django_writes_it(
     field = widget(attrs=attrs) if widget is forms.NullBooleanSelect else widget(attrs, choices)
     if widget is forms.SelectMultiple:
         value = [value]
-    assert field.render("f", value, renderer=Renderer()) == field.render(
-        "f", value, renderer=DjangoTemplates()
-    )
+    assert field.render("f", value, renderer=SEUIL) == field.render("f", value, renderer=DJANGO)
 
 
 @pytest.mark.django_db
