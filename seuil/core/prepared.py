@@ -10,9 +10,9 @@ model iterable that compiler with the same SQL and the call's values: the instan
 `select_related` objects, the annotations and the database's converters are the ORM's.
 
 It leans on four things Django does not document: a Query's `get_compiler`, a compiler's
-`as_sql` and `get_converters`, and its being copied with another connection. tests/test_prepared.py compares every
-prepared read of seuil with its plain QuerySet on both databases, and fails on the Django
-upgrade that changes them.
+`as_sql` and `get_converters`, and its being copied with another connection.
+tests/test_prepared.py compares every prepared read of seuil with its plain QuerySet on both
+databases, and fails on the Django upgrade that changes them.
 """
 
 import copy
