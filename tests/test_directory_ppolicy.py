@@ -2,6 +2,7 @@
 and seuil's pushes live with it."""
 
 import re
+import time
 from collections.abc import Callable, Iterator
 from io import BytesIO
 from pathlib import Path
@@ -14,6 +15,7 @@ from ldif import LDIFRecordList  # type: ignore[import-untyped]
 
 from seuil.accounts.models import Account
 from seuil.directory import sandbox
+from seuil.directory.entries import dn_of
 from seuil.directory.sandbox import Sandbox
 from seuil.people.models import Person
 from tests.conftest import need
@@ -63,6 +65,22 @@ def bind_as(server: Sandbox, dn: str, password: str) -> bool:
         conn.unbind_s()
 
 
+def locked(server: Sandbox, login: str) -> bool:
+    """Whether slapd has recorded the entry's lock (pwdAccountLockedTime). ppolicy answers a
+    failed bind before it records the failure; on a busy machine the next bind can come first
+    (CI once bound with the right password then), so the lock is awaited, 10 s at most."""
+    conn = server.admin()
+    try:
+        for _ in range(200):
+            found = conn.search_s(dn_of(login), ldap.SCOPE_BASE, attrlist=["pwdAccountLockedTime"])
+            if found and found[0][1].get("pwdAccountLockedTime"):
+                return True
+            time.sleep(0.05)
+        return False
+    finally:
+        conn.unbind_s()
+
+
 def test_five_wrong_binds_lock_the_entry_and_a_new_password_from_seuil_binds(
     guarded: Sandbox, make_person: Callable[..., Person]
 ) -> None:
@@ -70,6 +88,7 @@ def test_five_wrong_binds_lock_the_entry_and_a_new_password_from_seuil_binds(
     assert binds(guarded, account.login, OLD)
     for _ in range(5):
         assert not binds(guarded, account.login, "Wrong4pass9")
+    assert locked(guarded, account.login), "the fifth wrong bind locks the entry"
     assert not binds(guarded, account.login, OLD), "locked: the right password is refused too"
 
     Account.objects.get(pk=account.pk).replace_password(NEW)  # a reset, pushed at once
