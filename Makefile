@@ -6,7 +6,9 @@ SEUIL_TEST_POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/test
 # pytest-xdist workers: each has its own SQLite file, PostgreSQL database, Redis database and
 # ports (tests/conftest.py). More than the two cores: many tests wait on a browser or a server;
 # worksteal hands a waiting worker the tests another has not started, so no long test ends alone.
-TEST_WORKERS ?= 4
+# Three, not four, since the browser runs headless-shell: the SQLite pass took 84–87 s and 2.5–2.6
+# min of CPU with three, 87–93 s and 2.7–2.9 min with four (alternated, process accounting).
+TEST_WORKERS ?= 3
 
 .PHONY: run test bench messages clean directory rush
 
