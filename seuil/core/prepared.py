@@ -18,12 +18,20 @@ databases, and fails on the Django upgrade that changes them.
 import copy
 import threading
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from django.db import connections
 from django.db.models import Model, QuerySet
 
 M = TypeVar("M", bound=Model)
+
+
+class _Compiled(NamedTuple, Generic[M]):
+    queryset: "QuerySet[M]"
+    compiler: Any  # django.db.models.sql.compiler.SQLCompiler, its select and converters worked out
+    sql: str
+    params: list[Any]
+    slots: list[int]  # where each sample's value goes in params
 
 
 class PreparedRead(Generic[M]):
@@ -32,47 +40,48 @@ class PreparedRead(Generic[M]):
 
     def __init__(self, build: Callable[..., "QuerySet[M]"], *samples: Any) -> None:
         self.build, self.samples = build, samples
-        self._compiled: dict[tuple[str, str], tuple[QuerySet[M], Any, str, list[Any], list[int]]]
-        self._compiled = {}
+        self._compiled: dict[tuple[str, str], _Compiled[M]] = {}
         self._lock = threading.Lock()
 
-    def _compile(self, alias: str) -> tuple["QuerySet[M]", Any, str, list[Any], list[int]]:
+    def _compile(self, alias: str) -> _Compiled[M]:
         key = (alias, connections[alias].vendor)
         compiled = self._compiled.get(key)
-        if compiled is None:
-            with self._lock:
-                queryset = self.build(*self.samples).using(alias)
-                compiler = queryset.query.get_compiler(using=alias)
-                sql, params = compiler.as_sql()
-                slots = []
-                for sample in self.samples:
-                    found = [n for n, value in enumerate(params) if value == sample]
-                    if len(found) != 1:
-                        raise ValueError(
-                            f"sample {sample!r} is in the parameters {len(found)} times"
-                        )
-                    slots.append(found[0])
-                # The converters of each column (the ORM works them out for every evaluation:
-                # a third of a userinfo request's CPU for its 78 columns) are the vendor's.
-                converters = compiler.get_converters(
-                    [column[0] for column in compiler.select[0 : compiler.col_count]]
-                )
-                compiler.get_converters = lambda expressions: converters
-                compiled = (queryset, compiler, sql, list(params), slots)
-                self._compiled[key] = compiled
-        return compiled
+        if compiled is not None:
+            return compiled
+        with self._lock:
+            if key not in self._compiled:
+                self._compiled[key] = self._compile_now(alias)
+            return self._compiled[key]
+
+    def _compile_now(self, alias: str) -> _Compiled[M]:
+        queryset = self.build(*self.samples).using(alias)
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        slots = []
+        for sample in self.samples:
+            found = [n for n, value in enumerate(params) if value == sample]
+            if len(found) != 1:
+                raise ValueError(f"sample {sample!r} is in the parameters {len(found)} times")
+            slots.append(found[0])
+        # The converters of each column (the ORM works them out for every evaluation: a third
+        # of a userinfo request's CPU for its 78 columns) are the vendor's.
+        converters = compiler.get_converters(
+            [column[0] for column in compiler.select[0 : compiler.col_count]]
+        )
+        compiler.get_converters = lambda expressions: converters
+        return _Compiled(queryset, compiler, sql, list(params), slots)
 
     def all(self, *values: Any, using: str = "default") -> list[M]:
-        queryset, compiled, sql, params, slots = self._compile(using)
-        arguments = list(params)
-        for slot, value in zip(slots, values, strict=True):
+        compiled = self._compile(using)
+        arguments = list(compiled.params)
+        for slot, value in zip(compiled.slots, values, strict=True):
             arguments[slot] = value
-        compiler = copy.copy(compiled)  # its select, klass_info and converters, computed once
+        compiler = copy.copy(compiled.compiler)  # its select, klass_info and converters
         compiler.connection = connections[using]  # this thread's
-        compiler.as_sql = lambda *args, **kwargs: (sql, tuple(arguments))
-        query = copy.copy(queryset.query)
+        compiler.as_sql = lambda *args, **kwargs: (compiled.sql, tuple(arguments))
+        query = copy.copy(compiled.queryset.query)
         query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
-        return list(QuerySet(model=queryset.model, query=query, using=using))
+        return list(QuerySet(model=compiled.queryset.model, query=query, using=using))
 
     def first(self, *values: Any, using: str = "default") -> M | None:
         """The first row (the QuerySet's slice decides how many are read)."""

@@ -125,10 +125,9 @@ class ServiceQuerySet(models.QuerySet["Service"]):
         """The service of an OpenID Connect client, with its client. Given the signed-in
         person's `status`, whether the service is for it comes in the same statement
         (`admits` reads it); else its statuses come in a second one."""
-        # A unique client: neither the model's ORDER BY nor first()'s.
-        found = self.select_related("oidc_client").filter(oidc_client__client_id=client_id)
         if status is None:
-            return next(iter(found.prefetch_related("statuses").order_by()[:1]), None)
+            found = _of_client(self, client_id).prefetch_related("statuses")
+            return next(iter(found), None)
         service = FOR_CLIENT.first(client_id, status)
         if service is not None:
             service.status_asked, service.is_for_status = status, bool(service.matches)  # type: ignore[attr-defined]
@@ -400,14 +399,16 @@ class Subject(models.Model):
             return str(cls.objects.get(account=account).sub)
 
 
+def _of_client(services: models.QuerySet[Service], client_id: str) -> models.QuerySet[Service]:
+    """The service of an OIDC client, with it. A unique client: neither the model's ORDER BY
+    nor first()'s."""
+    found = services.select_related("oidc_client").filter(oidc_client__client_id=client_id)
+    return found.order_by()[:1]
+
+
 def _for_client(client_id: str, status: str) -> models.QuerySet[Service]:
     statuses = ServiceStatus.objects.filter(service=models.OuterRef("pk"), status=status)
-    return (
-        Service.objects.select_related("oidc_client")
-        .filter(oidc_client__client_id=client_id)
-        .annotate(matches=models.Exists(statuses))
-        .order_by()[:1]  # a unique client: neither the model's ORDER BY nor first()'s
-    )
+    return _of_client(Service.objects.annotate(matches=models.Exists(statuses)), client_id)
 
 
 # Every authorization request reads it: compiled once per worker (seuil.core.prepared).
