@@ -112,6 +112,8 @@ def test_the_defaults_load(load: Callable[..., subprocess.CompletedProcess[str]]
         ("SEUIL_EPPN_SCOPE", "not a domain"),
         ("DATABASE_URL", "mysql://root@localhost/seuil"),
         ("DATABASE_URL", "nonsense"),
+        ("SEUIL_DATABASE_PREPARE_AFTER", "often"),
+        ("SEUIL_DATABASE_PREPARE_AFTER", "-1"),
     ],
 )
 def test_a_malformed_variable_stops_the_process_with_its_name(
@@ -120,6 +122,18 @@ def test_a_malformed_variable_stops_the_process_with_its_name(
     result = load(**{name: value})
     assert result.returncode != 0
     assert name in result.stderr
+
+
+def test_postgresql_prepares_the_statements_it_runs_often_unless_told_not_to(load: Load) -> None:
+    code = "import seuil.settings as s; print(s.DATABASES['default'].get('OPTIONS'))"
+    url = "postgresql://seuil@db.example.fr/seuil"
+    assert load(code, DATABASE_URL=url).stdout.strip() == str(
+        {"server_side_binding": True, "prepare_threshold": 5}
+    )
+    assert "'prepare_threshold': 2" in load(code, DATABASE_URL=url,
+                                            SEUIL_DATABASE_PREPARE_AFTER="2").stdout  # fmt: skip
+    # For PgBouncer's transaction mode before 1.21: Django's default, client-side binding.
+    assert load(code, DATABASE_URL=url, SEUIL_DATABASE_PREPARE_AFTER="0").stdout.strip() == "None"
 
 
 # These run in an environment without BASE's variables, in a process of their own forked like the
