@@ -223,7 +223,7 @@ SESSION_ENGINE = (
 if SEUIL_REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "seuil.core.redis_cache.RedisCache",  # one client per pool, not per call
             "LOCATION": SEUIL_REDIS_URL,
         }
     }

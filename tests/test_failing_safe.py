@@ -71,7 +71,7 @@ def own_redis(settings: Any) -> Iterator[RedisServer]:
         settings.SESSION_ENGINE = "seuil.security.cache_sessions"
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "seuil.core.redis_cache.RedisCache",
                 "LOCATION": server.url,
             }
         }

@@ -44,7 +44,7 @@ def production_redis(settings: Any) -> Iterator[None]:
     settings.SEUIL_REDIS_URL = TEST_REDIS
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "seuil.core.redis_cache.RedisCache",
             "LOCATION": TEST_REDIS,
         }
     }

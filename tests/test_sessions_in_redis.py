@@ -30,7 +30,7 @@ def redis_sessions(settings: Any) -> Iterator[redis.Redis]:
     server = redis.Redis.from_url(REDIS, socket_timeout=1)
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "seuil.core.redis_cache.RedisCache",
             "LOCATION": REDIS,
         }
     }
@@ -58,7 +58,7 @@ def test_settings_keep_sessions_in_redis_when_it_is_configured() -> None:
     )
     assert done.stdout.split() == [
         "seuil.security.cache_sessions",
-        "django.core.cache.backends.redis.RedisCache",
+        "seuil.core.redis_cache.RedisCache",
     ]
 
 
@@ -73,6 +73,26 @@ def test_signing_in_and_out_uses_redis_not_the_database(
     client.post("/gestion-de-compte/se-deconnecter/")
     assert redis_sessions.dbsize() == 0, "signing out deletes the session on the server"
     assert client.get("/mon-ent/").status_code == 302
+
+
+def test_requests_reuse_one_redis_client(
+    redis_sessions: redis.Redis, make_person: Callable[..., Person]
+) -> None:
+    """seuil.core.redis_cache: Django's backend built a client (and its ~170 response
+    callbacks) for every cache operation, two per request with a session."""
+    client = signed_in(make_person(password=PASSWORD))
+    built = 0
+    original = redis.Redis.__init__
+
+    def counted(self: redis.Redis, *args: Any, **kwargs: Any) -> None:
+        nonlocal built
+        built += 1
+        original(self, *args, **kwargs)
+
+    with mock.patch.object(redis.Redis, "__init__", counted):
+        for _ in range(5):
+            assert client.get("/mon-ent/").status_code == 200
+    assert built == 0
 
 
 def test_a_password_change_ends_the_other_sessions_in_redis(
