@@ -20,6 +20,11 @@ admin.site.enable_nav_sidebar = False
 urlpatterns = [
     # Before django-oauth-toolkit's routes: signing out through a service signs out of CAS too.
     path("oidc/logout/", refuse_nul(OidcLogout.as_view()), name="oidc-logout"),
+    # The services' requests first (authorization, token, userinfo, CAS tickets): Django tries
+    # the patterns in order, and these are most of the requests. No page shares their prefixes.
+    path("", include("seuil.sso.oidc_urls")),
+    path("cas/", include("seuil.cas.urls")),
+    path("saml/", include("seuil.saml.urls")),
     path("", include("seuil.portal.urls")),
     path("", include("seuil.activation.urls")),
     path("", include("seuil.accounts.urls")),
@@ -27,9 +32,6 @@ urlpatterns = [
     path("", include("seuil.mfa.urls")),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("", include("seuil.sso.urls")),
-    path("", include("seuil.sso.oidc_urls")),
-    path("cas/", include("seuil.cas.urls")),
-    path("saml/", include("seuil.saml.urls")),
     path("admin/", admin.site.urls),
 ]
 
