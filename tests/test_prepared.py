@@ -12,11 +12,13 @@ from django.db import models
 
 from seuil.accounts.backends import SIGNED_IN
 from seuil.accounts.models import Account
+from seuil.cas.models import FOR_HOST, FOR_HOST_AND_STATUS, Kind
 from seuil.core.prepared import PreparedRead
 from seuil.people.models import Person
 from seuil.sso.chains import code_digest
 from seuil.sso.grants import ACCESS_TOKEN, GRANT, access_token_of
 from seuil.sso.models import FOR_CLIENT, Subject
+from tests.cas import register_cas
 from tests.conftest import PASSWORD
 from tests.sso import authorize_in, code_of_location, provider_settings, register_client, tokens_in
 from tests.test_oidc_session import signed_in
@@ -106,6 +108,23 @@ def test_a_codes_grant_and_an_access_token_are_read_with_all_a_request_needs(
     assert same(
         ACCESS_TOKEN, (checksum,), related, ("seuil_admitted",), django_assert_num_queries
     ).seuil_admitted
+
+
+def test_the_cas_registrations_of_a_host_are_read_with_their_service_and_status(
+    person: Person, django_assert_num_queries: Any
+) -> None:
+    register_cas("Cours", "https://Cours.Example/app/", statuses=("administratif",))
+    register_cas("Rappel", "https://cours.example/rappel/", kind=Kind.PROXY_CALLBACK)
+    values = (Kind.SERVICE, "cours.example", "administratif")
+    found = same(FOR_HOST_AND_STATUS, values, ("service",), ("is_for_status",),
+                 django_assert_num_queries)  # fmt: skip
+    assert found.prefix == "https://Cours.Example/app/"  # any case, the service's kind only
+    assert found.is_for_status is True
+    assert [r.prefix for r in FOR_HOST.all(Kind.SERVICE, "cours.example")] == [found.prefix]
+    # LIKE's wildcards in a host are letters: neither "%" nor "_" stands for the ".".
+    assert FOR_HOST.all(Kind.SERVICE, "cours%example") == []
+    assert FOR_HOST.all(Kind.SERVICE, "cours_example") == []
+    assert FOR_HOST_AND_STATUS.first(*values[:2], "etudiant").is_for_status is False  # type: ignore[union-attr]
 
 
 @pytest.mark.django_db(transaction=True)  # the threads' connections see the people

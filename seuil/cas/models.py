@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 
+from seuil.core.prepared import PreparedRead
 from seuil.mfa.session import cas_attributes
 from seuil.people.attributes import PUBLISHED, attributes_of
 from seuil.sso.chains import Sweep
@@ -115,14 +116,13 @@ class CasServiceQuerySet(models.QuerySet["CasService"]):
             return None
         if not host:
             return None
-        found = self.filter(kind=kind).select_related("service").order_by()  # sorted below
-        if host.isascii():  # the database's case-insensitive match is ASCII's only (SQLite)
-            found = found.filter(prefix__icontains=host)
-        if status is not None:
-            statuses = ServiceStatus.objects.filter(
-                service=models.OuterRef("service"), status=status
-            )
-            found = found.annotate(is_for_status=models.Exists(statuses))
+        found: list[CasService]
+        if not host.isascii():  # the database's case-insensitive match is ASCII's only (SQLite)
+            found = list(_of_kind(self, kind, status))
+        elif status is None:
+            found = FOR_HOST.all(kind, host, using=self.db)
+        else:
+            found = FOR_HOST_AND_STATUS.all(kind, host, status, using=self.db)
         covering = [entry for entry in found if covers(entry.prefix, url)]
         # The longest; of equal ones, the first in the model's order (kind, prefix).
         best = min(covering, key=lambda entry: (-len(entry.prefix), entry.prefix), default=None)
@@ -177,6 +177,30 @@ class CasService(models.Model):
 
     def __str__(self) -> str:
         return self.prefix
+
+
+def _of_kind(
+    registrations: "models.QuerySet[CasService]", kind: str, status: str | None
+) -> "models.QuerySet[CasService]":
+    found = registrations.filter(kind=kind).select_related("service").order_by()  # sorted after
+    if status is None:
+        return found
+    statuses = ServiceStatus.objects.filter(service=models.OuterRef("service"), status=status)
+    return found.annotate(is_for_status=models.Exists(statuses))
+
+
+def _for_host(kind: str, host: str, status: str | None = None) -> "models.QuerySet[CasService]":
+    # The host as a Value: the database escapes it for LIKE and adds the %s, so that the
+    # statement's parameter is the host itself (PreparedRead puts each call's there).
+    contains = models.Q(prefix__icontains=models.Value(host))
+    return _of_kind(CasService.objects.filter(contains), kind, status)
+
+
+# /cas/login and every validation read the registrations of the URL's host: compiled once.
+FOR_HOST = PreparedRead(_for_host, "seuil:prepared:kind", "seuil:prepared:host")
+FOR_HOST_AND_STATUS = PreparedRead(
+    _for_host, "seuil:prepared:kind", "seuil:prepared:host", "seuil:prepared:status"
+)
 
 
 class ServiceTicketQuerySet(models.QuerySet["ServiceTicket"]):

@@ -2,12 +2,14 @@
 
 The ORM compiles a query's SQL on every evaluation. For the wide joined SELECTs of the hot paths
 (the signed-in account with its person on every page, an OpenID Connect client with its service,
-a code's grant, an access token) that compilation is most of the read's CPU: cProfile of 300
-userinfo requests put 74 % of the view in the token's read, most of it in `as_sql` and
-`get_select`, not in the database. A `PreparedRead` builds its QuerySet once per database alias
-with sample values, keeps the compiler that compiled it, and for each call hands Django's own
-model iterable that compiler with the same SQL and the call's values: the instances, the
-`select_related` objects, the annotations and the database's converters are the ORM's.
+a code's grant, an access token, the CAS registrations of a host) that compilation is most of
+the read's CPU: cProfile of 300 userinfo requests put 74 % of the view in the token's read, most
+of it in `as_sql` and `get_select`, not in the database. A `PreparedRead` builds its QuerySet
+once per database alias with sample values, keeps the compiler that compiled it, and for each
+call hands Django's own model iterable that compiler with the same SQL and the call's values:
+the instances, the `select_related` objects, the annotations and the database's converters are
+the ORM's. On PostgreSQL the same SQL each time is also what lets psycopg prepare the statement
+(SEUIL_DATABASE_PREPARE_AFTER), so that the database plans it once per connection.
 
 It leans on four things Django does not document: a Query's `get_compiler`, a compiler's
 `as_sql` and `get_converters`, and its being copied with another connection.
