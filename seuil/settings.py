@@ -535,6 +535,7 @@ OAUTH2_PROVIDER = {
         _read_key("SEUIL_OIDC_OLD_KEY_FILES", path) for path in SEUIL_OIDC_OLD_KEY_FILES
     ],
     "OAUTH2_VALIDATOR_CLASS": "seuil.sso.validator.Validator",
+    "ACCESS_TOKEN_GENERATOR": "seuil.sso.grants.new_token",  # refresh tokens too
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
     "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,

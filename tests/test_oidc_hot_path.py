@@ -115,6 +115,13 @@ def test_a_token_request_reads_one_row_set_and_writes_in_one_transaction(
     assert counted(queries) == 6, "\n".join(q["sql"] for q in queries.captured_queries)
 
 
+def test_tokens_are_256_random_bits_each(person: Person, oidc: Client) -> None:
+    issued = [tokens_in(signed_in(person), oidc) for _ in range(2)]
+    values = [t[name] for t in issued for name in ("access_token", "refresh_token")]
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{43}", value) for value in values), values
+    assert len(set(values)) == 4
+
+
 def test_a_userinfo_request_is_one_statement(person: Person, oidc: Client) -> None:
     tokens = tokens_in(signed_in(person), oidc)
     with CaptureQueriesContext(connection) as queries:

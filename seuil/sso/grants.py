@@ -7,12 +7,15 @@ paths, each in one statement or once per worker:
   everything a userinfo request reads;
 - the signing key and its `kid`, made from the settings' PEM once per worker (immutable data:
   every host computes the same from the same key);
-- the resources (RFC 8707) a token request may carry, checked against its grant's.
+- the resources (RFC 8707) a token request may carry, checked against its grant's;
+- new access and refresh tokens.
 """
 
 import hashlib
 import json
+import secrets
 from functools import lru_cache
+from typing import Any
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Subquery
@@ -63,6 +66,13 @@ def _access_token(checksum: str) -> "models.QuerySet[AccessToken]":
 # Compiled once per worker (seuil.core.prepared): the SQL of these joins was most of the read.
 GRANT = PreparedRead(_grant, "seuil:prepared:code")
 ACCESS_TOKEN = PreparedRead(_access_token, "seuil:prepared:checksum")
+
+
+def new_token(request: Any, refresh_token: bool = False) -> str:
+    """An access or refresh token (django-oauth-toolkit's ACCESS_TOKEN_GENERATOR): 256 random
+    bits, URL-safe. oauthlib's default draws its 30 characters one at a time from the system's
+    random source, 0.05 ms of a token request's CPU for its two tokens; this is one draw."""
+    return secrets.token_urlsafe(32)
 
 
 def grant_of(code: str) -> Grant | None:
