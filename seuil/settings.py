@@ -588,6 +588,8 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 elif _database["ENGINE"] == "django.db.backends.postgresql":
+    # Django's, with a health check that asks the connection's socket before it sends SELECT 1.
+    _database["ENGINE"] = "seuil.core.postgresql"
     _database["CONN_HEALTH_CHECKS"] = True
     # A statement run this many times on a connection is prepared there (psycopg's server-side
     # binding), so PostgreSQL plans it once per connection, not once per execution, as pgjdbc
