@@ -10,10 +10,14 @@ session's sign-in time and methods (auth_time, acr, amr), checked against the pu
 relying party would; and the methods of a sign-in live on its chain (sso.Chain.methods)."""
 
 import re
+import urllib.parse
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from types import SimpleNamespace
 from typing import Any
+from unittest import mock
 
+import oauthlib.common
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
@@ -113,6 +117,44 @@ def test_a_token_request_reads_one_row_set_and_writes_in_one_transaction(
         "RELEASE",
     ]
     assert counted(queries) == 6, "\n".join(q["sql"] for q in queries.captured_queries)
+
+
+def test_an_authorization_parses_its_query_once_for_each_of_oauthlibs_requests(
+    person: Person, oidc: Client
+) -> None:
+    """seuil.sso.server: oauthlib parsed the query string again for each parameter it checks for
+    duplicates (14 parses of an authorization in all); the view's request and the code's are two."""
+    browser = signed_in(person)
+    parsed = 0
+
+    def parse_qsl(*args: Any, **kwargs: Any) -> Any:
+        nonlocal parsed
+        parsed += 1
+        return urllib.parse.parse_qsl(*args, **kwargs)
+
+    counting = SimpleNamespace(**{**vars(urllib.parse), "parse_qsl": parse_qsl})
+    with mock.patch.object(oauthlib.common, "urlparse", counting):
+        answer, _ = authorize_in(browser, oidc)
+    assert "code=" in answer["Location"]
+    # Each of the two requests: its parameters, then the list of them; the redirect's query,
+    # to which the code is added, twice.
+    assert parsed == 6
+
+
+@pytest.mark.parametrize("repeated", ["client_id", "scope", "state"])
+def test_a_repeated_parameter_is_still_refused(person: Person, oidc: Client, repeated: str) -> None:
+    """OAuth 2.0 §3.1: parameters "MUST NOT be included more than once"; oauthlib answers any
+    such request with an error page, not a redirect (which of the values is the service's?)."""
+    browser = signed_in(person)
+    query = {
+        "response_type": "code", "client_id": oidc.client_id, "redirect_uri": oidc.redirect_uri,
+        "scope": "openid", "state": "s", "nonce": "n", "code_challenge": "c" * 43,
+        "code_challenge_method": "S256",
+    }  # fmt: skip
+    pairs = [*query.items(), (repeated, query[repeated])]
+    answer = browser.get("/oidc/authorize/?" + urllib.parse.urlencode(pairs))
+    assert answer.status_code == 400
+    assert f"Duplicate {repeated} parameter" in answer.content.decode()
 
 
 def test_tokens_are_256_random_bits_each(person: Person, oidc: Client) -> None:
