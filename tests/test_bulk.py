@@ -51,3 +51,20 @@ def test_a_model_with_init_receivers_is_built_through_its_init() -> None:
 def test_an_unknown_field_is_refused() -> None:
     with pytest.raises(TypeError, match="no field nom"):
         bulk.builder(Person, "nom")
+
+
+@pytest.mark.django_db
+def test_insert_one_writes_what_save_writes_and_reads_back_the_drawn_key() -> None:
+    from seuil.sso.chains import Chain
+
+    now = timezone.now()
+    facts = {"sign_on": "s1", "signed_in_at": now, "methods": {"pwd": 1.5}, "created_at": now}
+    saved = Chain.objects.create(code="a" * 64, **facts)
+    inserted = bulk.insert_one(Chain(code="b" * 64, **facts))
+    assert inserted.pk is not None
+    assert inserted.pk != saved.pk
+    assert not inserted._state.adding
+    assert inserted._state.db == "default"
+    mine, theirs = (values(Chain.objects.get(pk=c.pk)) for c in (inserted, saved))  # type: ignore[arg-type]
+    assert {**mine, "id": None, "code": None} == {**theirs, "id": None, "code": None}
+    assert mine["methods"] == {"pwd": 1.5}

@@ -14,6 +14,7 @@ from django.db import models
 from django.utils import timezone
 from oauth2_provider.models import Grant, RefreshToken
 
+from seuil.core.bulk import insert_one
 from seuil.core.hooks import EndedSession
 
 
@@ -56,13 +57,14 @@ class ChainQuerySet(models.QuerySet["Chain"]):
         now = timezone.now()
         if SWEEP.due(now):
             self.filter(created_at__lt=now - lifetime()).delete()
-        return self.create(
+        chain = self.model(
             code=code,
             sign_on=sign_on,
             signed_in_at=signed_in_at,
             methods=methods or {},
             created_at=now,
         )
+        return insert_one(chain, using=self.db)  # each authorization: not compiled each time
 
     def revoke(self) -> int:
         """Every token these chains issued, and the codes not yet redeemed."""

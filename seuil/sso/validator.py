@@ -33,6 +33,7 @@ from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauthlib.common import Request
 
+from seuil.core.bulk import insert_one
 from seuil.mfa.session import acr_of, amr_of
 from seuil.sso.chains import Chain, code_digest
 from seuil.sso.claims import SCOPE_OF
@@ -244,12 +245,14 @@ class Validator(OAuth2Validator):  # type: ignore[misc]
         key, header = signing(oauth2_settings.OIDC_RSA_PRIVATE_KEY)
         signed = jwt.JWT(header=header, claims=json.dumps(id_token, default=str))
         signed.make_signed_token(key)
-        row = IDToken.objects.create(
-            user=request.user,
-            scope=request.scope or " ".join(request.scopes),
-            expires=expiration_time,
-            jti=id_token["jti"],
-            application=request.client,
+        row = insert_one(
+            IDToken(
+                user=request.user,
+                scope=request.scope or " ".join(request.scopes),
+                expires=expiration_time,
+                jti=id_token["jti"],
+                application=request.client,
+            )
         )
         request.access_token = row
         request.id_token = row
@@ -281,7 +284,7 @@ class Validator(OAuth2Validator):  # type: ignore[misc]
             resource=request.resource,
         )
         set_token_value(access, token["access_token"])
-        access.save()
+        insert_one(access)  # the three rows of a token request: not compiled each time
         if token.get("refresh_token"):
             family = uuid.uuid4()
             refresh = RefreshToken(
@@ -292,7 +295,7 @@ class Validator(OAuth2Validator):  # type: ignore[misc]
                 resource=request.resource,
             )
             set_token_value(refresh, token["refresh_token"])
-            refresh.save()
+            insert_one(refresh)
             Chain.objects.filter(code=code_digest(request.code)).update(family=family)
         return None
 
