@@ -537,6 +537,7 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "seuil.sso.validator.Validator",
     "ACCESS_TOKEN_GENERATOR": "seuil.sso.grants.new_token",  # refresh tokens too
     "OIDC_SERVER_CLASS": "seuil.sso.server.Server",  # oauthlib's, parsing each query once
+    "OAUTH2_BACKEND_CLASS": "seuil.sso.server.Backend",  # the toolkit's, its URI made once
     "OIDC_RP_INITIATED_LOGOUT_ENABLED": True,
     "OIDC_RP_INITIATED_LOGOUT_ALWAYS_PROMPT": False,
     "OIDC_RP_INITIATED_LOGOUT_STRICT_REDIRECT_URIS": True,

@@ -157,6 +157,25 @@ def test_a_repeated_parameter_is_still_refused(person: Person, oidc: Client, rep
     assert f"Duplicate {repeated} parameter" in answer.content.decode()
 
 
+def test_a_state_with_characters_django_leaves_unescaped_comes_back_whole(
+    person: Person, oidc: Client
+) -> None:
+    """seuil.sso.server.Backend escapes for oauthlib what Django's get_full_path leaves as it is
+    ("[", "]", "|"), as the toolkit does; the service gets its state back unchanged."""
+    verifier_challenge = {"code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}
+    query = urllib.parse.urlencode(
+        {
+            "response_type": "code", "client_id": oidc.client_id,
+            "redirect_uri": oidc.redirect_uri, "scope": "openid", "nonce": "n",
+            "code_challenge_method": "S256", **verifier_challenge,
+        }
+    )  # fmt: skip
+    answer = signed_in(person).get(f"/oidc/authorize/?{query}&state=[a|b]")
+    returned = urllib.parse.parse_qs(urllib.parse.urlsplit(answer["Location"]).query)
+    assert returned["state"] == ["[a|b]"]
+    assert returned["code"]
+
+
 def test_tokens_are_256_random_bits_each(person: Person, oidc: Client) -> None:
     issued = [tokens_in(signed_in(person), oidc) for _ in range(2)]
     values = [t[name] for t in issued for name in ("access_token", "refresh_token")]
