@@ -26,6 +26,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from joserfc import jwt
 from joserfc.jwk import KeySet
+from oauth2_provider.models import Grant
 
 from seuil.accounts.sessions import METHODS
 from seuil.mfa.session import REFEDS_MFA, REFEDS_SFA
@@ -211,15 +212,25 @@ def test_an_authorization_with_a_live_session_reads_the_service_once_and_writes_
         answer, _verifier = authorize_in(browser, oidc)
     assert answer.status_code == 302
     assert "code=" in answer["Location"]
+    # The grant and its chain (the session, its sign-in's time and methods): on PostgreSQL one
+    # statement, its own transaction; on SQLite two in one transaction.
+    written = (
+        ["WITH oauth2_provider_grant"]
+        if connection.vendor == "postgresql"
+        else ["SAVEPOINT", "INSERT oauth2_provider_grant", "INSERT sso_chain", "RELEASE"]
+    )
     assert statements(queries) == [
         "SELECT sso_service",  # with its client, and whether it is for the person's status
-        "SAVEPOINT",
-        "INSERT oauth2_provider_grant",
-        "INSERT sso_chain",  # the session, its sign-in's time and methods
-        "RELEASE",
+        *written,
         "SAVEPOINT",  # the session saved (the middleware's: in Redis in production)
         "RELEASE",
     ]
+    digest = code_digest(code_of_location(answer["Location"]))
+    grant = Grant.objects.get(code=digest)
+    chain = Chain.objects.get(code=digest)
+    assert (grant.user, grant.application.client_id) == (person.account, oidc.client_id)
+    assert chain.sign_on
+    assert "pwd" in chain.methods
     # And the middleware's: the session read and saved, the account and person read.
     assert counted(queries) <= 6, "\n".join(q["sql"] for q in queries.captured_queries)
 

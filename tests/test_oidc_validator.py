@@ -1,6 +1,8 @@
-"""seuil's validator overrides only django-oauth-toolkit's public methods. One of them,
-`validate_code`, repeats the original's body so that a token request reads its grant once: this
-fails if the original starts setting anything the copy does not (issue #20 §4)."""
+"""seuil's validator overrides only django-oauth-toolkit's public methods. Two repeat the
+toolkit's code: `validate_code`, so that a token request reads its grant once, and `_new_grant`
+(the toolkit's `_create_authorization_code`, unsaved), so that an authorization writes its grant
+and chain in one statement. This fails if the toolkit's starts doing anything the copies do not
+(issue #20 §4, issue #25)."""
 
 import base64
 import json
@@ -16,6 +18,7 @@ from django.utils import timezone
 from oauth2_provider.models import AccessToken, Application, Grant
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauthlib.common import Request
+from oauthlib.oauth2.rfc6749.errors import InvalidRequestError
 
 from seuil.people.models import Person
 from seuil.sso.chains import Chain, code_digest, token_digest
@@ -144,3 +147,42 @@ def test_a_token_request_may_not_widen_the_resources_of_its_grant(
     assert AccessToken.objects.get(
         token_checksum=token_digest(redeemed.json()["access_token"])
     ).resource == [granted]
+
+
+@pytest.mark.parametrize("method", ["S256", "plain"])
+def test_the_new_grant_is_the_row_the_toolkit_writes(
+    make_person: Callable[..., Person], oidc: Client, method: str
+) -> None:
+    """Validator._new_grant builds django-oauth-toolkit's `_create_authorization_code` row, unsaved,
+    so that the grant and its chain go in one statement: the same fields and values, and the same
+    refusal of a "plain" PKCE challenge; this fails on the upgrade of the toolkit that changes
+    its own."""
+    person = make_person(password=PASSWORD, start_date=date(2020, 1, 1))
+    application = Application.objects.get(client_id=oidc.client_id)
+
+    def request() -> Request:
+        made = Request(f"{ISSUER}/oidc/authorize/")
+        made.client, made.user, made.redirect_uri = application, person.account, oidc.redirect_uri
+        made.scopes, made.nonce, made.claims = ["openid", "profile"], "n", {"userinfo": {}}
+        made.code_challenge, made.code_challenge_method = "c" * 43, method
+        return made
+
+    def row(grant: Grant) -> dict[str, Any]:
+        skipped = {"id", "code", "expires", "created", "updated"}  # drawn or timed apart
+        return {f.attname: getattr(grant, f.attname) for f in Grant._meta.concrete_fields
+                if f.name not in skipped}  # fmt: skip
+
+    if method == "plain":
+        with pytest.raises(InvalidRequestError, match="plain"):
+            OAuth2Validator()._create_authorization_code(request(), {"code": "t"})
+        with pytest.raises(InvalidRequestError, match="plain"):
+            Validator()._new_grant(request(), "m")
+        return
+    OAuth2Validator()._create_authorization_code(request(), {"code": "theirs"})  # saved
+    mine = Validator()._new_grant(request(), "mine")
+    assert mine.pk is None
+    Chain.objects.start(code="mine", sign_on="", signed_in_at=timezone.now(), grant=mine)
+    written, expected = (Grant.objects.get(code=code) for code in ("mine", "theirs"))
+    assert row(written) == row(expected)
+    assert abs(written.expires - expected.expires) < timedelta(seconds=5)
+    assert Chain.objects.filter(code="mine").exists()

@@ -3,11 +3,12 @@
 For a 100,000-person feed, bulk_create spends most of its time assembling SQL value by value.
 """
 
+import contextlib
 import operator
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from django.db import connections, models
+from django.db import connections, models, transaction
 from django.db.models import signals
 from django.db.models.base import ModelState
 
@@ -171,3 +172,24 @@ def insert_one(instance: M, *, using: str = "default") -> M:
             cursor.execute(sql, params)
     instance._state.adding, instance._state.db = False, using
     return instance
+
+
+def write_together(
+    writes: Sequence[tuple[str, list[Any]]], *, using: str = "default", atomic_on_sqlite: bool
+) -> None:
+    """Writes (SQL and parameters, as insert_statement makes them) in one round trip where the
+    database allows: on PostgreSQL one statement, a WITH whose parts are all the writes but the
+    last (PostgreSQL runs every data-modifying part), which succeeds or fails as a whole without
+    a BEGIN and a COMMIT of its own; on SQLite the statements one after the other, in the
+    caller's transaction (`atomic_on_sqlite` opens one)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            *parts, (last, params) = writes
+            clauses = ", ".join(f'"w{n}" AS ({sql})' for n, (sql, _) in enumerate(parts))
+            values = [value for _, part in parts for value in part]
+            cursor.execute(f"WITH {clauses} {last}" if parts else last, [*values, *params])
+            return
+        with transaction.atomic(using=using) if atomic_on_sqlite else contextlib.nullcontext():
+            for sql, params in writes:
+                cursor.execute(sql, params)

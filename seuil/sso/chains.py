@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from oauth2_provider.models import Grant, RefreshToken
 
-from seuil.core.bulk import insert_one
+from seuil.core.bulk import insert_one, insert_statement, write_together
 from seuil.core.hooks import EndedSession
 
 
@@ -51,9 +51,14 @@ class ChainQuerySet(models.QuerySet["Chain"]):
         sign_on: str,
         signed_in_at: Any,
         methods: dict[str, float] | None = None,
+        grant: Grant | None = None,
     ) -> "Chain":
-        """Record a new code; chains older than a session's lifetime go now and then (no token
-        of theirs may live on: validate_refresh_token refuses a chain past its lifetime)."""
+        """Record a new code, with its grant (unsaved) if given: on PostgreSQL both rows in one
+        statement, without a transaction of their own; on SQLite in one transaction. Neither is
+        compiled by the ORM: this is every authorization. (Written with a grant, the chain's
+        primary key is not read back.) Chains older than a session's lifetime go now and then
+        (no token of theirs may live on: validate_refresh_token refuses a chain past its
+        lifetime)."""
         now = timezone.now()
         if SWEEP.due(now):
             self.filter(created_at__lt=now - lifetime()).delete()
@@ -64,7 +69,13 @@ class ChainQuerySet(models.QuerySet["Chain"]):
             methods=methods or {},
             created_at=now,
         )
-        return insert_one(chain, using=self.db)  # each authorization: not compiled each time
+        if grant is None:
+            return insert_one(chain, using=self.db)
+        writes = [insert_statement(row, using=self.db) for row in (grant, chain)]
+        write_together(writes, using=self.db, atomic_on_sqlite=True)
+        for row in (grant, chain):
+            row._state.adding, row._state.db = False, self.db
+        return chain
 
     def revoke(self) -> int:
         """Every token these chains issued, and the codes not yet redeemed."""

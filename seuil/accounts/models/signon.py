@@ -18,7 +18,7 @@ from django.db import connections, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from seuil.core import hooks
-from seuil.core.bulk import insert_statement
+from seuil.core.bulk import insert_statement, write_together
 
 
 def _store(session_key: str) -> Any:
@@ -41,16 +41,7 @@ class SignOnQuerySet(models.QuerySet["SignOn"]):
         writes = [insert_statement(sign_on, using=using), _last_login(account, at, using)]
         if audit is not None:
             writes.append(insert_statement(audit, using=using))
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                *parts, (last, params) = writes
-                clauses = ", ".join(f'"w{n}" AS ({sql})' for n, (sql, _) in enumerate(parts))
-                values = [value for _, part in parts for value in part]
-                cursor.execute(f"WITH {clauses} {last}", [*values, *params])
-            else:
-                for sql, params in writes:
-                    cursor.execute(sql, params)
+        write_together(writes, using=using, atomic_on_sqlite=False)
         account.last_login = at
         for saved in (sign_on, audit):
             if saved is not None:
