@@ -12,6 +12,7 @@ from django.db import models
 
 from seuil.accounts.backends import SIGNED_IN
 from seuil.accounts.models import Account
+from seuil.accounts.models.account import SIGN_IN_FACTS, SIGNING_IN
 from seuil.cas.models import FOR_HOST, FOR_HOST_AND_STATUS, Kind
 from seuil.core.prepared import PreparedRead
 from seuil.people.models import Person
@@ -78,6 +79,15 @@ def test_the_signed_in_account_is_read_with_its_person(
         != person.account.pk
     )
     assert SIGNED_IN.first(-1) is None
+
+
+def test_the_account_a_password_is_checked_for_is_read_with_its_person_and_facts(
+    person: Person, django_assert_num_queries: Any
+) -> None:
+    login = person.account.login
+    found = same(SIGNING_IN, (login,), ("person",), tuple(SIGN_IN_FACTS), django_assert_num_queries)
+    assert found.pk == person.account.pk
+    assert SIGNING_IN.first("nobody") is None
 
 
 def test_an_oidc_client_is_read_with_its_service_and_the_status_asked(
