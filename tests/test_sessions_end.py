@@ -11,9 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import time_machine
+from django.db import OperationalError
 from django.test import Client as Browser
 from django.utils import timezone
 
+from seuil.accounts.models import SignOn
 from seuil.accounts.services import change_password, reset_password
 from seuil.activation.models import Sesame
 from seuil.cas.models import ProxyGrantingTicket, ServiceTicket
@@ -172,6 +174,30 @@ def test_every_ending_calls_the_registered_handlers_once_with_the_sign_on(
         (person.account.pk, sign_on, "lock")
     ]
     assert [service for service, _ticket in heard[0].data["seuil_cas_tickets"]] == [cas_service.url]
+
+
+def test_a_database_gone_half_way_through_an_ending_leaves_every_session_as_it_was(
+    person: Person, cas_service: Endpoint, oidc: Client
+) -> None:
+    """The handlers write in the ending's transaction: when one fails (PostgreSQL crashed
+    between the session's rows and the tokens'), nothing is ended here while it lives at a
+    service; the person's session and their tokens still work, and no logout was sent."""
+    held = signed_in_everywhere(person.account.login, cas_service, oidc)
+
+    def crashed(ended: hooks.EndedSession) -> None:
+        raise OperationalError("server closed the connection unexpectedly")
+
+    hooks.after_session_end(crashed)  # last: the tokens' and tickets' handlers ran before it
+    try:
+        with pytest.raises(OperationalError):
+            person.account.lock("compte compromis")
+    finally:
+        hooks.forget_session_handler(crashed)
+    assert SignOn.objects.filter(account=person.account).exists()
+    assert held.browser.get("/mon-ent/").status_code == 200
+    assert userinfo_in(Browser(), held.access).status_code == 200
+    assert ProxyGrantingTicket.objects.exists()
+    assert cas_service.wait(timeout=0.5) == []  # no single logout for a session still open
 
 
 def test_a_session_that_outlives_its_maximum_ends_everywhere_at_its_next_request(

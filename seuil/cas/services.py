@@ -10,10 +10,11 @@ import uuid
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from functools import cache
+from functools import cache, partial
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.db import transaction
 
 from seuil.cas.models import ProxyGrantingTicket
 from seuil.core.http import back_channel_opener, is_loopback_host
@@ -95,5 +96,5 @@ def single_logout(*, tickets: Iterable[tuple[str, str]], sso: str) -> None:
     not answer never holds up the sign-out."""
     if sso:
         ProxyGrantingTicket.objects.filter(sso=sso).delete()
-    for service, ticket in tickets:
-        _pool().submit(_send_logout, service, ticket)
+    for service, ticket in tickets:  # once the session's end is committed, never before
+        transaction.on_commit(partial(_pool().submit, _send_logout, service, ticket), robust=True)

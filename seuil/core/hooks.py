@@ -8,12 +8,12 @@ Whenever the write path records changed accounts, each callback is called with t
 the transaction commits (never if it rolls back). A callback that raises is logged and does not
 affect the others nor the change, which stays recorded for a worker to consume.
 
-The same holds for sessions: the protocols above (CAS, OpenID Connect, SAML) register with
+For sessions, the protocols above (CAS, OpenID Connect, SAML) register with
 `after_session_end` what they do when a person's session ends, whichever layer ended it (a
-sign-out, a password change, HR's lock, the nightly expiry).
+sign-out, a password change, HR's lock, the nightly expiry): in the ending's transaction, their
+work outside the database deferred to its commit.
 """
 
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -21,7 +21,6 @@ from typing import Any
 
 from django.db import transaction
 
-logger = logging.getLogger(__name__)
 Callback = Callable[[list[int]], None]
 _callbacks: list[Callback] = []
 
@@ -71,8 +70,11 @@ _session_handlers: list[SessionHandler] = []
 def after_session_end(handler: SessionHandler) -> SessionHandler:
     """Register what a protocol does when a session ends (its single logout, its tokens
     revoked), from an `AppConfig.ready()`; usable as a decorator, harmless twice. The accounts
-    layer ends sessions and calls each handler once per session, after the commit, in the order
-    registered; a handler that raises is logged and does not stop the others."""
+    layer ends sessions and calls each handler once per session, in the order registered, in
+    the transaction that ends them: what a handler writes commits with the session's end or not
+    at all, and what it does outside the database (a logout sent, a thread started) it defers
+    with `transaction.on_commit`. A handler that raises rolls the whole end back: the sessions
+    stay as they were, never ended here and alive at a service (a database gone half-way)."""
     if handler not in _session_handlers:
         _session_handlers.append(handler)
     return handler
@@ -84,10 +86,7 @@ def forget_session_handler(handler: SessionHandler) -> None:
 
 
 def sessions_ended(ended: Iterable[EndedSession]) -> None:
-    """Called by the accounts layer once the sessions are gone."""
+    """Called by the accounts layer in the transaction that ends the sessions."""
     for session in ended:
         for handler in list(_session_handlers):
-            try:
-                handler(session)
-            except Exception:
-                logger.exception("a session-end handler failed: %r", handler)
+            handler(session)

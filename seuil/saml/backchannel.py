@@ -24,7 +24,7 @@ from threading import Event
 from urllib.parse import urlsplit
 
 from defusedxml import ElementTree
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connections, transaction
 from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256
 
 from seuil.accounts.models import Account
@@ -58,7 +58,7 @@ def session_ended(ended: EndedSession) -> None:
         return
     signed_in = signed_in_of(ended.data)
     if signed_in and queue(account_id=ended.account_id, signed_in=signed_in, why=ended.why):
-        _schedule()
+        transaction.on_commit(_schedule, robust=True)  # the queued rows, once committed
 
 
 def key_of(entry: SignedIn, account_id: int) -> str:

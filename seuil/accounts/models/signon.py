@@ -52,14 +52,25 @@ class SignOnQuerySet(models.QuerySet["SignOn"]):
         return int(self.filter(signed_in_at__lt=now - lifetime()).delete()[0])
 
     def end(self, *, why: str, data: dict[str, Any] | None = None) -> int:
-        """End these sessions: their rows now, in the caller's transaction; after the commit, each
-        session's store (its data read first, unless `data` gives it, for the request's own
-        session) and the protocols' handlers. Return how many."""
+        """End these sessions, in one transaction (the caller's, if any): their rows, and what
+        the protocols' handlers write (tokens revoked, tickets voided, logouts queued), so that
+        a database that goes away half-way leaves every session as it was, never ended here and
+        alive at a service. Each session's data is read first (unless `data` gives it, for the
+        request's own session); after the commit, its store is emptied and the handlers' own
+        after-commit work (the logouts sent) runs. Return how many."""
         rows = list(self.values_list("id", "account_id", "session_key"))
         if not rows:
             return 0
-        self.model.objects.filter(id__in=[row[0] for row in rows]).delete()
-        transaction.on_commit(partial(_ended, rows, why, data), using=self.db, robust=True)
+        ended = [
+            hooks.EndedSession(account_id, sign_on, _data_of(session_key, data), why)
+            for sign_on, account_id, session_key in rows
+        ]
+        with transaction.atomic(using=self.db):
+            self.model.objects.filter(id__in=[row[0] for row in rows]).delete()
+            hooks.sessions_ended(ended)
+        if data is None:
+            keys = [key for _, _, key in rows if key]
+            transaction.on_commit(partial(_forget, keys), using=self.db, robust=True)
         return len(rows)
 
 
@@ -77,17 +88,17 @@ def _last_login(account: Any, at: datetime, using: str) -> tuple[str, list[Any]]
     return sql, [field.get_db_prep_save(at, connection), account.pk]
 
 
-def _ended(rows: list[tuple[str, int, str]], why: str, data: dict[str, Any] | None) -> None:
-    ended = []
-    for sign_on, account_id, session_key in rows:
-        held = data
-        if held is None:
-            store = _store(session_key)
-            held = dict(store.load()) if session_key else {}
-            if session_key:
-                store.delete(session_key)
-        ended.append(hooks.EndedSession(account_id, sign_on, held, why))
-    hooks.sessions_ended(ended)
+def _data_of(session_key: str, data: dict[str, Any] | None) -> dict[str, Any]:
+    if data is not None:
+        return data
+    return dict(_store(session_key).load()) if session_key else {}
+
+
+def _forget(session_keys: list[str]) -> None:
+    """The ended sessions' stores, once their end is committed (the request's own session is
+    flushed by its request)."""
+    for key in session_keys:
+        _store(key).delete(key)
 
 
 def lifetime() -> timedelta:
