@@ -48,12 +48,17 @@ class SesameQuerySet(models.QuerySet["Sesame"]):
     def verify(self, login: str, code: str) -> "Sesame | None":
         """The login's live, unexpired Sésame if the code matches it. Whatever the reason for a
         failure (unknown login, wrong, used, revoked or expired code), the work is the same."""
-        sesame = (
+        # The account by its login, then its Sésame by the account (one live per account,
+        # sesame_one_live_per_account), whatever the planner knows: joined on the login, a table
+        # of Sésames without statistics yet (just issued to a new intake) was walked whole, 3.3 ms
+        # for 3,000 on PostgreSQL, where this is two index lookups (0.06 ms).
+        account = Account.objects.filter(login=login.strip().lower()).values("pk")[:1]
+        found = (
             self.live()
-            .filter(account__login=login.strip().lower(), expires_at__gt=timezone.now())
+            .filter(account_id=models.Subquery(account), expires_at__gt=timezone.now())
             .select_related("account", "account__person")
-            .first()
         )
+        sesame = next(iter(found[:1]), None)
         matches = sesame_matches(code, sesame.digest if sesame else _NO_SESAME)
         # Void for a closed account even before the nightly job revokes it.
         return sesame if sesame and matches and sesame.account.state_on() not in CLOSED else None
