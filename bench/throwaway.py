@@ -18,6 +18,7 @@ def people_with_sesames(count: int) -> list[tuple[str, str]]:
     from django.db import transaction
 
     from seuil.activation.models import Sesame
+    from seuil.core import bulk
     from seuil.people.importing import parse_people_csv
     from seuil.people.models import Person
 
@@ -28,7 +29,10 @@ def people_with_sesames(count: int) -> list[tuple[str, str]]:
     Person.objects.import_rows(found)
     with transaction.atomic():
         accounts = [p.account for p in Person.objects.select_related("account")]
-        return [(account.login, Sesame.issue(account)[1]) for account in accounts]
+        issued = [(account.login, Sesame.issue(account)[1]) for account in accounts]
+    if len(issued) >= bulk.REFRESH_AFTER:  # as `seuil issue_sesame` does after an intake's
+        bulk.refresh_statistics(Sesame)
+    return issued
 
 
 @contextlib.contextmanager

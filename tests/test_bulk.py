@@ -68,3 +68,56 @@ def test_insert_one_writes_what_save_writes_and_reads_back_the_drawn_key() -> No
     mine, theirs = (values(Chain.objects.get(pk=c.pk)) for c in (inserted, saved))  # type: ignore[arg-type]
     assert {**mine, "id": None, "code": None} == {**theirs, "id": None, "code": None}
     assert mine["methods"] == {"pwd": 1.5}
+
+
+def analyses(table: str) -> int:
+    """How many times the table's planner statistics were made: PostgreSQL counts them; SQLite
+    keeps them in sqlite_stat1 (emptied first by `forget_analyses`)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute(
+                "SELECT analyze_count FROM pg_stat_user_tables WHERE relname = %s", [table]
+            )
+        else:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            if not cursor.fetchone()[0]:
+                return 0
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = %s", [table])
+        return int(cursor.fetchone()[0])
+
+
+def forget_analyses(*tables: str) -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone()[0]:
+            for table in tables:
+                cursor.execute("DELETE FROM sqlite_stat1 WHERE tbl = %s", [table])
+
+
+@pytest.mark.django_db(transaction=True)  # committed rows, as an import's
+def test_a_bulk_import_refreshes_the_planners_statistics_after_its_commit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Until autovacuum's next pass PostgreSQL takes a table just filled for empty, and plans
+    the first sign-ins and activations for that (bulk.refresh_statistics)."""
+    from django.db import connection
+
+    from seuil.people.importing import parse_people_csv
+
+    if connection.vendor == "sqlite":
+        forget_analyses("people_person", "accounts_account")
+    monkeypatch.setattr(bulk, "REFRESH_AFTER", 3)
+    header = "status;external_id;first_name;last_name;birth_date;start_date;end_date\n"
+    rows = [f"administratif;S{n};Zoé;Stat{n};1980-01-01;2026-01-01;\n" for n in range(5)]
+    people, errors = parse_people_csv((header + "".join(rows)).encode())
+    assert not errors
+    before = {table: analyses(table) for table in ("people_person", "accounts_account")}
+    Person.objects.import_rows(people[:2])  # fewer than REFRESH_AFTER: autovacuum's business
+    assert {table: analyses(table) for table in before} == before
+    Person.objects.import_rows(people[2:])  # three newcomers
+    assert all(analyses(table) > count for table, count in before.items())

@@ -193,3 +193,20 @@ def write_together(
         with transaction.atomic(using=using) if atomic_on_sqlite else contextlib.nullcontext():
             for sql, params in writes:
                 cursor.execute(sql, params)
+
+
+# A bulk change of at least this many rows refreshes its tables' statistics at once.
+REFRESH_AFTER = 500
+
+
+def refresh_statistics(*tables: type[models.Model], using: str = "default") -> None:
+    """The planner's statistics of these models' tables (ANALYZE, on either database), after a
+    bulk change: until autovacuum's next pass, a minute or more later, PostgreSQL takes a table
+    just filled for empty and plans for that. A new intake's Sésames, all issued at once, made
+    each activation's check and spending of its Sésame walk all of them (3.3 ms and 0.8 ms of the
+    database's CPU for 3,000, where index lookups take 0.06)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        for model in tables:
+            # Only a model's own table name is interpolated.
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")

@@ -146,6 +146,10 @@ class PersonQuerySet(PublishedQuerySet["Person"]):
                     AuditEvent.record(
                         Action.REGISTERED, actor=actor, count=len(logins), logins=logins
                     )
+                if len(accounts) >= bulk.REFRESH_AFTER:  # the first sign-ins' plans, right
+                    transaction.on_commit(
+                        functools.partial(bulk.refresh_statistics, Account, Person, using=self.db)
+                    )
             return result
 
         return _retrying_on_conflict(plan_and_write)

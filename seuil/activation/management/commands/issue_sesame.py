@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from seuil.activation.letter import Letter, render_letters
 from seuil.activation.models import Sesame
-from seuil.core import commands
+from seuil.core import bulk, commands
 from seuil.people.models import Person, Status
 
 
@@ -85,6 +85,8 @@ class Command(commands.Command):
                         _("impossible d'écrire %(file)s : %(error)s")
                         % {"file": letter, "error": error.strerror}
                     ) from None
+        if len(issued) >= bulk.REFRESH_AFTER:  # an intake's: the activations' plans, right
+            bulk.refresh_statistics(Sesame)
         self._report(issued, live, letter)
 
     def _people(self, logins: list[str], not_activated: bool, status: str | None) -> list[Person]:
