@@ -200,6 +200,24 @@ def test_a_database_gone_half_way_through_an_ending_leaves_every_session_as_it_w
     assert cas_service.wait(timeout=0.5) == []  # no single logout for a session still open
 
 
+def test_a_handler_that_fails_for_a_bug_is_logged_and_the_session_still_ends_everywhere(
+    person: Person, cas_service: Endpoint, oidc: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    held = signed_in_everywhere(person.account.login, cas_service, oidc)
+
+    def broken(ended: hooks.EndedSession) -> None:
+        raise ValueError("a bug")
+
+    hooks.after_session_end(broken)
+    try:
+        person.account.lock("compte compromis")
+    finally:
+        hooks.forget_session_handler(broken)
+    assert "a session-end handler failed" in caplog.text
+    assert not SignOn.objects.filter(account=person.account).exists()
+    assert_ended(held, cas_service, oidc)
+
+
 def test_a_session_that_outlives_its_maximum_ends_everywhere_at_its_next_request(
     person: Person, cas_service: Endpoint, oidc: Client, settings: Any
 ) -> None:

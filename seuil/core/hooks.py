@@ -14,6 +14,7 @@ sign-out, a password change, HR's lock, the nightly expiry): in the ending's tra
 work outside the database deferred to its commit.
 """
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -21,6 +22,9 @@ from typing import Any
 
 from django.db import transaction
 
+from seuil.core.outages import store_away
+
+logger = logging.getLogger(__name__)
 Callback = Callable[[list[int]], None]
 _callbacks: list[Callback] = []
 
@@ -73,8 +77,9 @@ def after_session_end(handler: SessionHandler) -> SessionHandler:
     layer ends sessions and calls each handler once per session, in the order registered, in
     the transaction that ends them: what a handler writes commits with the session's end or not
     at all, and what it does outside the database (a logout sent, a thread started) it defers
-    with `transaction.on_commit`. A handler that raises rolls the whole end back: the sessions
-    stay as they were, never ended here and alive at a service (a database gone half-way)."""
+    with `transaction.on_commit`. PostgreSQL or Redis going away in a handler rolls the whole
+    end back: the sessions stay as they were, never ended here and alive at a service. Any other
+    error undoes that handler's writes only, and is logged."""
     if handler not in _session_handlers:
         _session_handlers.append(handler)
     return handler
@@ -86,7 +91,15 @@ def forget_session_handler(handler: SessionHandler) -> None:
 
 
 def sessions_ended(ended: Iterable[EndedSession]) -> None:
-    """Called by the accounts layer in the transaction that ends the sessions."""
+    """Called by the accounts layer in the transaction that ends the sessions. Each handler in
+    a savepoint of its own: one that fails for a bug is logged and undone alone, the others and
+    the end stand (as a logout no service answers); PostgreSQL or Redis away undoes it all."""
     for session in ended:
         for handler in list(_session_handlers):
-            handler(session)
+            try:
+                with transaction.atomic():
+                    handler(session)
+            except Exception as error:
+                if store_away(error):
+                    raise
+                logger.exception("a session-end handler failed: %r", handler)
