@@ -95,6 +95,23 @@ def test_requests_reuse_one_redis_client(
     assert built == 0
 
 
+def test_an_unchanged_session_only_slides_its_timeout_and_keeps_a_change_made_meanwhile(
+    redis_sessions: redis.Redis, make_person: Callable[..., Person], settings: Any
+) -> None:
+    client = signed_in(make_person(password=PASSWORD))
+    key = client.cookies["sessionid"].value
+    mine = cache_sessions.SessionStore(key)
+    mine.load()  # this request read it, and changes nothing
+    other = cache_sessions.SessionStore(key)
+    other["seuil_other_request"] = "kept"  # a request on another host changed it meanwhile
+    other.save()
+    (stored,) = redis_sessions.keys("*")
+    redis_sessions.expire(stored, 5)
+    mine.save()  # SESSION_SAVE_EVERY_REQUEST
+    assert redis_sessions.ttl(stored) > settings.SESSION_COOKIE_AGE - 5  # the timeout slid
+    assert cache_sessions.SessionStore(key).load()["seuil_other_request"] == "kept"
+
+
 def test_a_password_change_ends_the_other_sessions_in_redis(
     redis_sessions: redis.Redis, make_person: Callable[..., Person]
 ) -> None:

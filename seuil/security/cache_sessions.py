@@ -54,7 +54,11 @@ class SessionStore(KeyChosenAtCreate, cache.SessionStore):
                 self._draw_key()
             self._unsaved = False
             return
-        if not self._replace():
+        # Unchanged (SESSION_SAVE_EVERY_REQUEST saves every request's, for the idle timeout):
+        # only its timeout slides (EXPIRE), with nothing to serialise, and a change another
+        # request made to it meanwhile is kept, not overwritten with this request's copy.
+        written = self._replace() if self.modified else self._touch()
+        if not written:
             raise UpdateError
 
     def _add(self) -> bool:
@@ -62,6 +66,11 @@ class SessionStore(KeyChosenAtCreate, cache.SessionStore):
         store = self._cache  # type: ignore[attr-defined]  # not in the stubs
         data = self._get_session(no_load=True)  # type: ignore[attr-defined]
         return bool(store.add(self.cache_key, data, self.get_expiry_age()))
+
+    def _touch(self) -> bool:
+        """EXPIRE: the session's timeout moved, if it still exists, in one round trip."""
+        store = self._cache  # type: ignore[attr-defined]  # not in the stubs
+        return bool(store.touch(self.cache_key, self.get_expiry_age()))
 
     def _replace(self) -> bool:
         """SET XX: the session written only if it still exists, in one round trip."""
