@@ -101,7 +101,7 @@ def test_an_unchanged_session_only_slides_its_timeout_and_keeps_a_change_made_me
     client = signed_in(make_person(password=PASSWORD))
     key = client.cookies["sessionid"].value
     mine = cache_sessions.SessionStore(key)
-    mine.load()  # this request read it, and changes nothing
+    assert mine.get("_auth_user_id")  # this request read it, and changes nothing
     other = cache_sessions.SessionStore(key)
     other["seuil_other_request"] = "kept"  # a request on another host changed it meanwhile
     other.save()
