@@ -163,12 +163,12 @@ def test_a_state_with_characters_django_leaves_unescaped_comes_back_whole(
 ) -> None:
     """seuil.sso.server.Backend escapes for oauthlib what Django's get_full_path leaves as it is
     ("[", "]", "|"), as the toolkit does; the service gets its state back unchanged."""
-    verifier_challenge = {"code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"}
     query = urllib.parse.urlencode(
         {
             "response_type": "code", "client_id": oidc.client_id,
             "redirect_uri": oidc.redirect_uri, "scope": "openid", "nonce": "n",
-            "code_challenge_method": "S256", **verifier_challenge,
+            "code_challenge": "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+            "code_challenge_method": "S256",
         }
     )  # fmt: skip
     answer = signed_in(person).get(f"/oidc/authorize/?{query}&state=[a|b]")

@@ -5,7 +5,7 @@ For a 100,000-person feed, bulk_create spends most of its time assembling SQL va
 
 import contextlib
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from django.db import connections, models, transaction
@@ -38,8 +38,15 @@ def insert(objects: Sequence[models.Model], *, using: str = "default") -> None:
         list(zip(*columns, strict=True)),
         using=using,
     )
-    for instance in objects:  # saved, in `using`, as bulk_create leaves them
-        instance._state.adding, instance._state.db = False, using
+    saved(objects, using=using)
+
+
+def saved(instances: Iterable[models.Model | None], *, using: str) -> None:
+    """Instances a statement of ours wrote, left as the ORM leaves what it saves: no longer
+    being added, and in `using`. (None is skipped: an optional row not written.)"""
+    for instance in instances:
+        if instance is not None:
+            instance._state.adding, instance._state.db = False, using
 
 
 class _Prepared(dict[Any, Any]):
@@ -170,7 +177,7 @@ def insert_one(instance: M, *, using: str = "default") -> M:
             setattr(instance, pk.attname, cursor.fetchone()[0])
         else:
             cursor.execute(sql, params)
-    instance._state.adding, instance._state.db = False, using
+    saved([instance], using=using)
     return instance
 
 

@@ -14,7 +14,7 @@ from django.db import models
 from django.utils import timezone
 from oauth2_provider.models import Grant, RefreshToken
 
-from seuil.core.bulk import insert_one, insert_statement, write_together
+from seuil.core.bulk import insert_one, insert_statement, saved, write_together
 from seuil.core.hooks import EndedSession
 
 
@@ -73,8 +73,7 @@ class ChainQuerySet(models.QuerySet["Chain"]):
             return insert_one(chain, using=self.db)
         writes = [insert_statement(row, using=self.db) for row in (grant, chain)]
         write_together(writes, using=self.db, atomic_on_sqlite=True)
-        for row in (grant, chain):
-            row._state.adding, row._state.db = False, self.db
+        saved([grant, chain], using=self.db)
         return chain
 
     def revoke(self) -> int:

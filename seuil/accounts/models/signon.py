@@ -18,7 +18,7 @@ from django.db import connections, models, transaction
 from django.utils.translation import gettext_lazy as _
 
 from seuil.core import hooks
-from seuil.core.bulk import insert_statement, write_together
+from seuil.core.bulk import insert_statement, saved, write_together
 
 
 def _store(session_key: str) -> Any:
@@ -43,9 +43,7 @@ class SignOnQuerySet(models.QuerySet["SignOn"]):
             writes.append(insert_statement(audit, using=using))
         write_together(writes, using=using, atomic_on_sqlite=False)
         account.last_login = at
-        for saved in (sign_on, audit):
-            if saved is not None:
-                saved._state.adding, saved._state.db = False, using
+        saved([sign_on, audit], using=using)
         return sign_on
 
     def forget_past(self, now: datetime) -> int:
